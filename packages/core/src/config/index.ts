@@ -1,0 +1,17 @@
+export {
+  type ArchitectureFields,
+  type BaseConfigFields,
+  type Dtype,
+  dtypes,
+  type ExecutionProvider,
+  executionProviders,
+  type RopeScaling,
+  type RuntimeFields,
+} from './base-config-schema.js';
+export {
+  BaseConfig,
+  type ConfigSchema,
+  type ConfigSourceOptions,
+  defineConfigSchema,
+  type HuggingFaceKeyMap,
+} from './base-config.js';

@@ -1,0 +1,53 @@
+export * from './config/index.js';
+export {
+  type ConfigSupport,
+  type LoadedModelInfo,
+  type ModelPlugin,
+  type PluginFactory,
+  type PluginFactoryContext,
+  type PluginInitializeOptions,
+  type ProgressCallback,
+  type ProgressEvent,
+  type SpecificationVersion,
+  supportedSpecificationVersions,
+} from './contract/model-plugin.js';
+export type {
+  ChatMessage,
+  ChatOptions,
+  FinishReason,
+  GenerateOptions,
+  GenerateTextResult,
+  GenerationDelta,
+  GenerationUsage,
+  Prompt,
+} from './contract/generation.js';
+export type { PluginCompatibility, PluginMetadata } from './contract/plugin-metadata.js';
+export { type Modality, modalities, PluginType, pluginTypes } from './contract/plugin-type.js';
+export {
+  type DetokenizeOptions,
+  isTextModelPlugin,
+  type TextInferInput,
+  type TextInferOutput,
+  type TextModelPlugin,
+  type TokenizeOptions,
+} from './contract/text-model-plugin.js';
+export { type CompatibilityReport, checkCompatibility } from './discovery/check-compatibility.js';
+export {
+  type DiscoverOptions,
+  type DiscoveryProblem,
+  type DiscoveryResult,
+  discoverPlugins,
+} from './discovery/discover-plugins.js';
+export { currentHost, type HostInfo } from './discovery/host-info.js';
+export * from './errors/index.js';
+export { type PioEntryPoint, type PioManifest, pioManifestSchema } from './manifest/pio-manifest.js';
+export { type PluginPackage, readManifest } from './manifest/read-manifest.js';
+export { createPlugin, type LoadConditions, loadPlugin, resolveEntryFile } from './manager/load-plugin.js';
+export {
+  type PluginManagerOptions,
+  type PluginRecord,
+  PluginManager,
+  type RegisterOptions,
+} from './manager/plugin-manager.js';
+export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
+export { coreVersion } from './version.js';
