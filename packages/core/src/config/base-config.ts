@@ -132,7 +132,7 @@ export class BaseConfig implements BaseConfigFields {
     if (!result.success) {
       throw new ConfigError({
         configName: ctor.name,
-        issues: toConfigIssues(result.error, init, options.source ? ctor.huggingFaceKeys : undefined),
+        issues: toConfigIssues(result.error, init, ctor.huggingFaceKeys, options),
         ...(options.source ? { source: options.source } : {}),
       });
     }
@@ -157,6 +157,7 @@ export class BaseConfig implements BaseConfigFields {
     overrides: Partial<BaseConfigFields> & Record<string, unknown> = {},
     source?: string,
   ): InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the call was made on (LlamaConfig.fromHuggingFace builds a LlamaConfig)
     const mapped = this.mapHuggingFace(json);
     return new this({ ...mapped, ...overrides }, { huggingFace: json, ...(source ? { source } : {}) }) as InstanceType<T>;
   }
@@ -168,6 +169,7 @@ export class BaseConfig implements BaseConfigFields {
    */
   static mapHuggingFace(json: Record<string, unknown>): Record<string, unknown> {
     const fields: Record<string, unknown> = {};
+    // biome-ignore lint/complexity/noThisInStatic: subclasses extend huggingFaceKeys; `this` picks theirs
     for (const [field, key] of Object.entries(this.huggingFaceKeys)) {
       if (json[key] !== undefined) fields[field] = json[key];
     }
@@ -229,11 +231,20 @@ function ropeScalingToHuggingFace(scaling: RopeScaling, original: unknown): Reco
   return out;
 }
 
-function toConfigIssues(error: z.ZodError, init: Record<string, unknown>, keys?: HuggingFaceKeyMap): ConfigIssue[] {
+function toConfigIssues(
+  error: z.ZodError,
+  init: Record<string, unknown>,
+  keys: HuggingFaceKeyMap,
+  options: ConfigSourceOptions,
+): ConfigIssue[] {
+  // Name the config.json key only for values that came from one: keys the
+  // original JSON has, or every key when only a source file is known.
+  const fromJson = (key: string) => (options.huggingFace ? key in options.huggingFace : options.source !== undefined);
   return error.issues.map((issue) => {
     const [head, ...rest] = issue.path.map(String);
     const field = [head, ...rest].filter(Boolean).join('.') || '(config)';
-    const key = head && keys?.[head];
+    const mappedKey = head ? keys[head] : undefined;
+    const key = mappedKey && fromJson(mappedKey) ? mappedKey : undefined;
     const value = 'input' in issue && issue.input !== undefined ? issue.input : head ? init[head] : init;
     return { field, value, rule: key ? `${issue.message} (config.json key "${key}")` : issue.message };
   });

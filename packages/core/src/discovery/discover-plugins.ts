@@ -1,4 +1,4 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { IncompatiblePluginError } from '../errors/incompatible-plugin-error.js';
@@ -8,6 +8,7 @@ import { type PluginPackage, readManifest } from '../manifest/read-manifest.js';
 import { checkCompatibility } from './check-compatibility.js';
 import { findNodeModulesDirs, listPackageDirs } from './find-node-modules.js';
 import { currentHost, type HostInfo } from './host-info.js';
+import { readFilesContaining } from './read-files-containing.js';
 
 /** A package that has a `pio` key but cannot be used as it is, or a warning about one. */
 export interface DiscoveryProblem {
@@ -67,7 +68,17 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Di
     for (const dir of await findNodeModulesDirs(root)) if (!searched.includes(dir)) searched.push(dir);
   }
   const packageDirs = (await Promise.all(searched.map(listPackageDirs))).flat();
-  const candidates = await Promise.all(packageDirs.map((dir) => inspectPackage(dir, host)));
+  // Most packages are not plugins: only files that mention "pio" are decoded and parsed.
+  const texts = await readFilesContaining(
+    packageDirs.map((dir) => join(dir, 'package.json')),
+    '"pio"',
+  );
+  const candidates = await Promise.all(
+    packageDirs.map((dir, index) => {
+      const text = texts[index];
+      return text === undefined ? skip : inspectPackage(dir, text, host);
+    }),
+  );
 
   const plugins: PluginPackage[] = [];
   const problems: DiscoveryProblem[] = [];
@@ -100,6 +111,7 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Di
           packageName: plugin.metadata.name,
           file: plugin.packageJsonPath,
           issues: warnings,
+          hint: 'It may still run with a smaller checkpoint or a quantized dtype (int8 or int4); close other programs to free memory.',
         }),
       });
     }
@@ -107,16 +119,9 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Di
   return { plugins, problems, searched, packagesScanned: packageDirs.length, durationMs: performance.now() - started };
 }
 
-async function inspectPackage(dir: string, host: HostInfo): Promise<Candidate> {
-  const file = join(dir, 'package.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return { kind: 'skip' };
-  }
-  // Most packages are not plugins: skip them without parsing.
-  if (!text.includes('"pio"')) return { kind: 'skip' };
+const skip: Candidate = { kind: 'skip' };
+
+async function inspectPackage(dir: string, text: string, host: HostInfo): Promise<Candidate> {
   const realDir = await realpath(dir);
   const packageJsonPath = join(realDir, 'package.json');
   const fallbackName = folderPackageName(dir);
@@ -128,11 +133,12 @@ async function inspectPackage(dir: string, host: HostInfo): Promise<Candidate> {
       packageName: fallbackName,
       file: packageJsonPath,
       issues: [{ path: '(file)', message: `is not valid JSON: ${(cause as Error).message}` }],
+      hint: `Fix the JSON syntax of ${packageJsonPath}, or reinstall ${fallbackName}.`,
       cause,
     });
     return { kind: 'problem', realDir, problem: { severity: 'error', packageName: fallbackName, file: packageJsonPath, error } };
   }
-  if (typeof json !== 'object' || json === null || !('pio' in json)) return { kind: 'skip' };
+  if (typeof json !== 'object' || json === null || !('pio' in json)) return skip;
   let plugin: PluginPackage;
   try {
     plugin = readManifest(json, { packageDir: realDir, packageJsonPath, fallbackName });
@@ -169,6 +175,7 @@ function shadowedProblem(plugin: PluginPackage, nearer: PluginPackage): Discover
         found: `${nearer.metadata.version} at ${nearer.packageDir} is nearer and is used; ${plugin.metadata.version} here is ignored`,
       },
     ],
+    hint: `Nothing to do if ${nearer.metadata.version} is the one you want; otherwise remove the copy in ${plugin.packageDir} or the nearer one, so only one is installed.`,
   });
   return { severity: 'warning', packageName: plugin.metadata.name, file: plugin.packageJsonPath, error };
 }

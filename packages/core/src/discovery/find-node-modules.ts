@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -14,13 +14,15 @@ export async function findNodeModulesDirs(root: string): Promise<string[]> {
     if (parent === dir) break;
     dir = parent;
   }
-  const exists = await Promise.all(candidates.map((candidate) => readdir(candidate).then(() => true, () => false)));
+  const exists = await Promise.all(
+    candidates.map((candidate) => stat(candidate).then((stats) => stats.isDirectory(), () => false)),
+  );
   return candidates.filter((_, index) => exists[index]);
 }
 
 /**
  * Package folders directly inside a `node_modules` folder, including those one
- * level down in `@scope` folders. Skips dot entries (`.pnpm`, `.bin`, ...):
+ * level down in `@scope` folders, sorted by path. Skips dot entries (`.pnpm`, `.bin`, ...):
  * pnpm's store is reached only through the symlinks that point into it.
  */
 export async function listPackageDirs(nodeModulesDir: string): Promise<string[]> {
@@ -36,5 +38,10 @@ export async function listPackageDirs(nodeModulesDir: string): Promise<string[]>
         .map((child) => join(path, child.name));
     }),
   );
-  return nested.flat();
+  // readdir order depends on the file system; sort so results are the same everywhere.
+  return nested.flat().sort(compareNames);
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -8,6 +8,7 @@ const symbol = Symbol.for(marker);
  * (`config.json`, weights, tokenizer files).
  */
 export class CheckpointError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** The file (or folder) at fault. */

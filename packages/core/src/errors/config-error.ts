@@ -18,6 +18,7 @@ export interface ConfigIssue {
  * the value it got and the rule it broke.
  */
 export class ConfigError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** Every problem found, in field order. */

@@ -15,6 +15,7 @@ export interface CompatibilityIssue {
 
 /** A plugin's manifest asks for versions or resources this host does not have. */
 export class IncompatiblePluginError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** The incompatible package. */
@@ -24,15 +25,15 @@ export class IncompatiblePluginError extends PioError {
   /** Every unmet requirement. */
   readonly issues: readonly CompatibilityIssue[];
 
-  /** Builds the error and its message from the unmet requirements. */
-  constructor(options: { packageName: string; file: string; issues: readonly CompatibilityIssue[] }) {
+  /** Builds the error and its message from the unmet requirements; `hint` replaces the default advice. */
+  constructor(options: { packageName: string; file: string; issues: readonly CompatibilityIssue[]; hint?: string }) {
     const lines = options.issues.map(
       (issue) => `  - ${issue.requirement}: needs ${issue.required}, found ${issue.found}`,
     );
     super({
       code: 'PIO_PLUGIN_INCOMPATIBLE',
       message: `Plugin ${options.packageName} (${options.file}) is not compatible with this host:\n${lines.join('\n')}`,
-      hint: `Install a version of ${options.packageName} made for this host, or upgrade what it asks for.`,
+      hint: options.hint ?? `Install a version of ${options.packageName} made for this host, or upgrade what it asks for.`,
     });
     this.name = 'IncompatiblePluginError';
     this.packageName = options.packageName;

@@ -16,6 +16,7 @@ export interface ManifestIssue {
  * JSON, or breaks the schema. Lists every problem with its key path.
  */
 export class ManifestError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** The package whose manifest is broken (its folder name when package.json is unreadable). */
@@ -25,13 +26,19 @@ export class ManifestError extends PioError {
   /** Every problem found. */
   readonly issues: readonly ManifestIssue[];
 
-  /** Builds the error and its message from the list of issues. */
-  constructor(options: { packageName: string; file: string; issues: readonly ManifestIssue[]; cause?: unknown }) {
+  /** Builds the error and its message from the list of issues; `hint` replaces the default advice. */
+  constructor(options: {
+    packageName: string;
+    file: string;
+    issues: readonly ManifestIssue[];
+    hint?: string;
+    cause?: unknown;
+  }) {
     const lines = options.issues.map((issue) => `  - ${issue.path}: ${issue.message}`);
     super({
       code: 'PIO_MANIFEST_INVALID',
       message: `Invalid pio manifest in ${options.packageName} (${options.file}):\n${lines.join('\n')}`,
-      hint: 'Fix the "pio" key of that package.json (see docs/model-authors.md), or uninstall the package.',
+      hint: options.hint ?? 'Fix the "pio" key of that package.json (see docs/model-authors.md), or uninstall the package.',
       cause: options.cause,
     });
     this.name = 'ManifestError';

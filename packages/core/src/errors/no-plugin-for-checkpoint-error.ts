@@ -15,6 +15,7 @@ export interface InstalledPluginSummary {
 
 /** No installed plugin declares the checkpoint's `model_type` or architecture. */
 export class NoPluginForCheckpointError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** The checkpoint folder. */

@@ -20,6 +20,7 @@ export interface PioErrorOptions {
  * `instanceof` fails).
  */
 export class PioError extends Error {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** Stable, machine-readable code; never changes between versions. */

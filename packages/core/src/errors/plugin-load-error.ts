@@ -9,6 +9,7 @@ const symbol = Symbol.for(marker);
  * that is not a plugin of a supported specification version.
  */
 export class PluginLoadError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** The package that failed. */

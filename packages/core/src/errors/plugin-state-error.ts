@@ -5,6 +5,7 @@ const symbol = Symbol.for(marker);
 
 /** A plugin method was called in a state that does not allow it (for example `infer` before `initialize`). */
 export class PluginStateError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** The plugin (package name). */

@@ -5,6 +5,7 @@ const symbol = Symbol.for(marker);
 
 /** No registered plugin has the requested name. */
 export class UnknownPluginError extends PioError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for(marker) in PioError.hasMarker, which works across copies of @pio/core
   private readonly [symbol] = true;
 
   /** The name that was asked for. */

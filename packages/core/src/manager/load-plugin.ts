@@ -20,7 +20,8 @@ export function resolveEntryFile(pkg: PluginPackage, conditions: LoadConditions)
       throw new PluginLoadError({
         packageName: metadata.name,
         file: pkg.packageJsonPath,
-        reason: `its "exports" map has no "${entryPoint.export}" entry (pio.entryPoint.export)`,
+        // resolve.exports says which: a missing subpath, or no entry for these conditions.
+        reason: `its "exports" map does not resolve "${entryPoint.export}" (pio.entryPoint.export) for conditions ${conditions.join(', ')}: ${(cause as Error).message}`,
         cause,
       });
     }

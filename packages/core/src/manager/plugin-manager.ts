@@ -171,9 +171,15 @@ export class PluginManager implements AsyncDisposable {
     const plugin = factory
       ? await createPlugin(record, factory, record.packageJsonPath)
       : await loadPlugin(record, this.options.conditions);
-    await plugin.initialize(options);
-    let instances = this.active.get(name);
-    if (!instances) this.active.set(name, (instances = new Set()));
+    try {
+      await plugin.initialize(options);
+    } catch (error) {
+      // Whatever initialize half-loaded (sessions, file handles) is released before the error surfaces.
+      await plugin.cleanup().catch(() => undefined);
+      throw error;
+    }
+    const instances = this.active.get(name) ?? new Set<ModelPlugin>();
+    this.active.set(name, instances);
     instances.add(plugin);
     return plugin;
   }

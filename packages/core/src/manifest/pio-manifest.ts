@@ -89,10 +89,15 @@ export const pioManifestSchema = z.strictObject({
   modelTypes: z.array(nonEmpty(), { error: 'must be a list of strings' }),
   family: nonEmpty(),
   size: nonEmpty(),
-  parameters: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).nonnegative(),
+  parameters: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be an integer' })
+    .nonnegative({ error: 'must be >= 0' }),
   requiredMemoryGb: z.number({ error: 'must be a number' }).nonnegative({ error: 'must be >= 0' }),
   modalities: z
-    .array(z.enum(modalities as [Modality, ...Modality[]], { error: `must be one of ${modalities.join(', ')}` }))
+    .array(z.enum(modalities as [Modality, ...Modality[]], { error: `must be one of ${modalities.join(', ')}` }), {
+      error: `must be a list of modalities (${modalities.join(', ')})`,
+    })
     .min(1, { error: 'must name at least one modality' }),
   tags: z.array(z.string(), { error: 'must be a list of strings' }).default([]),
   compatibility: z.strictObject(
@@ -100,7 +105,7 @@ export const pioManifestSchema = z.strictObject({
       core: semverRange(),
       node: semverRange().optional(),
       onnxruntime: semverRange().optional(),
-      minMemoryGb: z.number().nonnegative().optional(),
+      minMemoryGb: z.number({ error: 'must be a number' }).nonnegative({ error: 'must be >= 0' }).optional(),
     },
     { error: 'must be an object with at least "core" (a semver range of @pio/core)' },
   ),

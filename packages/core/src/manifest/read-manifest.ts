@@ -36,7 +36,16 @@ export function readManifest(
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = ['pio', ...issue.path.map(String)].join('.');
-      issues.push({ path, message: issue.message });
+      if (issue.code === 'unrecognized_keys') {
+        // zod reports them on the parent object; name each key so a typo is easy to find.
+        for (const key of issue.keys) {
+          issues.push({ path: `${path}.${key}`, message: 'is not a known key (check its spelling, or remove it)' });
+        }
+      } else if (issue.path.length === 0 && issue.code === 'invalid_type') {
+        issues.push({ path, message: 'must be an object: the plugin manifest (see docs/model-authors.md)' });
+      } else {
+        issues.push({ path, message: issue.message });
+      }
     }
   }
   if (issues.length > 0 || !parsed.success || !name || !version) {

@@ -1,0 +1,36 @@
+/**
+ * The I/O names every decoder graph run by the engine uses. A model package's
+ * graph builder must produce graphs with exactly these names and shapes
+ * (batch size 1; `S` new tokens, `T` cached tokens, `R` = kvHeads × headDim):
+ *
+ * | name | type | shape | meaning |
+ * | --- | --- | --- | --- |
+ * | `input_ids` | int64 | `[S]` | the new tokens |
+ * | `logit_indices` | int64 | `[L]` | which of the S new positions need logits |
+ * | `past_key.{i}` / `past_value.{i}` | float32 | `[T, R]` | layer i's cache, token-major (a zero-copy view) |
+ * | `logits` | float32 | `[L, vocab]` | logits at `logit_indices` |
+ * | `new_key.{i}` / `new_value.{i}` | float32 | `[S, R]` | layer i's K (after RoPE) and V of the new tokens |
+ *
+ * Positions are `T + [0, S)`: graphs derive them from the past's length.
+ */
+export const decoderIo = {
+  inputIds: 'input_ids',
+  logitIndices: 'logit_indices',
+  logits: 'logits',
+  pastKey: (layer: number) => `past_key.${layer}`,
+  pastValue: (layer: number) => `past_value.${layer}`,
+  newKey: (layer: number) => `new_key.${layer}`,
+  newValue: (layer: number) => `new_value.${layer}`,
+} as const;
+
+/** Sizes the engine needs to run a decoder graph. */
+export interface DecoderShape {
+  /** Decoder layers. */
+  numLayers: number;
+  /** Floats per token per layer in the KV cache (`numKeyValueHeads * headDim`). */
+  rowSize: number;
+  /** Vocabulary size (columns of `logits`). */
+  vocabSize: number;
+  /** Longest sequence to run (the KV cache's size limit). */
+  maxLength: number;
+}

@@ -1,0 +1,90 @@
+import * as ort from 'onnxruntime-node';
+import { KvCache } from '../kv-cache/kv-cache.js';
+import { createSession, type GraphSource, type SessionSettings } from '../session/create-session.js';
+import { type DecoderShape, decoderIo } from './decoder-io.js';
+
+/** The graphs of one decoder model. */
+export interface DecoderGraphs {
+  /** The graph for steps of one (or a few) tokens over the cache. */
+  decode: GraphSource;
+  /** An optional graph for long prompts; same I/O as `decode`. Used when more than one token is fed. */
+  prefill?: GraphSource;
+}
+
+/**
+ * Runs a decoder model step by step: feeds the KV cache as zero-copy views,
+ * takes back only the new tokens' K/V and appends them after the run.
+ */
+export class DecoderRunner {
+  /** The KV cache of the current sequence. */
+  readonly cache: KvCache;
+  /** Sizes of the model. */
+  readonly shape: DecoderShape;
+  private decodeSession: ort.InferenceSession | undefined;
+  private prefillSession: ort.InferenceSession | undefined;
+  private readonly outputNames: string[];
+
+  private constructor(shape: DecoderShape, decode: ort.InferenceSession, prefill: ort.InferenceSession | undefined) {
+    this.shape = shape;
+    this.decodeSession = decode;
+    this.prefillSession = prefill;
+    this.cache = new KvCache({ numLayers: shape.numLayers, rowSize: shape.rowSize, maxLength: shape.maxLength });
+    this.outputNames = [decoderIo.logits];
+    for (let layer = 0; layer < shape.numLayers; layer++) {
+      this.outputNames.push(decoderIo.newKey(layer), decoderIo.newValue(layer));
+    }
+  }
+
+  /** Creates the sessions of `graphs`. */
+  static async create(graphs: DecoderGraphs, shape: DecoderShape, settings: SessionSettings = {}): Promise<DecoderRunner> {
+    const decode = await createSession(graphs.decode, settings);
+    const prefill = graphs.prefill ? await createSession(graphs.prefill, settings) : undefined;
+    return new DecoderRunner(shape, decode, prefill);
+  }
+
+  /**
+   * Feeds `ids` after the cached tokens and returns the logits at
+   * `logitIndices` (positions among `ids`; default the last one) as
+   * `[L, vocab]` rows. The new tokens' K/V are appended to the cache.
+   *
+   * @throws RangeError when the sequence would exceed `maxLength`.
+   */
+  async forward(ids: readonly number[], logitIndices: readonly number[] = [ids.length - 1]): Promise<Float32Array> {
+    const session = ids.length > 1 && this.prefillSession ? this.prefillSession : this.decodeSession;
+    if (!session) throw new Error('DecoderRunner was disposed');
+    const count = ids.length;
+    if (count === 0) throw new RangeError('forward() needs at least one token');
+    if (this.cache.length + count > this.shape.maxLength) {
+      throw new RangeError(`sequence of ${this.cache.length + count} tokens exceeds maxLength ${this.shape.maxLength}`);
+    }
+    const past = this.cache.length;
+    const { rowSize, numLayers } = this.shape;
+    const feeds: Record<string, ort.Tensor> = {
+      [decoderIo.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [count]),
+      [decoderIo.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(logitIndices, BigInt), [logitIndices.length]),
+    };
+    for (let layer = 0; layer < numLayers; layer++) {
+      feeds[decoderIo.pastKey(layer)] = new ort.Tensor('float32', this.cache.keyView(layer), [past, rowSize]);
+      feeds[decoderIo.pastValue(layer)] = new ort.Tensor('float32', this.cache.valueView(layer), [past, rowSize]);
+    }
+    const outputs = await session.run(feeds, this.outputNames);
+    const keys: Float32Array[] = [];
+    const values: Float32Array[] = [];
+    for (let layer = 0; layer < numLayers; layer++) {
+      keys.push(outputs[decoderIo.newKey(layer)]!.data as Float32Array);
+      values.push(outputs[decoderIo.newValue(layer)]!.data as Float32Array);
+    }
+    // Only after the run: ORT may read the views until run() returns.
+    this.cache.append(keys, values, count);
+    return outputs[decoderIo.logits]!.data as Float32Array;
+  }
+
+  /** Releases the sessions and the cache. Safe to call twice. */
+  async dispose(): Promise<void> {
+    const sessions = [this.decodeSession, this.prefillSession];
+    this.decodeSession = undefined;
+    this.prefillSession = undefined;
+    for (const session of sessions) await session?.release();
+    this.cache.dispose();
+  }
+}

@@ -1,0 +1,22 @@
+export {
+  BuildCache,
+  type BuildRecord,
+  checkpointBuildKey,
+  defaultCacheDir,
+} from './build-cache/build-cache.js';
+export { type DecoderShape, decoderIo } from './decoder/decoder-io.js';
+export { type DecoderGraphs, DecoderRunner } from './decoder/decoder-runner.js';
+export { argmax } from './generation/argmax.js';
+export { generateTokens, type GenerateTokensOptions } from './generation/generate-tokens.js';
+export { type DecodeFn, IncrementalDecoder } from './generation/incremental-decoder.js';
+export { KvCache, type KvCacheOptions } from './kv-cache/kv-cache.js';
+export {
+  type BuildGraphsArgs,
+  type BuiltGraphs,
+  type ConfigClass,
+  type DecoderModelDefinition,
+  DecoderTextPlugin,
+} from './plugin/decoder-text-plugin.js';
+export { type GenerationDefaults, readGenerationConfig } from './plugin/generation-config.js';
+export { createSession, type GraphSource, type SessionSettings } from './session/create-session.js';
+export { type DecodeOptions, type EncodeOptions, TextTokenizer } from './tokenizer/text-tokenizer.js';

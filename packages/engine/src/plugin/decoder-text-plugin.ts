@@ -1,0 +1,372 @@
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  BaseConfig,
+  type ConfigSupport,
+  ConfigError,
+  ContextLengthError,
+  type GenerateOptions,
+  type GenerateTextResult,
+  type GenerationDelta,
+  type LoadedModelInfo,
+  PioError,
+  type PluginFactoryContext,
+  type PluginInitializeOptions,
+  type PluginMetadata,
+  PluginStateError,
+  type ProgressCallback,
+  type Prompt,
+  readCheckpointConfig,
+  type TextInferInput,
+  type TextInferOutput,
+  type TextModelPlugin,
+} from '@pio/core';
+import { openCheckpointWeights, type WeightStore } from '@pio/safetensors';
+import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
+import { DecoderRunner } from '../decoder/decoder-runner.js';
+import { generateTokens } from '../generation/generate-tokens.js';
+import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { type GenerationDefaults, readGenerationConfig } from './generation-config.js';
+
+/** The static side of a config class: {@link BaseConfig} or a subclass. */
+export type ConfigClass<TConfig extends BaseConfig> = typeof BaseConfig & {
+  new (init?: Record<string, unknown>, options?: { source?: string }): TConfig;
+};
+
+/** What a model's graph builder is given. */
+export interface BuildGraphsArgs<TConfig extends BaseConfig> {
+  /** The validated config, runtime fields included (dtype). */
+  config: TConfig;
+  /** The checkpoint's weights, read lazily. */
+  weights: WeightStore;
+  /** Folder to write the graph files (and their external data) into. */
+  outDir: string;
+  /** Progress of the build. */
+  onProgress?: ProgressCallback;
+}
+
+/** What a model's graph builder returns. */
+export interface BuiltGraphs {
+  /** Graph files relative to `outDir`; both follow {@link decoderIo}. */
+  graphs: { decode: string; prefill?: string };
+  /** Parameters in the weights. */
+  parameters: number;
+  /** Bytes of weights in the graphs. */
+  weightBytes: number;
+}
+
+/**
+ * Everything model-specific about a decoder-only text model: its config class
+ * and how to build its graphs. A model package hands one to
+ * {@link DecoderTextPlugin}; the engine does the rest.
+ */
+export interface DecoderModelDefinition<TConfig extends BaseConfig> {
+  /** The model's config class. */
+  configClass: ConfigClass<TConfig>;
+  /** Changes whenever the graphs it builds change, so cached builds are not reused. */
+  buildVersion: string;
+  /** Extra checks of a config beyond its schema (say why not). */
+  supportsConfig?(config: TConfig): ConfigSupport;
+  /** Writes the model's graphs for `config` from `weights` into `outDir`. */
+  buildGraphs(args: BuildGraphsArgs<TConfig>): Promise<BuiltGraphs>;
+}
+
+/**
+ * A complete {@link TextModelPlugin} for decoder-only models over the engine:
+ * reads the checkpoint (config, tokenizer, generation defaults, weights),
+ * builds the graphs once per checkpoint and build options (cached on disk),
+ * runs them with a KV cache kept in JS, and generates.
+ */
+export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelPlugin {
+  /** The contract version implemented. */
+  readonly specificationVersion = 'v1' as const;
+  /** Metadata of the model package. */
+  readonly metadata: PluginMetadata;
+  private readonly definition: DecoderModelDefinition<TConfig>;
+  private config: TConfig | undefined;
+  private checkpoint: string | undefined;
+  private tokenizer: TextTokenizer | undefined;
+  private generationDefaults: GenerationDefaults = { eosTokenIds: [] };
+  private runner: DecoderRunner | undefined;
+  private cacheDir: string | undefined;
+  private onProgress: ProgressCallback | undefined;
+  private initialized = false;
+  private busy = false;
+
+  /** Creates an uninitialized plugin. */
+  constructor(context: PluginFactoryContext, definition: DecoderModelDefinition<TConfig>) {
+    this.metadata = context.metadata;
+    this.definition = definition;
+  }
+
+  /** True after {@link DecoderTextPlugin.initialize}, until cleanup. */
+  get isLoaded(): boolean {
+    return this.initialized;
+  }
+
+  /** The config in force. @throws PluginStateError before initialize. */
+  get modelConfig(): TConfig {
+    return this.requireConfig();
+  }
+
+  /** Reads the checkpoint (or takes a config) and loads the model when there are weights. */
+  async initialize(options: PluginInitializeOptions): Promise<void> {
+    await this.cleanup();
+    const { configClass } = this.definition;
+    const runtime = (options.runtime ?? {}) as Record<string, unknown>;
+    if (options.checkpoint) {
+      this.checkpoint = resolve(options.checkpoint);
+      const json = await readCheckpointConfig(this.checkpoint);
+      const source = join(this.checkpoint, 'config.json');
+      this.config =
+        options.config instanceof BaseConfig
+          ? (options.config as TConfig)
+          : configClass.fromHuggingFace({ ...json, ...(options.config ?? {}) }, runtime, source);
+      this.tokenizer = await TextTokenizer.fromCheckpoint(this.checkpoint);
+      this.generationDefaults = await readGenerationConfig(this.checkpoint);
+    } else if (options.config) {
+      this.config =
+        options.config instanceof BaseConfig
+          ? (options.config as TConfig)
+          : configClass.fromHuggingFace(options.config, runtime);
+    } else {
+      throw new PluginStateError({
+        pluginName: this.metadata.name,
+        reason: 'initialize() needs a checkpoint folder or a config',
+        hint: 'Pass { checkpoint: "path/to/model" } (a Hugging Face folder) or { config }.',
+      });
+    }
+    const support = this.supportsConfig(this.config);
+    if (!support.supported) {
+      throw new ConfigError({
+        configName: configClass.name,
+        issues: [{ field: 'architectures', value: this.config.architectures, rule: support.reason }],
+        ...(this.checkpoint ? { source: join(this.checkpoint, 'config.json') } : {}),
+      });
+    }
+    this.cacheDir = options.cacheDir;
+    this.onProgress = options.onProgress;
+    this.initialized = true;
+    if (this.checkpoint) await this.loadModel();
+  }
+
+  /** Builds (or reads from the build cache) the graphs and creates the sessions. */
+  async loadModel(config?: BaseConfig): Promise<LoadedModelInfo> {
+    const started = performance.now();
+    if (config) this.config = config as TConfig;
+    const current = this.requireConfig();
+    if (!this.checkpoint) {
+      throw new PluginStateError({
+        pluginName: this.metadata.name,
+        reason: 'there are no weights to load: the plugin was initialized from a config alone',
+        hint: 'Initialize it with { checkpoint } to run the model.',
+      });
+    }
+    await this.runner?.dispose();
+    this.runner = undefined;
+    const checkpoint = this.checkpoint;
+    const buildOptions = { version: this.definition.buildVersion, dtype: current.dtype, plugin: this.metadata.name };
+    const key = await checkpointBuildKey(checkpoint, buildOptions);
+    const cache = new BuildCache(this.cacheDir ? join(this.cacheDir, 'builds') : undefined);
+    const { dir, record, fromCache } = await cache.getOrBuild(key, async (outDir) => {
+      const weights = await openCheckpointWeights(checkpoint);
+      try {
+        const built = await this.definition.buildGraphs({
+          config: current,
+          weights,
+          outDir,
+          ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+        });
+        return { graphs: built.graphs, info: { parameters: built.parameters, weightBytes: built.weightBytes } };
+      } finally {
+        await weights.close();
+      }
+    });
+    this.onProgress?.({ phase: 'create-session', completed: 0, total: 1 });
+    const graphs = { decode: join(dir, record.graphs.decode!), ...(record.graphs.prefill ? { prefill: join(dir, record.graphs.prefill) } : {}) };
+    this.runner = await DecoderRunner.create(
+      graphs,
+      {
+        numLayers: current.numHiddenLayers,
+        rowSize: current.numKeyValueHeads * current.headDim,
+        vocabSize: current.vocabSize,
+        maxLength: current.maxContextLength,
+      },
+      { numThreads: current.numThreads, executionProvider: current.executionProvider },
+    );
+    this.onProgress?.({ phase: 'create-session', completed: 1, total: 1 });
+    return {
+      config: current,
+      parameters: Number(record.info.parameters ?? 0),
+      weightBytes: Number(record.info.weightBytes ?? 0),
+      loadMs: performance.now() - started,
+      fromCache,
+    };
+  }
+
+  /** Logits of every position of `input.inputIds` (the cache is reset first). */
+  async infer(input: TextInferInput): Promise<TextInferOutput> {
+    const runner = this.requireRunner('infer');
+    const ids = [...input.inputIds];
+    this.checkContext(ids.length, 0);
+    return this.exclusive(async () => {
+      runner.cache.reset();
+      const logits = await runner.forward(
+        ids,
+        ids.map((_, index) => index),
+      );
+      return { logits, sequenceLength: ids.length, vocabSize: runner.shape.vocabSize };
+    });
+  }
+
+  /** Whether this plugin runs `config` (a BaseConfig or a parsed config.json). */
+  supportsConfig(config: unknown): ConfigSupport {
+    let parsed: TConfig;
+    try {
+      if (config instanceof BaseConfig) parsed = config as TConfig;
+      else if (typeof config === 'object' && config !== null && !Array.isArray(config)) {
+        parsed = this.definition.configClass.fromHuggingFace(config as Record<string, unknown>);
+      } else return { supported: false, reason: 'a config must be a BaseConfig or a config.json object' };
+    } catch (error) {
+      return { supported: false, reason: PioError.isInstance(error) ? error.message : String(error) };
+    }
+    const { architectures, modelTypes } = this.metadata;
+    const known =
+      parsed.architectures.some((name) => architectures.includes(name)) ||
+      (parsed.modelType !== '' && modelTypes.includes(parsed.modelType));
+    if (!known) {
+      return {
+        supported: false,
+        reason: `${this.metadata.name} runs architectures [${architectures.join(', ')}] / model types [${modelTypes.join(', ')}], not [${parsed.architectures.join(', ')}] / "${parsed.modelType}"`,
+      };
+    }
+    return this.definition.supportsConfig?.(parsed) ?? { supported: true };
+  }
+
+  /** Token ids of `text`. */
+  tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
+    return this.requireTokenizer().encode(text, options);
+  }
+
+  /** Text of `ids`. */
+  detokenize(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.requireTokenizer().decode(ids, options);
+  }
+
+  /** Streams a greedy completion of `prompt`. */
+  async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationDelta> {
+    const runner = this.requireRunner('generate');
+    const promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
+    const maxNewTokens = options.maxNewTokens ?? this.generationDefaults.maxNewTokens ?? 256;
+    this.checkContext(promptIds.length, maxNewTokens);
+    const config = this.requireConfig();
+    const stopTokenIds = new Set([
+      ...config.eosTokenIds,
+      ...this.generationDefaults.eosTokenIds,
+      ...(options.stopTokenIds ?? []),
+    ]);
+    const tokenizerEos = this.tokenizer?.eosTokenId;
+    if (tokenizerEos !== undefined) stopTokenIds.add(tokenizerEos);
+    const decode = (ids: readonly number[]) => (this.tokenizer ? this.tokenizer.decode(ids, { skipSpecialTokens: true }) : '');
+    if (this.busy) throw this.busyError();
+    this.busy = true;
+    try {
+      yield* generateTokens(runner, {
+        promptIds,
+        maxNewTokens,
+        stopTokenIds: [...stopTokenIds],
+        decode,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Generates a completion of `prompt` and returns it whole. */
+  async generateText(prompt: Prompt, options: GenerateOptions = {}): Promise<GenerateTextResult> {
+    const promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
+    const ids: number[] = [];
+    let text = '';
+    for await (const delta of this.generate({ inputIds: promptIds }, options)) {
+      if (delta.type === 'token') {
+        ids.push(delta.tokenId);
+        text += delta.text;
+      } else {
+        return { text, promptIds, ids, finishReason: delta.finishReason, usage: delta.usage };
+      }
+    }
+    throw new Error('generation ended without a finish delta');
+  }
+
+  /** Releases sessions and buffers. Safe to call twice. */
+  async cleanup(): Promise<void> {
+    await this.runner?.dispose();
+    this.runner = undefined;
+    this.tokenizer = undefined;
+    this.config = undefined;
+    this.checkpoint = undefined;
+    this.initialized = false;
+  }
+
+  /** Same as {@link DecoderTextPlugin.cleanup}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.cleanup();
+  }
+
+  private checkContext(promptTokens: number, maxNewTokens: number): void {
+    const contextLength = this.requireConfig().maxContextLength;
+    if (promptTokens + maxNewTokens > contextLength) {
+      throw new ContextLengthError({ promptTokens, maxNewTokens, contextLength });
+    }
+  }
+
+  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.busy) throw this.busyError();
+    this.busy = true;
+    try {
+      return await work();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private busyError(): PluginStateError {
+    return new PluginStateError({
+      pluginName: this.metadata.name,
+      reason: 'a generation is already running on this plugin instance',
+      hint: 'Wait for it to finish (or abort it), or activate a second instance.',
+    });
+  }
+
+  private requireConfig(): TConfig {
+    if (!this.initialized || !this.config) {
+      throw new PluginStateError({ pluginName: this.metadata.name, reason: 'the plugin is not initialized' });
+    }
+    return this.config;
+  }
+
+  private requireTokenizer(): TextTokenizer {
+    this.requireConfig();
+    if (!this.tokenizer) {
+      throw new PluginStateError({
+        pluginName: this.metadata.name,
+        reason: 'there is no tokenizer: the plugin was initialized from a config alone',
+        hint: 'Initialize it with { checkpoint } (a folder with tokenizer.json), or pass token ids.',
+      });
+    }
+    return this.tokenizer;
+  }
+
+  private requireRunner(method: string): DecoderRunner {
+    this.requireConfig();
+    if (!this.runner) {
+      throw new PluginStateError({
+        pluginName: this.metadata.name,
+        reason: `${method}() needs a loaded model`,
+        hint: 'Initialize the plugin with { checkpoint } so its weights are loaded.',
+      });
+    }
+    return this.runner;
+  }
+}

@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { CheckpointError } from '@pio/core';
+
+/** Options of {@link TextTokenizer.encode}. */
+export interface EncodeOptions {
+  /** Add the special tokens the tokenizer's post-processor adds (BOS, ...). Default true. */
+  addSpecialTokens?: boolean;
+}
+
+/** Options of {@link TextTokenizer.decode}. */
+export interface DecodeOptions {
+  /** Leave special tokens out. Default false. */
+  skipSpecialTokens?: boolean;
+}
+
+/**
+ * A checkpoint's tokenizer, read from `tokenizer.json` and
+ * `tokenizer_config.json` and run by `@huggingface/tokenizers` (pure JS).
+ */
+export class TextTokenizer {
+  private readonly tokenizer: Tokenizer;
+
+  /** The parsed `tokenizer_config.json` (chat template, special tokens, ...). */
+  readonly config: Readonly<Record<string, unknown>>;
+
+  /** Wraps parsed tokenizer files. */
+  constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>) {
+    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    this.config = tokenizerConfig;
+  }
+
+  /**
+   * Reads `tokenizer.json` and `tokenizer_config.json` from a checkpoint folder.
+   *
+   * @throws CheckpointError when a file is missing or not JSON.
+   */
+  static async fromCheckpoint(dir: string): Promise<TextTokenizer> {
+    const [json, config] = await Promise.all([
+      readJsonFile(join(dir, 'tokenizer.json'), true),
+      readJsonFile(join(dir, 'tokenizer_config.json'), false),
+    ]);
+    try {
+      return new TextTokenizer(json ?? {}, config ?? {});
+    } catch (cause) {
+      throw new CheckpointError({
+        file: join(dir, 'tokenizer.json'),
+        reason: `the tokenizer cannot be built from it: ${(cause as Error).message}`,
+        cause,
+      });
+    }
+  }
+
+  /** Token ids of `text`. */
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+  }
+
+  /** Text of `ids`; an empty list gives an empty string. */
+  decode(ids: readonly number[], options: DecodeOptions = {}): string {
+    if (ids.length === 0) return '';
+    return this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+  }
+
+  /** The id of a token string, or undefined. */
+  tokenToId(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token);
+  }
+
+  /** The `chat_template` of tokenizer_config.json, when it is a string. */
+  get chatTemplate(): string | undefined {
+    const template = this.config.chat_template;
+    return typeof template === 'string' ? template : undefined;
+  }
+
+  /** The id of `eos_token` in tokenizer_config.json, when it names a known token. */
+  get eosTokenId(): number | undefined {
+    return this.specialTokenId('eos_token');
+  }
+
+  /** The id of `bos_token` in tokenizer_config.json, when it names a known token. */
+  get bosTokenId(): number | undefined {
+    return this.specialTokenId('bos_token');
+  }
+
+  private specialTokenId(key: string): number | undefined {
+    const value = this.config[key];
+    const content =
+      typeof value === 'string'
+        ? value
+        : value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string'
+          ? (value as { content: string }).content
+          : undefined;
+    return content === undefined ? undefined : this.tokenToId(content);
+  }
+}
+
+async function readJsonFile(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    if (!required && (cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CheckpointError({
+      file,
+      reason: (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (cause as Error).message,
+      hint: 'A checkpoint folder needs the tokenizer.json (and tokenizer_config.json) of its model.',
+      cause,
+    });
+  }
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not a JSON object');
+    return json as Record<string, unknown>;
+  } catch (cause) {
+    throw new CheckpointError({ file, reason: `it is not a valid JSON object (${(cause as Error).message})`, cause });
+  }
+}
