@@ -60,8 +60,9 @@ describe('bfloat16ToFloat32', () => {
     const all = new Uint16Array(65536).map((_, i) => i);
     const back = float32ToBfloat16(bfloat16ToFloat32(all));
     for (let h = 0; h < 65536; h++) {
-      const isNaN = (h & 0x7f80) === 0x7f80 && (h & 0x7f) !== 0;
-      if (back[h] !== (isNaN ? h | 0x40 : h)) throw new Error(`0x${h.toString(16)} came back as 0x${back[h]!.toString(16)}`);
+      const nan = (h & 0x7f80) === 0x7f80 && (h & 0x7f) !== 0;
+      if (back[h] !== (nan ? h | 0x40 : h))
+        throw new Error(`0x${h.toString(16)} came back as 0x${back[h]!.toString(16)}`);
     }
   });
 

@@ -71,9 +71,10 @@ describe('float16ToFloat32', () => {
     const all = new Uint16Array(65536).map((_, i) => i);
     const back = float32ToFloat16(float16ToFloat32(all));
     for (let h = 0; h < 65536; h++) {
-      const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+      const nan = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
       // NaNs come back quiet (0x200 set) with sign and payload kept.
-      if (back[h] !== (isNaN ? h | 0x200 : h)) throw new Error(`0x${h.toString(16)} came back as 0x${back[h]!.toString(16)}`);
+      if (back[h] !== (nan ? h | 0x200 : h))
+        throw new Error(`0x${h.toString(16)} came back as 0x${back[h]!.toString(16)}`);
     }
   });
 

@@ -46,7 +46,10 @@ function halfTable(): Uint32Array {
  * @returns `output`, holding one F16 bit pattern per input value.
  * @throws RangeError when `output` is shorter than `input`.
  */
-export function float32ToFloat16(input: Float32Array, output: Uint16Array = new Uint16Array(input.length)): Uint16Array {
+export function float32ToFloat16(
+  input: Float32Array,
+  output: Uint16Array = new Uint16Array(input.length),
+): Uint16Array {
   const length = input.length;
   if (output.length < length) throw new RangeError(`output holds ${output.length} values, input has ${length}`);
   const bits = new Uint32Array(input.buffer, input.byteOffset, length);
@@ -97,7 +100,10 @@ export function float32ToFloat16(input: Float32Array, output: Uint16Array = new 
  * @returns `output`, holding one float32 per input value.
  * @throws RangeError when `output` is shorter than `input`.
  */
-export function float16ToFloat32(input: Uint16Array, output: Float32Array = new Float32Array(input.length)): Float32Array {
+export function float16ToFloat32(
+  input: Uint16Array,
+  output: Float32Array = new Float32Array(input.length),
+): Float32Array {
   const length = input.length;
   if (output.length < length) throw new RangeError(`output holds ${output.length} values, input has ${length}`);
   const table = halfTable();

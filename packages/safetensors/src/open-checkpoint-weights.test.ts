@@ -1,5 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bitsOf, randomValues, temporaryFolder } from '../test/helpers.js';
 import { bfloat16ToFloat32, float32ToBfloat16 } from './bfloat16.js';
@@ -59,7 +59,11 @@ describe('openCheckpointWeights on a single model.safetensors', () => {
     expect(store.tensorNames()).toEqual(Object.keys(tensors).sort());
     expect(store.totalBytes).toBe(32 * 8 * 2 * 2 + 2 * (8 * 4 + (64 + 32 + 32 + 64) * 2 + 3 * 128 * 2) + 8 * 4);
     expect(store.has('lm_head.weight')).toBe(true);
-    expect(await store.info('model.layers.1.mlp.down_proj.weight')).toEqual({ dtype: 'F16', shape: [8, 16], byteLength: 256 });
+    expect(await store.info('model.layers.1.mlp.down_proj.weight')).toEqual({
+      dtype: 'F16',
+      shape: [8, 16],
+      byteLength: 256,
+    });
     const norm = tensors['model.norm.weight']!.data;
     expect(bitsOf(await store.read('model.norm.weight'))).toEqual(bitsOf(norm));
     const head = tensors['lm_head.weight']!.data;
@@ -117,9 +121,15 @@ describe('openCheckpointWeights on a sharded checkpoint', () => {
 
   it('names similar tensors when one is missing', async () => {
     await using store = await openCheckpointWeights(dir);
-    const error = await expectFailure(store.read('model.layers.2.self_attn.q_proj.weight'), MissingTensorError.isInstance);
+    const error = await expectFailure(
+      store.read('model.layers.2.self_attn.q_proj.weight'),
+      MissingTensorError.isInstance,
+    );
     expect(error.file).toBe(join(dir, 'model.safetensors.index.json'));
-    expect(error.similar.slice(0, 2)).toEqual(['model.layers.0.self_attn.q_proj.weight', 'model.layers.1.self_attn.q_proj.weight']);
+    expect(error.similar.slice(0, 2)).toEqual([
+      'model.layers.0.self_attn.q_proj.weight',
+      'model.layers.1.self_attn.q_proj.weight',
+    ]);
     expect(error.message).toContain(
       `Tensor "model.layers.2.self_attn.q_proj.weight" is not in ${join(dir, 'model.safetensors.index.json')}. Tensors with a similar name: "model.layers.0.self_attn.q_proj.weight"`,
     );
@@ -164,7 +174,9 @@ describe('expectShape', () => {
       `Tensor "model.layers.0.self_attn.k_proj.weight" in ${file} has shape [4, 8] but [8, 8] was expected: the checkpoint does not match its config.json.\n` +
         'Use the config.json that came with these weights, or re-export the checkpoint with save_pretrained so weights and config agree.',
     );
-    await expect(store.expectShape('model.norm.weight', [8, 1])).rejects.toThrow('has shape [8] but [8, 1] was expected');
+    await expect(store.expectShape('model.norm.weight', [8, 1])).rejects.toThrow(
+      'has shape [8] but [8, 1] was expected',
+    );
   });
 });
 
@@ -172,8 +184,12 @@ describe('openCheckpointWeights on a folder of several files without an index', 
   it('merges their tensors', async () => {
     const dir = join(root, 'multi');
     await mkdir(dir);
-    await writeSafetensors(join(dir, 'b.safetensors'), { y: { dtype: 'F32', shape: [1], data: new Float32Array([2]) } });
-    await writeSafetensors(join(dir, 'a.safetensors'), { x: { dtype: 'F16', shape: [2], data: new Float32Array([1, 3]) } });
+    await writeSafetensors(join(dir, 'b.safetensors'), {
+      y: { dtype: 'F32', shape: [1], data: new Float32Array([2]) },
+    });
+    await writeSafetensors(join(dir, 'a.safetensors'), {
+      x: { dtype: 'F16', shape: [2], data: new Float32Array([1, 3]) },
+    });
     await using store = await openCheckpointWeights(dir);
     expect(store.tensorNames()).toEqual(['x', 'y']);
     expect(store.totalBytes).toBe(8);
@@ -194,10 +210,25 @@ describe('openCheckpointWeights on a folder of several files without an index', 
     );
   });
 
+  it('follows symlinks, as in the Hugging Face cache (snapshots linking to blobs)', async () => {
+    const cache = join(root, 'hub');
+    const blobs = join(cache, 'blobs');
+    const snapshot = join(cache, 'snapshots', 'abc123');
+    const { files, indexFile } = await writeShardedSafetensors(blobs, llamaTensors(), { maxShardBytes: 600 });
+    await mkdir(snapshot, { recursive: true });
+    for (const file of [...files, indexFile!]) await symlink(file, join(snapshot, basename(file)));
+    await using store = await openCheckpointWeights(snapshot);
+    expect(store.tensorNames()).toHaveLength(19);
+    expect(store.fileOf('lm_head.weight').startsWith(snapshot)).toBe(true);
+    expect((await store.read('lm_head.weight')).length).toBe(256);
+  });
+
   it('prefers model.safetensors over an index, as transformers does', async () => {
     const dir = join(root, 'both');
     await writeShardedSafetensors(dir, llamaTensors(), { maxShardBytes: 600 });
-    await writeSafetensors(join(dir, 'model.safetensors'), { only: { dtype: 'F32', shape: [1], data: new Float32Array(1) } });
+    await writeSafetensors(join(dir, 'model.safetensors'), {
+      only: { dtype: 'F32', shape: [1], data: new Float32Array(1) },
+    });
     await using store = await openCheckpointWeights(dir);
     expect(store.tensorNames()).toEqual(['only']);
   });
@@ -268,8 +299,14 @@ describe('openCheckpointWeights errors', () => {
       ['[]', 'the index must hold a JSON object with "metadata" and "weight_map".'],
       ['{"metadata": {}}', 'the index has no "weight_map" object mapping tensor names to shard files.'],
       ['{"weight_map": {}}', 'its "weight_map" lists no tensors.'],
-      ['{"metadata": {"total_size": "big"}, "weight_map": {"w": "a.safetensors"}}', 'its "metadata.total_size" is "big", not a byte count.'],
-      ['{"weight_map": {"w": "../elsewhere.safetensors"}}', 'tensor "w": its "weight_map" entry is "../elsewhere.safetensors", not the name of a shard file next to the index.'],
+      [
+        '{"metadata": {"total_size": "big"}, "weight_map": {"w": "a.safetensors"}}',
+        'its "metadata.total_size" is "big", not a byte count.',
+      ],
+      [
+        '{"weight_map": {"w": "../elsewhere.safetensors"}}',
+        'tensor "w": its "weight_map" entry is "../elsewhere.safetensors", not the name of a shard file next to the index.',
+      ],
       ['{"weight_map": {"w": 3}}', 'its "weight_map" entry is 3'],
     ];
     for (const [text, message] of cases) {

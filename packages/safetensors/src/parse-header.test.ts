@@ -63,7 +63,12 @@ describe('parseHeader', () => {
     expect(parsed.metadata).toEqual({ format: 'pt' });
     expect(parsed.dataStart).toBe(8 + bytes.length);
     expect([...parsed.tensors.keys()]).toEqual(['b', 'a', 's', 'empty']);
-    expect(parsed.tensors.get('b')).toEqual({ dtype: 'BF16', shape: [2, 3], start: 8 + bytes.length + 16, byteLength: 12 });
+    expect(parsed.tensors.get('b')).toEqual({
+      dtype: 'BF16',
+      shape: [2, 3],
+      start: 8 + bytes.length + 16,
+      byteLength: 12,
+    });
     expect(parsed.tensors.get('s')?.byteLength).toBe(8);
     expect(parsed.tensors.get('empty')?.byteLength).toBe(0);
   });
@@ -80,7 +85,9 @@ describe('parseHeader', () => {
   it('rejects an unknown dtype, naming the tensor and the known ones', () => {
     const error = parseError({ w: { dtype: 'Q9', shape: [2], data_offsets: [0, 2] } });
     expect(error.tensor).toBe('w');
-    expect(error.message).toContain('Invalid weights in /ckpt/model.safetensors, tensor "w": unknown dtype "Q9" (known: BOOL, U8');
+    expect(error.message).toContain(
+      'Invalid weights in /ckpt/model.safetensors, tensor "w": unknown dtype "Q9" (known: BOOL, U8',
+    );
   });
 
   it('rejects bad shapes and offsets', () => {

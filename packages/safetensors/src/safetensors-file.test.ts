@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bitsOf, randomValues, temporaryFolder } from '../test/helpers.js';
+import { bitsOf, randomValues, sameBits, temporaryFolder } from '../test/helpers.js';
 import { bfloat16ToFloat32, float32ToBfloat16 } from './bfloat16.js';
 import { MissingTensorError } from './errors/missing-tensor-error.js';
+import { TensorShapeError } from './errors/tensor-shape-error.js';
 import { UnsupportedDtypeError } from './errors/unsupported-dtype-error.js';
 import { WeightFileError } from './errors/weight-file-error.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
@@ -89,7 +90,7 @@ describe('SafetensorsFile round trips through writeSafetensors', () => {
   });
 
   it('keeps special values through every dtype', async () => {
-    const specials = new Float32Array([1, -2.5, 65504, 5.960464477539063e-8, Number.POSITIVE_INFINITY, Number.NaN, -0]);
+    const specials = new Float32Array([1, -2.5, 65504, 2 ** -24, Number.POSITIVE_INFINITY, Number.NaN, -0]);
     const path = join(dir, 'specials.safetensors');
     await writeSafetensors(path, {
       f32: { dtype: 'F32', shape: [7], data: specials },
@@ -105,7 +106,48 @@ describe('SafetensorsFile round trips through writeSafetensors', () => {
     ]);
     expect([...(await file.read('f32'))]).toEqual([...specials]);
     expect([...(await file.read('f16'))]).toEqual([...specials]);
-    expect([...(await file.read('bf16'))]).toEqual([1, -2.5, 65536, 5.960464477539063e-8, Number.POSITIVE_INFINITY, Number.NaN, -0]);
+    expect([...(await file.read('bf16'))]).toEqual([
+      1,
+      -2.5,
+      65536,
+      2 ** -24,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+      -0,
+    ]);
+  });
+
+  it('reads tensors spanning several read chunks, the last one partial', async () => {
+    const path = join(dir, 'chunks.safetensors');
+    const count = 1_500_003; // 6 MB of F32, 3 MB of F16/BF16: not a whole number of 2 MiB chunks
+    const data = randomValues(count, 5);
+    await writeSafetensors(path, {
+      f32: { dtype: 'F32', shape: [count], data },
+      f16: { dtype: 'F16', shape: [count], data },
+      bf16: { dtype: 'BF16', shape: [count], data },
+    });
+    await using file = await SafetensorsFile.open(path);
+    expect(sameBits(await file.read('f32'), data)).toBe(true);
+    expect(sameBits(await file.read('f16'), float16ToFloat32(float32ToFloat16(data)))).toBe(true);
+    expect(sameBits(await file.read('bf16'), bfloat16ToFloat32(float32ToBfloat16(data)))).toBe(true);
+    const raw = await file.readRaw('bf16');
+    expect(Buffer.from(raw).equals(Buffer.from(float32ToBfloat16(data).buffer))).toBe(true);
+  });
+
+  it('serves concurrent reads of one file', async () => {
+    const path = join(dir, 'concurrent.safetensors');
+    const tensors = Object.fromEntries(
+      Array.from({ length: 6 }, (_, i) => [
+        `t${i}`,
+        { dtype: 'BF16' as const, shape: [700_001], data: randomValues(700_001, i + 20) },
+      ]),
+    );
+    await writeSafetensors(path, tensors);
+    await using file = await SafetensorsFile.open(path);
+    const results = await Promise.all(Object.keys(tensors).map((name) => file.read(name)));
+    for (const [i, values] of results.entries()) {
+      expect(sameBits(values, bfloat16ToFloat32(float32ToBfloat16(tensors[`t${i}`]!.data)))).toBe(true);
+    }
   });
 
   it('reads only the header on open and only the asked tensor on read', async () => {
@@ -146,6 +188,23 @@ describe('SafetensorsFile round trips through writeSafetensors', () => {
       `Tensor "model.layers.0.mlp.gate_proj.weight" is not in ${path}. Tensors with a similar name: "model.layers.0.mlp.down_proj.weight", "model.layers.0.mlp.up_proj.weight".`,
     );
     expect(() => file.info('vision.patch_embed')).toThrow('None of its 3 tensors has a similar name.');
+  });
+
+  it('checks shapes against what config.json implies', async () => {
+    const path = join(dir, 'shapes.safetensors');
+    await writeSafetensors(path, { w: { dtype: 'F16', shape: [2, 3], data: new Float32Array(6) } });
+    await using file = await SafetensorsFile.open(path);
+    expect(file.expectShape('w', [2, 3])).toEqual({ dtype: 'F16', shape: [2, 3], byteLength: 12 });
+    let error: unknown;
+    try {
+      file.expectShape('w', [3, 2]);
+    } catch (e) {
+      error = e;
+    }
+    expect(TensorShapeError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      `Tensor "w" in ${path} has shape [2, 3] but [3, 2] was expected: the checkpoint does not match its config.json.`,
+    );
   });
 
   it('fails clearly after close, and close can be called twice', async () => {

@@ -1,12 +1,13 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { bfloat16ToFloat32 } from './bfloat16.js';
+import { checkShape } from './check-shape.js';
 import { dtypeByteSize, isFloatDtype, type SafetensorsDtype } from './dtype.js';
 import { MissingTensorError } from './errors/missing-tensor-error.js';
 import { UnsupportedDtypeError } from './errors/unsupported-dtype-error.js';
 import { WeightFileError } from './errors/weight-file-error.js';
 import { float16ToFloat32 } from './float16.js';
 import { decodeHeaderLength, parseHeader, type SafetensorsHeader, type TensorEntry } from './parse-header.js';
-import { readAt } from './read-at.js';
+import { readAt, readChunks } from './read-at.js';
 import { similarNames } from './similar-names.js';
 
 /** What a tensor is, without its data. */
@@ -21,8 +22,8 @@ export interface TensorInfo {
 
 /**
  * One open `.safetensors` file. Opening reads and validates only the header;
- * each tensor is read on demand with a positioned read straight into the
- * buffer that is returned, so a file is never held in memory as a whole.
+ * each tensor is read on demand with positioned reads into the one buffer
+ * that is returned, so a file is never held in memory as a whole.
  *
  * Assumes a little-endian host (every platform Node ships prebuilt binaries
  * for except s390x), as the format stores little-endian data.
@@ -88,7 +89,11 @@ export class SafetensorsFile {
     } catch (error) {
       await handle.close();
       if (WeightFileError.isInstance(error)) throw error;
-      throw new WeightFileError({ file: path, reason: `it cannot be read (${(error as Error).message}).`, cause: error });
+      throw new WeightFileError({
+        file: path,
+        reason: `it cannot be read (${(error as Error).message}).`,
+        cause: error,
+      });
     }
   }
 
@@ -123,6 +128,20 @@ export class SafetensorsFile {
   }
 
   /**
+   * Checks a tensor's shape against the one the model's `config.json`
+   * implies, before any data is read.
+   *
+   * @returns The tensor's info, when its shape matches.
+   * @throws TensorShapeError when the shapes differ (names the file, the tensor and both shapes).
+   * @throws MissingTensorError when there is no such tensor.
+   */
+  expectShape(name: string, expected: readonly number[]): TensorInfo {
+    const info = this.info(name);
+    checkShape(this.path, name, info.shape, expected);
+    return info;
+  }
+
+  /**
    * Reads a tensor's stored bytes as they are, in any dtype.
    *
    * @returns A new Uint8Array over its own ArrayBuffer (offset 0, so typed
@@ -133,16 +152,15 @@ export class SafetensorsFile {
   async readRaw(name: string): Promise<Uint8Array> {
     const entry = this.#entry(name);
     const bytes = new Uint8Array(entry.byteLength);
-    await this.#readInto(bytes, entry, name);
+    await this.#readChunks(entry, name, (chunk, offset) => bytes.set(chunk, offset));
     return bytes;
   }
 
   /**
    * Reads a tensor as float32 values, converting F16 and BF16 exactly.
    *
-   * One buffer per tensor: F32 data is read straight into the result; F16
-   * and BF16 data is read into the upper half of the result's buffer and
-   * widened in place.
+   * The result is the only tensor-sized buffer allocated: the data passes
+   * through a small reused buffer and is copied or widened into it.
    *
    * @returns A new Float32Array with one value per element, row-major.
    * @throws MissingTensorError when there is no such tensor.
@@ -161,15 +179,18 @@ export class SafetensorsFile {
         hint: 'Read it with readRaw() and decode the bytes, or re-export the checkpoint in F32, F16 or BF16.',
       });
     }
-    const elements = entry.byteLength / dtypeByteSize(dtype);
-    const values = new Float32Array(elements);
+    const values = new Float32Array(entry.byteLength / dtypeByteSize(dtype));
     if (dtype === 'F32') {
-      await this.#readInto(new Uint8Array(values.buffer), entry, name);
+      const bytes = new Uint8Array(values.buffer);
+      await this.#readChunks(entry, name, (chunk, offset) => bytes.set(chunk, offset));
       return values;
     }
-    const halves = new Uint16Array(values.buffer, 2 * elements, elements);
-    await this.#readInto(new Uint8Array(halves.buffer, halves.byteOffset, entry.byteLength), entry, name);
-    return dtype === 'BF16' ? bfloat16ToFloat32(halves, values) : float16ToFloat32(halves, values);
+    const widen = dtype === 'BF16' ? bfloat16ToFloat32 : float16ToFloat32;
+    await this.#readChunks(entry, name, (chunk, offset) => {
+      const halves = new Uint16Array(chunk.buffer, chunk.byteOffset, chunk.length / 2);
+      widen(halves, values.subarray(offset / 2, offset / 2 + halves.length));
+    });
+    return values;
   }
 
   /** Closes the file. Safe to call more than once; reads after it fail. */
@@ -196,7 +217,11 @@ export class SafetensorsFile {
     });
   }
 
-  async #readInto(target: Uint8Array, entry: TensorEntry, name: string): Promise<void> {
+  async #readChunks(
+    entry: TensorEntry,
+    name: string,
+    consume: (chunk: Uint8Array, offset: number) => void,
+  ): Promise<void> {
     if (this.#closed) {
       throw new WeightFileError({
         file: this.path,
@@ -206,7 +231,7 @@ export class SafetensorsFile {
       });
     }
     try {
-      await readAt(this.#handle, target, entry.start, this.path, name);
+      await readChunks(this.#handle, entry.start, entry.byteLength, consume, this.path, name);
     } catch (error) {
       if (WeightFileError.isInstance(error)) throw error;
       throw new WeightFileError({

@@ -15,7 +15,7 @@ export interface WeightStoreParts {
   openFiles: readonly SafetensorsFile[];
   /** Opens a shard the first time one of its tensors is needed. */
   openFile: (path: string) => Promise<SafetensorsFile>;
-  /** Bytes of tensor data in the checkpoint. */
+  /** Bytes of tensor data in the checkpoint (see {@link WeightStore.totalBytes}). */
   totalBytes: number;
   /** The index file that mapped tensors to shards, when there is one. */
   indexFile?: string;
@@ -30,12 +30,23 @@ export interface WeightStoreParts {
  * Tensor names and {@link WeightStore.has} come from the index and need no
  * disk access; everything about a tensor itself (`info`, `read`) may open
  * its shard, hence is async.
+ *
+ * @example
+ * ```ts
+ * await using weights = await openCheckpointWeights(checkpointDir);
+ * await weights.expectShape('model.embed_tokens.weight', [config.vocabSize, config.hiddenSize]);
+ * const embeddings = await weights.read('model.embed_tokens.weight'); // Float32Array
+ * ```
  */
 export class WeightStore {
   /** The checkpoint folder, file or index this store reads. */
   readonly source: string;
 
-  /** Bytes of tensor data in the checkpoint (an index's `metadata.total_size`, when it has one). */
+  /**
+   * Bytes of tensor data in the checkpoint: the sum of the tensors' sizes, or
+   * for an index its `metadata.total_size` (the shard files' total size when
+   * it has none).
+   */
   readonly totalBytes: number;
 
   /** Every weight file of the checkpoint, in order. */

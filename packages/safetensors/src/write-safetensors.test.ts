@@ -41,7 +41,8 @@ describe('writeSafetensors', () => {
     });
     const bytes = await readFile(path);
     const headerLength = Number(bytes.readBigUInt64LE(0));
-    const json = '{"alpha":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"zeta":{"dtype":"BF16","shape":[3],"data_offsets":[4,10]}}';
+    const json =
+      '{"alpha":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"zeta":{"dtype":"BF16","shape":[3],"data_offsets":[4,10]}}';
     expect(headerLength % 8).toBe(0);
     expect(bytes.subarray(8, 8 + headerLength).toString('utf8')).toBe(json.padEnd(headerLength, ' '));
     expect(bytes.length).toBe(8 + headerLength + 10);
@@ -71,9 +72,9 @@ describe('writeSafetensors', () => {
     expect((error as Error).message).toBe(
       `Invalid weights in ${path}, tensor "w": cannot write it: shape [2, 3] has 6 elements but the data has 5 values.\nFix the tensors passed to the writer.`,
     );
-    await expect(writeSafetensors(path, { w: { dtype: 'F32', shape: [-2], data: new Float32Array(0) } })).rejects.toThrow(
-      'cannot write shape [-2]: it must be a list of non-negative integers.',
-    );
+    await expect(
+      writeSafetensors(path, { w: { dtype: 'F32', shape: [-2], data: new Float32Array(0) } }),
+    ).rejects.toThrow('cannot write shape [-2]: it must be a list of non-negative integers.');
     await expect(
       writeSafetensors(path, { __metadata__: { dtype: 'F32', shape: [1], data: new Float32Array(1) } }),
     ).rejects.toThrow('"__metadata__" is reserved');

@@ -18,7 +18,11 @@ describe('writeShardedSafetensors', () => {
       { a: f32(10), b: f32(10), c: f32(6), d: f32(50), e: { dtype: 'BF16', shape: [2, 2], data: new Float32Array(4) } },
       { maxShardBytes: 104 },
     );
-    const names = ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors'];
+    const names = [
+      'model-00001-of-00003.safetensors',
+      'model-00002-of-00003.safetensors',
+      'model-00003-of-00003.safetensors',
+    ];
     expect(result).toEqual({
       files: names.map((name) => join(dir, name)),
       indexFile: join(dir, 'model.safetensors.index.json'),
@@ -42,7 +46,11 @@ describe('writeShardedSafetensors', () => {
 
   it('writes one model.safetensors and no index when everything fits, as save_pretrained does', async () => {
     const dir = await temporaryFolder();
-    const result = await writeShardedSafetensors(dir, { a: f32(4), b: f32(4) }, { maxShardBytes: 1 << 20, metadata: {} });
+    const result = await writeShardedSafetensors(
+      dir,
+      { a: f32(4), b: f32(4) },
+      { maxShardBytes: 1 << 20, metadata: {} },
+    );
     expect(result).toEqual({ files: [join(dir, 'model.safetensors')], indexFile: undefined, totalBytes: 32 });
     expect(await readdir(dir)).toEqual(['model.safetensors']);
   });

@@ -33,10 +33,12 @@ export const singleFileName = 'model.safetensors';
 /**
  * Writes tensors into a checkpoint folder as `save_pretrained` does: in name
  * order, a new shard starts when the next tensor would push the current one
- * past `maxShardBytes` (a tensor larger than that gets its own); shards are named `model-00001-of-00003.safetensors`
- * and listed in `model.safetensors.index.json` (`metadata.total_size` and a
- * sorted `weight_map`). When everything fits in one shard it writes a single
- * `model.safetensors` and no index, as `save_pretrained` does.
+ * past `maxShardBytes` (a tensor larger than that gets a shard of its own);
+ * shards are named `model-00001-of-00003.safetensors` and listed in
+ * `model.safetensors.index.json` (`metadata.total_size` and a sorted
+ * `weight_map`, 2-space indented). When everything fits in one shard it
+ * writes a single `model.safetensors` and no index, as `save_pretrained` does.
+ * Stale files from an earlier write in `dir` are left alone.
  *
  * @param dir - The checkpoint folder; created when missing.
  * @param tensors - The tensors by name.
@@ -80,7 +82,11 @@ export async function writeShardedSafetensors(
     files.push(file);
   }
   const indexFile = join(dir, indexFileName);
-  const sortedMap = Object.fromEntries(Object.keys(weightMap).sort().map((key) => [key, weightMap[key]]));
+  const sortedMap = Object.fromEntries(
+    Object.keys(weightMap)
+      .sort()
+      .map((key) => [key, weightMap[key]]),
+  );
   const index = { metadata: { total_size: totalBytes }, weight_map: sortedMap };
   await writeAtomically(indexFile, `${JSON.stringify(index, null, 2)}\n`);
   return { files, indexFile, totalBytes };

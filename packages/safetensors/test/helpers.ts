@@ -47,3 +47,8 @@ export function randomValues(count: number, seed = 1): Float32Array {
 export function bitsOf(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
 }
+
+/** True when two float32 arrays hold the same bits; fast on millions of values, unlike toEqual. */
+export function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}

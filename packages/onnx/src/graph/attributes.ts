@@ -1,4 +1,4 @@
-import { type onnx as onnxNamespace, onnx } from '../serialize/onnx-proto.js';
+import { type AttributeProtoInit, onnx } from '../serialize/onnx-proto.js';
 import { defaultElemType, type ElemType, type TensorData } from '../tensor/elem-type.js';
 import { inlineTensorProto, tensorBytes } from '../tensor/tensor-proto.js';
 
@@ -72,12 +72,14 @@ const AttributeType = onnx.AttributeProto.AttributeType;
  * @param name attribute name
  * @param value its value
  */
-export function toAttributeProto(name: string, value: Exclude<AttributeValue, undefined>): onnxNamespace.IAttributeProto | string {
+export function toAttributeProto(name: string, value: Exclude<AttributeValue, undefined>): AttributeProtoInit | string {
   if (typeof value === 'boolean') return { name, type: AttributeType.INT, i: value ? 1 : 0 };
   if (typeof value === 'bigint') return { name, type: AttributeType.INT, i: toInt64(value) };
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (typeof value === 'number') {
-    return Number.isInteger(value) ? { name, type: AttributeType.INT, i: value } : { name, type: AttributeType.FLOAT, f: value };
+    return Number.isInteger(value)
+      ? { name, type: AttributeType.INT, i: value }
+      : { name, type: AttributeType.FLOAT, f: value };
   }
   if (Array.isArray(value)) {
     const list = value as readonly (number | bigint | string)[];
@@ -96,7 +98,7 @@ export function toAttributeProto(name: string, value: Exclude<AttributeValue, un
   return encodeTyped(name, value as TypedAttribute);
 }
 
-function encodeTyped(name: string, value: TypedAttribute): onnxNamespace.IAttributeProto | string {
+function encodeTyped(name: string, value: TypedAttribute): AttributeProtoInit | string {
   switch (value.kind) {
     case 'float':
       return { name, type: AttributeType.FLOAT, f: value.value };

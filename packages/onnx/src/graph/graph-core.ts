@@ -1,6 +1,7 @@
 import { GraphError, type GraphIssue } from '../errors/graph-error.js';
 import { buildModelProto } from '../serialize/build-model-proto.js';
-import { onnx, type ModelProto } from '../serialize/onnx-proto.js';
+import { type AttributeProtoInit, type ModelProto, onnx } from '../serialize/onnx-proto.js';
+import { protobufLimitBytes } from '../serialize/plan-external-data.js';
 import { type SavedModel, type SaveOptions, saveModel } from '../serialize/save-model.js';
 import { defaultElemType, type ElemType, elemTypeByteSize, type TensorData } from '../tensor/elem-type.js';
 import { tensorBytes } from '../tensor/tensor-proto.js';
@@ -80,7 +81,7 @@ export interface GraphNode {
   /** Output tensor names, `''` for an omitted optional output. */
   readonly outputs: readonly string[];
   /** Encoded attributes. */
-  readonly attributes: readonly onnx.IAttributeProto[];
+  readonly attributes: readonly AttributeProtoInit[];
 }
 
 /** A weight or constant tensor as recorded by the builder. */
@@ -116,8 +117,6 @@ export interface GraphContents {
 }
 
 const minimumOpset = 13;
-/** Largest model protobuf can hold; initializers beyond this need external data. */
-const protobufLimitBytes = 2 ** 31 - 1;
 
 /**
  * The core of `GraphBuilder`: graph inputs and outputs, initializers, the
@@ -152,7 +151,12 @@ export class GraphCore {
     if (!Number.isInteger(opset) || opset < minimumOpset) {
       throw new GraphError({
         graphName: this.name,
-        issues: [{ problem: 'unsupported-opset', detail: `default opset ${opset} is not supported: use ${minimumOpset} or higher` }],
+        issues: [
+          {
+            problem: 'unsupported-opset',
+            detail: `default opset ${opset} is not supported: use ${minimumOpset} or higher`,
+          },
+        ],
       });
     }
     this.opsetMap.set('', opset);
@@ -244,7 +248,8 @@ export class GraphCore {
    * @returns the tensor name
    */
   output(name: string, elemType: ElemType, dims?: readonly Dim[], source?: string): string {
-    if (source !== undefined && source !== name) this.op('Identity', [source], {}, { name: `${name}/Identity`, outputs: [name] });
+    if (source !== undefined && source !== name)
+      this.op('Identity', [source], {}, { name: `${name}/Identity`, outputs: [name] });
     this.outputList.push({ name, elemType, dims: dims ? [...dims] : undefined });
     return name;
   }
@@ -309,7 +314,10 @@ export class GraphCore {
     const name = this.tensorNames.unique(base);
     const problem = checkInitializer(data, dims, type);
     if (problem) {
-      throw new GraphError({ graphName: this.name, issues: [{ problem: 'invalid-initializer', tensor: name, detail: problem }] });
+      throw new GraphError({
+        graphName: this.name,
+        issues: [{ problem: 'invalid-initializer', tensor: name, detail: problem }],
+      });
     }
     this.initializerList.push({ name, elemType: type, dims: [...dims], bytes: tensorBytes(data) });
     this.constants.set(key, name);
@@ -323,7 +331,10 @@ export class GraphCore {
    */
   constInt64(values: number | readonly number[]): string {
     const list = typeof values === 'number' ? [values] : values;
-    return this.constant(BigInt64Array.from(list, (v) => BigInt(v)), typeof values === 'number' ? [] : [list.length]);
+    return this.constant(
+      BigInt64Array.from(list, (v) => BigInt(v)),
+      typeof values === 'number' ? [] : [list.length],
+    );
   }
 
   /**
@@ -381,7 +392,7 @@ export class GraphCore {
       return this.tensorNames.unique(`${nodeName}/output_${index}`);
     });
 
-    const encoded: onnx.IAttributeProto[] = [];
+    const encoded: AttributeProtoInit[] = [];
     for (const [key, value] of Object.entries(attributes)) {
       if (value === undefined) continue;
       const proto = toAttributeProto(key, value);
@@ -395,7 +406,14 @@ export class GraphCore {
       encoded.push(proto);
     }
 
-    this.nodeList.push({ name: nodeName, opType, domain, inputs: inputNames, outputs: outputNames, attributes: encoded });
+    this.nodeList.push({
+      name: nodeName,
+      opType,
+      domain,
+      inputs: inputNames,
+      outputs: outputNames,
+      attributes: encoded,
+    });
     return outputNames;
   }
 
@@ -549,7 +567,8 @@ function checkInitializer(data: TensorData, dims: readonly number[], elemType: E
   if (size !== data.BYTES_PER_ELEMENT) {
     return `element type ${elemType} takes ${size} bytes per element but the data is a ${data.constructor.name} (${data.BYTES_PER_ELEMENT} bytes)`;
   }
-  if (!dims.every((dim) => Number.isInteger(dim) && dim >= 0)) return `dims [${dims.join(', ')}] must be non-negative integers`;
+  if (!dims.every((dim) => Number.isInteger(dim) && dim >= 0))
+    return `dims [${dims.join(', ')}] must be non-negative integers`;
   const count = dims.reduce((product, dim) => product * dim, 1);
   if (count !== data.length) return `dims [${dims.join(', ')}] hold ${count} elements but the data has ${data.length}`;
   return undefined;

@@ -47,7 +47,12 @@ export function validateGraph(graph: GraphContents): { issues: GraphIssue[]; che
   const read = new Set<string>();
   for (const node of graph.nodes) {
     if (nodeNames.has(node.name)) {
-      issues.push({ problem: 'duplicate-name', node: node.name, opType: node.opType, detail: 'another node has the same name' });
+      issues.push({
+        problem: 'duplicate-name',
+        node: node.name,
+        opType: node.opType,
+        detail: 'another node has the same name',
+      });
     }
     nodeNames.add(node.name);
     for (const input of node.inputs) {

@@ -1,7 +1,7 @@
 import type { GraphContents, GraphInitializer, ValueInfo } from '../graph/graph-core.js';
 import { onnxDataType } from '../tensor/elem-type.js';
 import { inlineTensorProto } from '../tensor/tensor-proto.js';
-import { type ModelProto, onnx } from './onnx-proto.js';
+import { type ModelProto, onnx, type TensorProto, type ValueInfoProto } from './onnx-proto.js';
 
 /**
  * Builds the ModelProto of a graph. `placeExternally` may return an
@@ -13,7 +13,7 @@ import { type ModelProto, onnx } from './onnx-proto.js';
  */
 export function buildModelProto(
   graph: GraphContents,
-  placeExternally: (init: GraphInitializer) => onnx.TensorProto | undefined,
+  placeExternally: (init: GraphInitializer) => TensorProto | undefined,
 ): ModelProto {
   const initializer = graph.initializers.map(
     (init) => placeExternally(init) ?? inlineTensorProto(init.name, init.elemType, init.dims, init.bytes),
@@ -46,7 +46,7 @@ export function buildModelProto(
   });
 }
 
-function valueInfoProto(info: ValueInfo): onnx.ValueInfoProto {
+function valueInfoProto(info: ValueInfo): ValueInfoProto {
   const shape = info.dims
     ? {
         dim: info.dims.map((dim) =>

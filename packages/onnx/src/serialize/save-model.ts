@@ -5,8 +5,9 @@ import type { GraphContents, GraphInitializer } from '../graph/graph-core.js';
 import { externalTensorProto } from '../tensor/tensor-proto.js';
 import { buildModelProto } from './build-model-proto.js';
 import { onnx } from './onnx-proto.js';
+import { planExternalData, protobufLimitBytes } from './plan-external-data.js';
 
-/** How {@link saveModel} (and `GraphBuilder.save`) lays out the files. */
+/** How `GraphBuilder.save` lays out the files. */
 export interface SaveOptions {
   /** Model file name inside the folder. Default `model.onnx`. */
   modelFile?: string;
@@ -22,15 +23,14 @@ export interface SaveOptions {
   /** Initializers smaller than this stay inline. Default 1024 bytes. */
   thresholdBytes?: number;
   /**
-   * Tensors of at least this many bytes start at an offset that is a multiple
-   * of 64 KiB, so onnxruntime can memory-map them (page size 4 KiB on Linux
-   * and macOS, allocation granularity 64 KiB on Windows). Default 1 MiB.
-   * Smaller tensors are aligned to 64 bytes.
+   * Tensors of at least this many bytes start at a multiple of 64 KiB in the
+   * side file, so onnxruntime can memory-map them. Default 1 MiB. Smaller
+   * ones are aligned to 64 bytes.
    */
   alignThresholdBytes?: number;
 }
 
-/** What {@link saveModel} wrote. */
+/** What `GraphBuilder.save` wrote. */
 export interface SavedModel {
   /** Full path of the model file: pass it to `InferenceSession.create(path)`. */
   modelPath: string;
@@ -44,76 +44,72 @@ export interface SavedModel {
   modelBytes: number;
 }
 
-const protobufLimitBytes = 2 ** 31 - 1;
-// Graph structure, names and small inline tensors must fit next to the weights in one message.
-const autoExternalBytes = protobufLimitBytes - 64 * 1024 * 1024;
-const largeAlignment = 65536;
-const smallAlignment = 64;
-
 /**
- * Writes a (validated) graph to `dir`: the model file, and with external data
- * a side file holding weights at aligned offsets, referenced by ONNX
- * `external_data` entries (`location`, `offset`, `length`) that onnxruntime
- * resolves relative to the model file.
+ * Writes a validated graph to `dir`: the model file and, with external data,
+ * a side file holding the weights, referenced by ONNX `external_data` entries
+ * (`location`, `offset`, `length`) that onnxruntime resolves relative to the
+ * model file.
  *
  * @param graph the graph contents
  * @param dir target folder, created when missing
  * @param options file names and when to use external data
- * @throws {GraphError} when weights must stay inline (`externalData: false`) but exceed 2 GiB
+ * @throws {GraphError} when weights must stay inline (`externalData: false`) but reach 2 GiB
  */
 export async function saveModel(graph: GraphContents, dir: string, options: SaveOptions = {}): Promise<SavedModel> {
   const modelFile = options.modelFile ?? 'model.onnx';
   const dataFile = options.dataFile ?? `${modelFile}_data`;
-  const threshold = options.thresholdBytes ?? 1024;
-  const alignThreshold = options.alignThresholdBytes ?? 1024 * 1024;
-  const totalBytes = graph.initializers.reduce((sum, init) => sum + init.bytes.byteLength, 0);
-  const mode = options.externalData ?? 'auto';
-  const useExternal = mode === true || (mode === 'auto' && totalBytes > autoExternalBytes);
-
-  const external = new Map<GraphInitializer, number>();
-  let dataBytes = 0;
-  if (useExternal) {
-    for (const init of graph.initializers) {
-      if (init.bytes.byteLength < threshold) continue;
-      const alignment = init.bytes.byteLength >= alignThreshold ? largeAlignment : smallAlignment;
-      const offset = Math.ceil(dataBytes / alignment) * alignment;
-      external.set(init, offset);
-      dataBytes = offset + init.bytes.byteLength;
-    }
-  }
-  let inlineBytes = 0;
-  for (const init of graph.initializers) if (!external.has(init)) inlineBytes += init.bytes.byteLength;
-  if (inlineBytes >= protobufLimitBytes) {
+  const plan = planExternalData(graph.initializers, {
+    externalData: options.externalData ?? 'auto',
+    thresholdBytes: options.thresholdBytes ?? 1024,
+    alignThresholdBytes: options.alignThresholdBytes ?? 1024 * 1024,
+  });
+  if (plan.inlineBytes >= protobufLimitBytes) {
     throw new GraphError({
       graphName: graph.name,
-      issues: [{ problem: 'too-large', detail: `inline initializers take ${inlineBytes} bytes; one protobuf message holds under 2 GiB` }],
+      issues: [
+        {
+          problem: 'too-large',
+          detail: `inline initializers take ${plan.inlineBytes} bytes; one protobuf message holds under 2 GiB`,
+        },
+      ],
       hint: "Save with { externalData: true } or { externalData: 'auto' }.",
     });
   }
 
   await mkdir(dir, { recursive: true });
-  const dataPath = external.size > 0 ? join(dir, dataFile) : undefined;
-  if (dataPath) await writeDataFile(dataPath, external);
+  const dataPath = plan.offsets.size > 0 ? join(dir, dataFile) : undefined;
+  if (dataPath) await writeDataFile(dataPath, plan.offsets);
 
   const model = buildModelProto(graph, (init) => {
-    const offset = external.get(init);
+    const offset = plan.offsets.get(init);
     if (offset === undefined) return undefined;
     return externalTensorProto(init.name, init.elemType, init.dims, dataFile, offset, init.bytes.byteLength);
   });
   const bytes = onnx.ModelProto.encode(model).finish();
   const modelPath = join(dir, modelFile);
   await writeFile(modelPath, bytes);
-  return { modelPath, dataPath, externalTensors: external.size, dataBytes: dataPath ? dataBytes : 0, modelBytes: bytes.byteLength };
+  return {
+    modelPath,
+    dataPath,
+    externalTensors: plan.offsets.size,
+    dataBytes: dataPath ? plan.dataBytes : 0,
+    modelBytes: bytes.byteLength,
+  };
 }
 
-async function writeDataFile(path: string, placed: ReadonlyMap<GraphInitializer, number>): Promise<void> {
+async function writeDataFile(path: string, offsets: ReadonlyMap<GraphInitializer, number>): Promise<void> {
   const handle = await open(path, 'w');
   try {
     // Positional writes leave the alignment gaps as holes, which read back as zeros.
-    for (const [init, offset] of placed) {
+    for (const [init, offset] of offsets) {
       let written = 0;
       while (written < init.bytes.byteLength) {
-        const { bytesWritten } = await handle.write(init.bytes, written, init.bytes.byteLength - written, offset + written);
+        const { bytesWritten } = await handle.write(
+          init.bytes,
+          written,
+          init.bytes.byteLength - written,
+          offset + written,
+        );
         written += bytesWritten;
       }
     }

@@ -1,4 +1,4 @@
-import { type onnx as onnxNamespace, onnx } from '../serialize/onnx-proto.js';
+import { onnx, type TensorProto } from '../serialize/onnx-proto.js';
 import { type ElemType, onnxDataType, type TensorData } from './elem-type.js';
 
 /**
@@ -24,7 +24,7 @@ export function inlineTensorProto(
   elemType: ElemType,
   dims: readonly number[],
   bytes: Uint8Array,
-): onnxNamespace.TensorProto {
+): TensorProto {
   return onnx.TensorProto.create({ name, dataType: onnxDataType[elemType], dims: [...dims], rawData: bytes });
 }
 
@@ -46,7 +46,7 @@ export function externalTensorProto(
   location: string,
   offset: number,
   length: number,
-): onnxNamespace.TensorProto {
+): TensorProto {
   return onnx.TensorProto.create({
     name,
     dataType: onnxDataType[elemType],

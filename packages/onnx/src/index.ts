@@ -1,0 +1,63 @@
+export { GraphError, type GraphIssue, type GraphProblem } from './errors/graph-error.js';
+export { type Attributes, type AttributeValue, attr, type TypedAttribute } from './graph/attributes.js';
+export {
+  GraphBuilder,
+  type GroupQueryAttentionAttributes,
+  type GroupQueryAttentionInputs,
+  type QuantizedWeightNames,
+} from './graph/graph-builder.js';
+export {
+  type Dim,
+  type GraphBuilderOptions,
+  type GraphContents,
+  GraphCore,
+  type GraphInitializer,
+  type GraphNode,
+  type NodeOptions,
+  type OpOptions,
+  type ValueInfo,
+} from './graph/graph-core.js';
+export {
+  type AttentionAttributes,
+  type AttentionInputs,
+  type AttentionOptions,
+  type AttentionOutputs,
+  type IntsInput,
+  type MultiOutputOptions,
+  OnnxOps,
+} from './graph/onnx-ops.js';
+export type { GraphCheck } from './graph/validate-graph.js';
+export { type FloatLinearWeight, type LinearWeight, linear } from './layers/linear.js';
+export { type LlamaMlpWeights, llamaMlp, silu } from './layers/llama-mlp.js';
+export { type RmsNormImplementation, rmsNorm } from './layers/rms-norm.js';
+export {
+  addRotaryCaches,
+  inverseFrequencies,
+  type RopeScaling,
+  type RotaryCacheOptions,
+  type RotaryCaches,
+  rotaryCaches,
+} from './layers/rotary.js';
+export {
+  dequantizeMatMulNBits,
+  type NBitsOptions,
+  type QuantizedMatMulNBits,
+  quantizeLinearNBits,
+  quantizeMatMulNBits,
+} from './quantization/matmul-nbits.js';
+export { type ModelProto, onnx } from './serialize/onnx-proto.js';
+export type { SavedModel, SaveOptions } from './serialize/save-model.js';
+export { defaultElemType, type ElemType, elemTypeByteSize, onnxDataType, type TensorData } from './tensor/elem-type.js';
+export { float16ToFloat32, float32ToFloat16 } from './tensor/float16.js';
+export {
+  type CachedAttentionShape,
+  cachedAttention,
+} from './layers/cached-attention.js';
+export {
+  buildDecoderTransformer,
+  type DecoderIoNames,
+  type DecoderTransformer,
+  type DecoderTransformerOptions,
+  type DecoderWeightFormat,
+  type DecoderWeightSource,
+} from './layers/decoder-transformer.js';

@@ -1,0 +1,290 @@
+import { GraphError } from '../errors/graph-error.js';
+import { GraphBuilder } from '../graph/graph-builder.js';
+import { type NBitsOptions, quantizeLinearNBits } from '../quantization/matmul-nbits.js';
+import { cachedAttention } from './cached-attention.js';
+import { type RopeScaling, addRotaryCaches, rotaryCaches } from './rotary.js';
+
+/** Where the weights of a decoder come from: Hugging Face tensor names, read lazily as float32. */
+export interface DecoderWeightSource {
+  /** True when the checkpoint has the tensor. */
+  has(name: string): boolean;
+  /** The tensor's values as float32 (converted from F16/BF16). */
+  read(name: string): Promise<Float32Array>;
+}
+
+/** Names of the graph's inputs and outputs (see `decoderIo` of `@pio/engine`). */
+export interface DecoderIoNames {
+  /** int64 `[S]` new token ids. */
+  inputIds: string;
+  /** int64 `[L]` positions among the new tokens whose logits are returned. */
+  logitIndices: string;
+  /** float32 `[L, vocab]`. */
+  logits: string;
+  /** float32 `[T, kvHeads * headDim]` cache of layer i. */
+  pastKey(layer: number): string;
+  /** float32 `[T, kvHeads * headDim]`. */
+  pastValue(layer: number): string;
+  /** float32 `[S, kvHeads * headDim]` new keys (rotated) of layer i. */
+  newKey(layer: number): string;
+  /** float32 `[S, kvHeads * headDim]`. */
+  newValue(layer: number): string;
+}
+
+/** How linear weights are stored in the graph. */
+export type DecoderWeightFormat =
+  | { kind: 'float32' }
+  | ({ kind: 'nbits'; accuracyLevel?: 0 | 1 | 2 | 3 | 4 } & NBitsOptions);
+
+/** The shape and options of a Llama-style decoder-only transformer. */
+export interface DecoderTransformerOptions {
+  /** Width of the residual stream. */
+  hiddenSize: number;
+  /** Query heads. */
+  numHeads: number;
+  /** Key/value heads. */
+  numKvHeads: number;
+  /** Size of one head. */
+  headDim: number;
+  /** Decoder layers. */
+  numLayers: number;
+  /** Width of the MLP. */
+  intermediateSize: number;
+  /** Vocabulary size. */
+  vocabSize: number;
+  /** RMSNorm epsilon. */
+  rmsNormEps: number;
+  /** Rows of the rotary caches: the longest sequence the graph may run. */
+  maxPositions: number;
+  /** Rotary base and scaling. */
+  rope: { theta: number; scaling?: RopeScaling };
+  /** The LM head is the embedding matrix. */
+  tieWordEmbeddings: boolean;
+  /** q/k/v projections have biases (`attention_bias`). */
+  attentionBias: boolean;
+  /** o_proj has a bias. Default: same as `attentionBias`. */
+  outputBias?: boolean;
+  /** gate/up/down have biases (`mlp_bias`). */
+  mlpBias: boolean;
+  /** Per-head RMSNorm of queries and keys before the rotary embedding (Qwen3's `q_norm`/`k_norm`). */
+  queryKeyNorm: boolean;
+  /** How linear weights are stored. */
+  weightFormat: DecoderWeightFormat;
+  /** Graph I/O names. */
+  io: DecoderIoNames;
+  /** Reports each layer built. */
+  onLayer?: (built: number, total: number) => void;
+}
+
+/** The built graph and what it holds. */
+export interface DecoderTransformer {
+  /** The graph, ready to `save` or `toBytes`. */
+  graph: GraphBuilder;
+  /** Parameters read from the checkpoint. */
+  parameters: number;
+}
+
+/**
+ * Builds the ONNX graph of a Llama-style decoder (Llama 2/3, Mistral, SmolLM,
+ * Qwen2/3, ...) from Hugging Face weights, with the I/O of PIO's engine:
+ * new tokens in, the cache of every layer in as `[T, kvHeads * headDim]`
+ * views, logits at the requested positions and the new tokens' K/V out.
+ *
+ * Fusions: Q/K/V are one weight (one MatMul), gate/up another; 1/sqrt(headDim)
+ * is folded into the query weights (or the q_norm weight); residual adds are
+ * fused into `SkipSimplifiedLayerNormalization`.
+ *
+ * @throws {GraphError} when a tensor is missing or has the wrong size.
+ */
+export async function buildDecoderTransformer(
+  weights: DecoderWeightSource,
+  options: DecoderTransformerOptions,
+): Promise<DecoderTransformer> {
+  const { hiddenSize, numHeads, numKvHeads, headDim, numLayers, intermediateSize, vocabSize, io } = options;
+  const g = new GraphBuilder({ name: 'decoder' });
+  let parameters = 0;
+  const read = async (name: string, size: number): Promise<Float32Array> => {
+    if (!weights.has(name)) fail(g, name, 'is missing from the checkpoint');
+    const data = await weights.read(name);
+    if (data.length !== size) fail(g, name, `has ${data.length} values, expected ${size} from the config`);
+    parameters += data.length;
+    return data;
+  };
+  const readOptional = async (name: string, size: number, wanted: boolean) =>
+    wanted || weights.has(name) ? read(name, size) : undefined;
+  const queryScale = 1 / Math.sqrt(headDim);
+  const kvSize = numKvHeads * headDim;
+  const qSize = numHeads * headDim;
+
+  const inputIds = g.input(io.inputIds, 'int64', ['new_tokens']);
+  const logitIndices = g.input(io.logitIndices, 'int64', ['logit_count']);
+  const embedName = 'model.embed_tokens.weight';
+  const embedTokens = await read(embedName, vocabSize * hiddenSize);
+  const embedding = g.initializer(embedName, embedTokens, [vocabSize, hiddenSize]);
+  let hidden = g.gather(embedding, inputIds, 0);
+
+  const caches = addRotaryCaches(
+    g,
+    rotaryCaches({ headDim, maxPositions: options.maxPositions, theta: options.rope.theta, ...(options.rope.scaling ? { scaling: options.rope.scaling } : {}) }),
+  );
+  const linear = (x: string, name: string, weight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array) =>
+    linearLayer(g, x, name, { weight, outFeatures, inFeatures, ...(bias ? { bias } : {}) }, options.weightFormat);
+
+  let pastLength = '';
+  let residual: string | undefined;
+  for (let layer = 0; layer < numLayers; layer++) {
+    const prefix = `model.layers.${layer}`;
+    const pastKey = g.input(io.pastKey(layer), 'float32', ['past_tokens', kvSize]);
+    const pastValue = g.input(io.pastValue(layer), 'float32', ['past_tokens', kvSize]);
+    if (layer === 0) pastLength = g.shape(pastKey, { start: 0, end: 1 });
+
+    // Attention block.
+    const inputNorm = g.initializer(`${prefix}.input_layernorm.weight`, await read(`${prefix}.input_layernorm.weight`, hiddenSize), [hiddenSize]);
+    let normed: string;
+    if (residual === undefined) {
+      normed = g.simplifiedLayerNormalization(hidden, inputNorm, { epsilon: options.rmsNormEps });
+      residual = hidden;
+    } else {
+      const fused = g.skipSimplifiedLayerNormalization(hidden, residual, inputNorm, { epsilon: options.rmsNormEps });
+      normed = fused.output;
+      residual = fused.inputSkipBiasSum;
+    }
+    const attn = `${prefix}.self_attn`;
+    const qWeight = await read(`${attn}.q_proj.weight`, qSize * hiddenSize);
+    const kWeight = await read(`${attn}.k_proj.weight`, kvSize * hiddenSize);
+    const vWeight = await read(`${attn}.v_proj.weight`, kvSize * hiddenSize);
+    const qBias = await readOptional(`${attn}.q_proj.bias`, qSize, options.attentionBias);
+    const kBias = await readOptional(`${attn}.k_proj.bias`, kvSize, options.attentionBias);
+    const vBias = await readOptional(`${attn}.v_proj.bias`, kvSize, options.attentionBias);
+    let qNorm: Float32Array | undefined;
+    let kNorm: Float32Array | undefined;
+    if (options.queryKeyNorm) {
+      qNorm = scaled(await read(`${attn}.q_norm.weight`, headDim), queryScale);
+      kNorm = await read(`${attn}.k_norm.weight`, headDim);
+    }
+    // Without q_norm the scale folds into the query projection (RoPE is linear).
+    const qkv = linear(
+      normed,
+      `${attn}.qkv_proj`,
+      concatRows([qNorm ? qWeight : scaled(qWeight, queryScale), kWeight, vWeight]),
+      qSize + 2 * kvSize,
+      hiddenSize,
+      qBias || kBias || vBias
+        ? concatRows([
+            qBias ? (qNorm ? qBias : scaled(qBias, queryScale)) : new Float32Array(qSize),
+            kBias ?? new Float32Array(kvSize),
+            vBias ?? new Float32Array(kvSize),
+          ])
+        : undefined,
+    );
+    let [query, key, value] = g.split(qkv, { axis: -1, sizes: [qSize, kvSize, kvSize] });
+    if (qNorm && kNorm) {
+      query = headNorm(g, query!, g.initializer(`${attn}.q_norm.weight`, qNorm, [headDim]), numHeads, headDim, options.rmsNormEps);
+      key = headNorm(g, key!, g.initializer(`${attn}.k_norm.weight`, kNorm, [headDim]), numKvHeads, headDim, options.rmsNormEps);
+    }
+    const rotate = (x: string, heads: number) =>
+      g.reshape(
+        g.msRotaryEmbedding(g.unsqueeze(x, [0]), pastLength, caches.cos, caches.sin, { numHeads: heads }),
+        [-1, heads * headDim],
+      );
+    const rotatedKey = rotate(key!, numKvHeads);
+    g.output(io.newKey(layer), 'float32', ['new_tokens', kvSize], g.identity(rotatedKey));
+    g.output(io.newValue(layer), 'float32', ['new_tokens', kvSize], g.identity(value!));
+    const context = cachedAttention(
+      g,
+      { query: rotate(query!, numHeads), key: rotatedKey, value: value!, pastKey, pastValue, pastLength },
+      { numHeads, numKvHeads, headDim },
+    );
+    const oBias = await readOptional(`${attn}.o_proj.bias`, hiddenSize, options.outputBias ?? options.attentionBias);
+    const attentionOut = linear(context, `${attn}.o_proj`, await read(`${attn}.o_proj.weight`, hiddenSize * qSize), hiddenSize, qSize, oBias);
+
+    // MLP block.
+    const postNorm = g.initializer(
+      `${prefix}.post_attention_layernorm.weight`,
+      await read(`${prefix}.post_attention_layernorm.weight`, hiddenSize),
+      [hiddenSize],
+    );
+    const fused = g.skipSimplifiedLayerNormalization(attentionOut, residual, postNorm, { epsilon: options.rmsNormEps });
+    residual = fused.inputSkipBiasSum;
+    const mlp = `${prefix}.mlp`;
+    const gate = await read(`${mlp}.gate_proj.weight`, intermediateSize * hiddenSize);
+    const up = await read(`${mlp}.up_proj.weight`, intermediateSize * hiddenSize);
+    const gateBias = await readOptional(`${mlp}.gate_proj.bias`, intermediateSize, options.mlpBias);
+    const upBias = await readOptional(`${mlp}.up_proj.bias`, intermediateSize, options.mlpBias);
+    const gateUp = linear(
+      fused.output,
+      `${mlp}.gate_up_proj`,
+      concatRows([gate, up]),
+      2 * intermediateSize,
+      hiddenSize,
+      gateBias || upBias
+        ? concatRows([gateBias ?? new Float32Array(intermediateSize), upBias ?? new Float32Array(intermediateSize)])
+        : undefined,
+    );
+    const [gated, upped] = g.split(gateUp, { axis: -1, sizes: [intermediateSize, intermediateSize] });
+    const activated = g.mul(g.mul(gated!, g.sigmoid(gated!)), upped!);
+    const downBias = await readOptional(`${mlp}.down_proj.bias`, hiddenSize, options.mlpBias);
+    hidden = linear(activated, `${mlp}.down_proj`, await read(`${mlp}.down_proj.weight`, hiddenSize * intermediateSize), hiddenSize, intermediateSize, downBias);
+    options.onLayer?.(layer + 1, numLayers);
+  }
+
+  // Only the requested rows go through the final norm and the LM head.
+  const last = g.add(hidden, residual!);
+  const picked = g.gather(last, logitIndices, 0);
+  const finalNorm = g.initializer('model.norm.weight', await read('model.norm.weight', hiddenSize), [hiddenSize]);
+  const normedOut = g.simplifiedLayerNormalization(picked, finalNorm, { epsilon: options.rmsNormEps });
+  let logits: string;
+  if (options.tieWordEmbeddings && !weights.has('lm_head.weight')) {
+    logits =
+      options.weightFormat.kind === 'float32'
+        ? g.gemm(normedOut, embedding, undefined, { transB: true })
+        : linearLayer(g, normedOut, 'lm_head', { weight: embedTokens, outFeatures: vocabSize, inFeatures: hiddenSize }, options.weightFormat);
+  } else {
+    logits = linear(normedOut, 'lm_head', await read('lm_head.weight', vocabSize * hiddenSize), vocabSize, hiddenSize);
+  }
+  g.output(io.logits, 'float32', ['logit_count', vocabSize], logits);
+  return { graph: g, parameters };
+}
+
+/** `y = x · Wᵀ + b` for a Hugging Face `[out, in]` weight: Gemm with transB (no transposed copy), or MatMulNBits. */
+function linearLayer(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  layer: { weight: Float32Array; outFeatures: number; inFeatures: number; bias?: Float32Array },
+  format: DecoderWeightFormat,
+): string {
+  const bias = layer.bias ? g.initializer(`${name}.bias`, layer.bias, [layer.outFeatures]) : undefined;
+  if (format.kind === 'float32') {
+    const weight = g.initializer(`${name}.weight`, layer.weight, [layer.outFeatures, layer.inFeatures]);
+    return g.gemm(x, weight, bias, { transB: true });
+  }
+  const quantized = quantizeLinearNBits(layer.weight, layer.outFeatures, layer.inFeatures, format);
+  return g.quantizedMatMul(x, name, quantized, { accuracyLevel: format.accuracyLevel ?? 0, ...(bias ? { bias } : {}) });
+}
+
+/** RMSNorm over each head of `[S, heads * headDim]`. */
+function headNorm(g: GraphBuilder, x: string, weight: string, heads: number, headDim: number, epsilon: number): string {
+  const perHead = g.reshape(x, [-1, heads, headDim]);
+  return g.reshape(g.simplifiedLayerNormalization(perHead, weight, { epsilon }), [-1, heads * headDim]);
+}
+
+function concatRows(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function scaled(values: Float32Array, factor: number): Float32Array {
+  return values.map((value) => value * factor);
+}
+
+function fail(g: GraphBuilder, tensor: string, detail: string): never {
+  throw new GraphError({
+    graphName: g.name,
+    issues: [{ problem: 'invalid-initializer', tensor, detail }],
+  });
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { inverseFrequencies, rotaryCaches } from './rotary.js';
+
+describe('rotary caches', () => {
+  it('holds cos/sin of position × theta^(-2i/d) in [positions, d/2]', () => {
+    const caches = rotaryCaches({ headDim: 8, maxPositions: 3, theta: 10000 });
+    expect(caches.cos.length).toBe(12);
+    expect(caches.rotaryDim).toBe(8);
+    expect(caches.cos[0]).toBe(1);
+    expect(caches.sin[4 + 0]).toBeCloseTo(Math.sin(1), 6);
+    expect(caches.cos[2 * 4 + 1]).toBeCloseTo(Math.cos(2 / 10), 6);
+    expect(caches.sin[2 * 4 + 3]).toBeCloseTo(Math.sin(2 / 10000 ** (6 / 8)), 6);
+  });
+
+  it('rotates only part of each head with partialRotaryFactor and scales with attentionFactor', () => {
+    const caches = rotaryCaches({
+      headDim: 16,
+      maxPositions: 2,
+      theta: 100,
+      partialRotaryFactor: 0.5,
+      attentionFactor: 2,
+    });
+    expect(caches.rotaryDim).toBe(8);
+    expect(caches.cos.length).toBe(8);
+    expect(caches.cos[0]).toBe(2);
+    expect(caches.sin[4 + 1]).toBeCloseTo(2 * Math.sin(1 / 100 ** (2 / 8)), 6);
+  });
+
+  it('linear scaling divides every frequency; llama3 keeps high, divides low, blends the middle', () => {
+    const plain = inverseFrequencies(64, 500000);
+    expect(Array.from(inverseFrequencies(64, 500000, { type: 'linear', factor: 4 }))).toEqual(
+      Array.from(plain, (f) => f / 4),
+    );
+    const scaled = inverseFrequencies(64, 500000, {
+      type: 'llama3',
+      factor: 8,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 8192,
+    });
+    const wavelength = (f: number) => (2 * Math.PI) / f;
+    let kept = 0;
+    let divided = 0;
+    let blended = 0;
+    plain.forEach((f, i) => {
+      const s = scaled[i] as number;
+      if (wavelength(f) < 8192 / 4) {
+        expect(s).toBe(f);
+        kept++;
+      } else if (wavelength(f) > 8192) {
+        expect(s).toBeCloseTo(f / 8, 15);
+        divided++;
+      } else {
+        expect(s).toBeGreaterThan(f / 8);
+        expect(s).toBeLessThan(f);
+        blended++;
+      }
+    });
+    expect([kept > 0, divided > 0, blended > 0]).toEqual([true, true, true]);
+  });
+});

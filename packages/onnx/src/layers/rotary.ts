@@ -1,0 +1,113 @@
+import type { GraphCore } from '../graph/graph-core.js';
+
+/** How rotary frequencies are scaled for long contexts (Hugging Face `rope_scaling`). */
+export type RopeScaling =
+  /** Positions divided by `factor` (all frequencies divided by it). */
+  | { type: 'linear'; factor: number }
+  /** Llama 3.x: low frequencies divided by `factor`, high ones kept, a smooth blend between. */
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFreqFactor: number;
+      highFreqFactor: number;
+      originalMaxPositionEmbeddings: number;
+    };
+
+/** What {@link rotaryCaches} needs. */
+export interface RotaryCacheOptions {
+  /** Size of one attention head. */
+  headDim: number;
+  /** Positions covered: rows of the caches. */
+  maxPositions: number;
+  /** Base of the frequencies (`rope_theta`), e.g. 10000 or 500000. */
+  theta: number;
+  /** Fraction of each head that rotates (`partial_rotary_factor`); default 1. */
+  partialRotaryFactor?: number;
+  /** Frequency scaling, if any. */
+  scaling?: RopeScaling;
+  /** Multiplies cos and sin (attention scaling of YaRN-style variants); default 1. */
+  attentionFactor?: number;
+}
+
+/** Cos/sin caches for rotary embeddings. */
+export interface RotaryCaches {
+  /** `[maxPositions, rotaryDim / 2]`, row-major. */
+  cos: Float32Array;
+  /** `[maxPositions, rotaryDim / 2]`, row-major. */
+  sin: Float32Array;
+  /** Rotated dimensions per head (`headDim` unless partial). */
+  rotaryDim: number;
+  /** Rows: `maxPositions`. */
+  maxPositions: number;
+}
+
+/**
+ * The inverse frequencies `1 / theta^(2i / rotaryDim)` for i < rotaryDim / 2,
+ * after `scaling`, in float64.
+ *
+ * @param rotaryDim rotated dimensions per head (even)
+ * @param theta frequency base
+ * @param scaling optional frequency scaling
+ */
+export function inverseFrequencies(rotaryDim: number, theta: number, scaling?: RopeScaling): Float64Array {
+  const half = rotaryDim / 2;
+  const inv = Float64Array.from({ length: half }, (_, i) => 1 / theta ** ((2 * i) / rotaryDim));
+  if (!scaling) return inv;
+  if (scaling.type === 'linear') return inv.map((f) => f / scaling.factor);
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: context } = scaling;
+  const lowFreqWavelength = context / lowFreqFactor;
+  const highFreqWavelength = context / highFreqFactor;
+  return inv.map((f) => {
+    const wavelength = (2 * Math.PI) / f;
+    if (wavelength < highFreqWavelength) return f;
+    if (wavelength > lowFreqWavelength) return f / factor;
+    const smooth = (context / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+    return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
+
+/**
+ * Cos/sin caches for the rotate-half rotary embedding of Llama-style models,
+ * in the `[maxPositions, rotaryDim / 2]` layout that com.microsoft
+ * `RotaryEmbedding`, `GroupQueryAttention` and ONNX `RotaryEmbedding` read.
+ *
+ * @param options head size, positions, theta, partial factor, scaling
+ */
+export function rotaryCaches(options: RotaryCacheOptions): RotaryCaches {
+  const { headDim, maxPositions, theta } = options;
+  const rotaryDim = Math.floor((headDim * (options.partialRotaryFactor ?? 1)) / 2) * 2;
+  const inv = inverseFrequencies(rotaryDim, theta, options.scaling);
+  const half = rotaryDim / 2;
+  const factor = options.attentionFactor ?? 1;
+  const cos = new Float32Array(maxPositions * half);
+  const sin = new Float32Array(maxPositions * half);
+  for (let p = 0; p < maxPositions; p++) {
+    for (let i = 0; i < half; i++) {
+      // Hugging Face computes frequencies and angles in float32: round the same way.
+      const angle = Math.fround(p * Math.fround(inv[i] as number));
+      cos[p * half + i] = Math.cos(angle) * factor;
+      sin[p * half + i] = Math.sin(angle) * factor;
+    }
+  }
+  return { cos, sin, rotaryDim, maxPositions };
+}
+
+/**
+ * Adds rotary caches as initializers `cos_cache` and `sin_cache` (scoped).
+ *
+ * @param graph the graph
+ * @param caches from {@link rotaryCaches}
+ * @param names initializer names; default `cos_cache` / `sin_cache`
+ * @returns the initializer names
+ */
+export function addRotaryCaches(
+  graph: GraphCore,
+  caches: RotaryCaches,
+  names: { cos?: string; sin?: string } = {},
+): { cos: string; sin: string } {
+  const dims = [caches.maxPositions, caches.rotaryDim / 2];
+  return {
+    cos: graph.initializer(names.cos ?? 'cos_cache', caches.cos, dims),
+    sin: graph.initializer(names.sin ?? 'sin_cache', caches.sin, dims),
+  };
+}

@@ -1,0 +1,223 @@
+import { GraphError } from '../errors/graph-error.js';
+
+/** How to quantize a weight for `MatMulNBits`. */
+export interface NBitsOptions {
+  /** Bits per weight: 4 or 8. */
+  bits: 4 | 8;
+  /** Weights per block along K, each block with its own scale (and zero point). */
+  blockSize: 16 | 32 | 64 | 128;
+  /**
+   * Symmetric quantization: one scale per block and the op's default zero
+   * point (8 for 4-bit, 128 for 8-bit), so no zero points are stored.
+   * Default false: asymmetric, a zero point per block, slightly more accurate.
+   */
+  symmetric?: boolean;
+}
+
+/** A weight quantized for `MatMulNBits` (com.microsoft), ready to become initializers. */
+export interface QuantizedMatMulNBits {
+  /** Input features (rows of the `[K, N]` MatMul weight). */
+  K: number;
+  /** Output features. */
+  N: number;
+  /** Bits per weight. */
+  bits: 4 | 8;
+  /** Weights per block along K. */
+  blockSize: number;
+  /** Blocks per output feature: `ceil(K / blockSize)`. */
+  kBlocks: number;
+  /** Quantized weights `[N, kBlocks, blockSize * bits / 8]`, low nibble first for 4-bit. */
+  packed: Uint8Array;
+  /** Scales `[N, kBlocks]`. */
+  scales: Float32Array;
+  /** Zero points `[N, ceil(kBlocks * bits / 8)]`, packed like the weights; absent when symmetric. */
+  zeroPoints: Uint8Array | undefined;
+  /** What the op computes with: `(q - zeroPoint) · scale`, as the row-major `[K, N]` MatMul weight. */
+  dequantized: Float32Array;
+}
+
+/**
+ * Quantizes a MatMul weight for `MatMulNBits`, block-wise along K with round
+ * to nearest.
+ *
+ * @param weight row-major `[K, N]`, as in `MatMul(A[..., K], W[K, N])`
+ * @param K input features
+ * @param N output features
+ * @param options bits, block size, symmetric
+ * @throws {GraphError} when sizes or options are invalid
+ */
+export function quantizeMatMulNBits(
+  weight: Float32Array,
+  K: number,
+  N: number,
+  options: NBitsOptions,
+): QuantizedMatMulNBits {
+  return quantize('quantizeMatMulNBits', weight, K, N, options, (n, k) => k * N + n);
+}
+
+/**
+ * Quantizes a Hugging Face `Linear` weight (`[out_features, in_features]`,
+ * that is `[N, K]`) for `MatMulNBits`. Same result as transposing it and
+ * calling {@link quantizeMatMulNBits}, without the copy.
+ *
+ * @param weight row-major `[N, K]`
+ * @param N output features
+ * @param K input features
+ * @param options bits, block size, symmetric
+ * @throws {GraphError} when sizes or options are invalid
+ */
+export function quantizeLinearNBits(
+  weight: Float32Array,
+  N: number,
+  K: number,
+  options: NBitsOptions,
+): QuantizedMatMulNBits {
+  return quantize('quantizeLinearNBits', weight, K, N, options, (n, k) => n * K + k);
+}
+
+/**
+ * Dequantizes `MatMulNBits` weights to the row-major `[K, N]` MatMul weight,
+ * as the op does: `(q - zeroPoint) · scale`, with the default zero point
+ * `2^(bits-1)` when none are given.
+ *
+ * @param quantized packed weights, scales and optional zero points
+ * @param K input features
+ * @param N output features
+ * @param options bits and block size
+ */
+export function dequantizeMatMulNBits(
+  quantized: { packed: Uint8Array; scales: Float32Array; zeroPoints?: Uint8Array | undefined },
+  K: number,
+  N: number,
+  options: { bits: 4 | 8; blockSize: number },
+): Float32Array {
+  const { bits, blockSize } = options;
+  const kBlocks = Math.ceil(K / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const zeroStride = Math.ceil((kBlocks * bits) / 8);
+  const out = new Float32Array(K * N);
+  for (let n = 0; n < N; n++) {
+    for (let block = 0; block < kBlocks; block++) {
+      const scale = quantized.scales[n * kBlocks + block] as number;
+      const zero = quantized.zeroPoints
+        ? readPacked(quantized.zeroPoints, n * zeroStride, block, bits)
+        : 1 << (bits - 1);
+      const base = (n * kBlocks + block) * blob;
+      const end = Math.min(blockSize, K - block * blockSize);
+      for (let j = 0; j < end; j++) {
+        const q = readPacked(quantized.packed, base, j, bits);
+        out[(block * blockSize + j) * N + n] = Math.fround((q - zero) * scale);
+      }
+    }
+  }
+  return out;
+}
+
+function quantize(
+  caller: string,
+  weight: Float32Array,
+  K: number,
+  N: number,
+  options: NBitsOptions,
+  index: (n: number, k: number) => number,
+): QuantizedMatMulNBits {
+  const { bits, blockSize } = options;
+  const symmetric = options.symmetric ?? false;
+  checkArguments(caller, weight, K, N, bits, blockSize);
+  const kBlocks = Math.ceil(K / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const qMax = (1 << bits) - 1;
+  const zeroStride = Math.ceil((kBlocks * bits) / 8);
+  const packed = new Uint8Array(N * kBlocks * blob);
+  const scales = new Float32Array(N * kBlocks);
+  const zeroPoints = symmetric ? undefined : new Uint8Array(N * zeroStride);
+  const dequantized = new Float32Array(K * N);
+  const column = new Float32Array(K);
+
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < K; k++) column[k] = weight[index(n, k)] as number;
+    for (let block = 0; block < kBlocks; block++) {
+      const start = block * blockSize;
+      const end = Math.min(K, start + blockSize);
+      let scale: number;
+      let zero: number;
+      if (symmetric) {
+        // The value of largest magnitude maps to -2^(bits-1) exactly, so its sign side uses the full range.
+        let extreme = 0;
+        for (let k = start; k < end; k++) {
+          const v = column[k] as number;
+          if (Math.abs(v) > Math.abs(extreme)) extreme = v;
+        }
+        scale = Math.fround(extreme / -(1 << (bits - 1)));
+        zero = 1 << (bits - 1);
+      } else {
+        // The range always includes 0 so that zero weights (and K padding) stay exact.
+        let low = 0;
+        let high = 0;
+        for (let k = start; k < end; k++) {
+          const v = column[k] as number;
+          if (v < low) low = v;
+          if (v > high) high = v;
+        }
+        scale = Math.fround((high - low) / qMax);
+        zero = scale === 0 ? 0 : clamp(Math.round(-low / scale), 0, qMax);
+      }
+      scales[n * kBlocks + block] = scale;
+      if (zeroPoints) writePacked(zeroPoints, n * zeroStride, block, bits, zero);
+      const base = (n * kBlocks + block) * blob;
+      // Positions past K (padding of the last block) hold the zero point: they dequantize to 0.
+      for (let j = 0; j < blockSize; j++) {
+        const k = start + j;
+        let q = zero;
+        if (k < end && scale !== 0) q = clamp(Math.round((column[k] as number) / scale) + zero, 0, qMax);
+        writePacked(packed, base, j, bits, q);
+        if (k < end) dequantized[k * N + n] = Math.fround((q - zero) * scale);
+      }
+    }
+  }
+  return { K, N, bits, blockSize, kBlocks, packed, scales, zeroPoints, dequantized };
+}
+
+function checkArguments(
+  caller: string,
+  weight: Float32Array,
+  K: number,
+  N: number,
+  bits: number,
+  blockSize: number,
+): void {
+  const problems: string[] = [];
+  if (bits !== 4 && bits !== 8) problems.push(`bits ${bits} is not 4 or 8`);
+  if (![16, 32, 64, 128].includes(blockSize)) problems.push(`blockSize ${blockSize} is not 16, 32, 64 or 128`);
+  if (!Number.isInteger(K) || K < 1 || !Number.isInteger(N) || N < 1)
+    problems.push(`K ${K} and N ${N} must be positive integers`);
+  else if (weight.length !== K * N) problems.push(`weight has ${weight.length} values, K·N is ${K * N}`);
+  if (problems.length > 0) {
+    throw new GraphError({
+      // No graph exists yet: name the function that was called instead.
+      graphName: caller,
+      issues: problems.map((detail) => ({ problem: 'invalid-argument' as const, opType: 'MatMulNBits', detail })),
+      hint: 'Quantize a K·N float32 weight with bits 4 or 8 and a block size of 16, 32, 64 or 128.',
+    });
+  }
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.max(low, Math.min(value, high));
+}
+
+function writePacked(target: Uint8Array, base: number, position: number, bits: number, value: number): void {
+  if (bits === 8) {
+    target[base + position] = value;
+    return;
+  }
+  // Two 4-bit values per byte, the first in the low nibble.
+  const at = base + (position >> 1);
+  target[at] = position & 1 ? ((target[at] as number) & 0x0f) | (value << 4) : ((target[at] as number) & 0xf0) | value;
+}
+
+function readPacked(source: Uint8Array, base: number, position: number, bits: number): number {
+  if (bits === 8) return source[base + position] as number;
+  const byte = source[base + (position >> 1)] as number;
+  return position & 1 ? byte >> 4 : byte & 0x0f;
+}

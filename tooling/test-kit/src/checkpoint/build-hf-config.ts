@@ -1,0 +1,89 @@
+import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
+import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import { ConfigError } from '@pio/core';
+import { type TokenizerName, tokenizerInfo } from '../tokenizer/tokenizer-info.js';
+
+/** How weights are stored: `torch_dtype` of the config, F32 or BF16 in the safetensors files. */
+export type CheckpointDtype = 'float32' | 'bfloat16';
+
+/** The `transformers_version` written into generated configs. */
+export const transformersVersion = '4.51.3';
+
+/**
+ * A complete Hugging Face `config.json` for a tiny model: every field
+ * `LlamaConfig` / `Qwen3Config` writes, with small defaults (hidden 64,
+ * intermediate 128, 2 layers, 4 query heads, 2 key/value heads, head_dim 16,
+ * RoPE base 10000), the tokenizer's vocabulary size and special ids, and
+ * `overrides` on top. `head_dim` defaults to `hidden_size / num_attention_heads`
+ * after overrides; Qwen3 ties embeddings by default, Llama does not.
+ *
+ * @param architecture - `llama` or `qwen3`.
+ * @param tokenizer - Supplies `vocab_size`, `bos_token_id` and `eos_token_id`.
+ * @param dtype - Written as `torch_dtype`.
+ * @param overrides - Any fields to change (snake_case, as in `config.json`).
+ * @returns The config with its keys sorted, as `save_pretrained` writes them.
+ * @throws ConfigError when the result is invalid, or `vocab_size` is smaller
+ *   than the tokenizer's vocabulary.
+ */
+export function buildHfConfig(
+  architecture: Architecture,
+  tokenizer: TokenizerName,
+  dtype: CheckpointDtype,
+  overrides: Partial<HfDecoderConfig> = {},
+): HfDecoderConfig {
+  const info = tokenizerInfo[tokenizer];
+  const common = {
+    attention_bias: false,
+    attention_dropout: 0.0,
+    bos_token_id: info.bosTokenId,
+    eos_token_id: info.eosTokenId,
+    hidden_act: 'silu',
+    hidden_size: 64,
+    initializer_range: 0.02,
+    intermediate_size: 128,
+    max_position_embeddings: 2048,
+    num_attention_heads: 4,
+    num_hidden_layers: 2,
+    num_key_value_heads: 2,
+    rope_scaling: null,
+    rope_theta: 10000.0,
+    transformers_version: transformersVersion,
+    use_cache: true,
+    vocab_size: info.modelVocabSize,
+  };
+  const specific: Record<string, unknown> =
+    architecture === 'qwen3'
+      ? {
+          architectures: ['Qwen3ForCausalLM'],
+          model_type: 'qwen3',
+          max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
+          rms_norm_eps: 1e-6,
+          sliding_window: null,
+          tie_word_embeddings: true,
+          use_sliding_window: false,
+        }
+      : {
+          architectures: ['LlamaForCausalLM'],
+          model_type: 'llama',
+          mlp_bias: false,
+          pretraining_tp: 1,
+          rms_norm_eps: 1e-5,
+          tie_word_embeddings: false,
+        };
+  const merged: HfDecoderConfig = { ...common, ...specific, ...overrides, torch_dtype: dtype };
+  merged.head_dim = overrides.head_dim ?? Math.floor(merged.hidden_size / merged.num_attention_heads);
+  resolveDecoderShape(architecture, merged);
+  if (merged.vocab_size < info.tokenizerVocabSize) {
+    throw new ConfigError({
+      configName: architecture === 'qwen3' ? 'Qwen3Config' : 'LlamaConfig',
+      issues: [
+        {
+          field: 'vocabSize',
+          value: merged.vocab_size,
+          rule: `must be at least ${info.tokenizerVocabSize}, the size of the ${tokenizer} tokenizer`,
+        },
+      ],
+    });
+  }
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as HfDecoderConfig;
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import { buildHfConfig } from './build-hf-config.js';
+import { type CheckpointShape, checkpointShapes } from './checkpoint-shapes.js';
+
+const resolved = Object.entries(checkpointShapes as Record<string, CheckpointShape>).map(([name, shape]) => {
+  const tokenizer = shape.tokenizer ?? (shape.arch === 'qwen3' ? 'qwen3' : 'llama3');
+  const config = buildHfConfig(shape.arch, tokenizer, shape.dtype ?? 'float32', shape.config);
+  return { name, shape, config, decoder: resolveDecoderShape(shape.arch, config) };
+});
+
+describe('checkpointShapes', () => {
+  it('are tiny: hidden size 64 and 2 layers', () => {
+    for (const { decoder } of resolved) {
+      expect(decoder.hiddenSize).toBe(64);
+      expect(decoder.numLayers).toBe(2);
+    }
+  });
+
+  it.each(['llama', 'qwen3'] as const)('cover every variant the inference tests need, for %s', (arch) => {
+    const mine = resolved.filter(({ shape }) => shape.arch === arch);
+    const ratios = new Set(mine.map(({ decoder }) => decoder.numAttentionHeads / decoder.numKeyValueHeads));
+    expect([...ratios].sort()).toEqual([1, 2, 4]);
+    expect(mine.some(({ decoder }) => decoder.tieWordEmbeddings)).toBe(true);
+    expect(mine.some(({ decoder }) => !decoder.tieWordEmbeddings)).toBe(true);
+    expect(mine.some(({ decoder }) => decoder.headDim * decoder.numAttentionHeads !== decoder.hiddenSize)).toBe(true);
+    expect(mine.some(({ decoder }) => decoder.ropeScaling.type === 'llama3')).toBe(true);
+    expect(mine.some(({ shape }) => shape.dtype === 'bfloat16')).toBe(true);
+    expect(mine.some(({ shape }) => typeof shape.shards === 'number' && shape.shards > 1)).toBe(true);
+    expect(mine.some(({ shape }) => (shape.peaky ?? 0) > 0)).toBe(true);
+    for (const { name, shape } of mine) {
+      expect(name.startsWith(`${arch}-`)).toBe(true);
+      expect(shape.description.length).toBeGreaterThan(10);
+    }
+  });
+});

@@ -1,0 +1,151 @@
+import type { RandomCheckpointOptions } from './write-random-checkpoint.js';
+
+/** A named checkpoint recipe: {@link RandomCheckpointOptions} without the seed, plus what it is for. */
+export interface CheckpointShape extends Omit<RandomCheckpointOptions, 'seed'> {
+  /** What the shape exercises, for test names. */
+  description: string;
+}
+
+const llama3RopeScaling = {
+  rope_type: 'llama3',
+  factor: 8.0,
+  low_freq_factor: 1.0,
+  high_freq_factor: 4.0,
+  // Small on purpose: with 64, the scaled, blended and kept frequency bands all
+  // show within the first few dozen positions a test runs.
+  original_max_position_embeddings: 64,
+};
+
+/**
+ * The checkpoint shapes the inference tests run, for Llama and Qwen3: every
+ * key/value head ratio (1, 2, 4), tied and untied embeddings, `head_dim`
+ * different from hidden/heads, `llama3` and `linear` RoPE scaling, biases,
+ * BF16, sharded, and peaky (clear-cut greedy choices). All have hidden size 64
+ * and 2 layers; the vocabulary is the tokenizer's, so the embedding dominates
+ * the file size (the GPT-2 tokenizer keeps the smallest ones small).
+ */
+export const checkpointShapes = {
+  'llama-kv1': {
+    description: 'Llama, multi-head attention (4 query, 4 key/value heads), GPT-2 tokenizer',
+    arch: 'llama',
+    tokenizer: 'gpt2',
+    config: { num_attention_heads: 4, num_key_value_heads: 4 },
+  },
+  'llama-kv2': {
+    description: 'Llama, grouped-query attention 4:2, untied, Llama 3 tokenizer',
+    arch: 'llama',
+    tokenizer: 'llama3',
+    config: { num_attention_heads: 4, num_key_value_heads: 2 },
+  },
+  'llama-kv4': {
+    description: 'Llama, grouped-query attention 4:1, GPT-2 tokenizer',
+    arch: 'llama',
+    tokenizer: 'gpt2',
+    config: { num_attention_heads: 4, num_key_value_heads: 1 },
+  },
+  'llama-tied': {
+    description: 'Llama with tied embeddings (as Llama 3.2 1B), Llama 3 tokenizer',
+    arch: 'llama',
+    tokenizer: 'llama3',
+    config: { tie_word_embeddings: true },
+  },
+  'llama-head-dim': {
+    description: 'Llama with head_dim 32 while hidden/heads is 16',
+    arch: 'llama',
+    tokenizer: 'gpt2',
+    config: { num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32 },
+  },
+  'llama-rope-llama3': {
+    description: 'Llama with llama3 RoPE scaling (factor 8, low 1, high 4, original 64)',
+    arch: 'llama',
+    tokenizer: 'llama3',
+    config: { rope_theta: 10000.0, rope_scaling: llama3RopeScaling },
+  },
+  'llama-rope-linear': {
+    description: 'Llama with linear RoPE scaling (factor 4)',
+    arch: 'llama',
+    tokenizer: 'gpt2',
+    config: { rope_scaling: { rope_type: 'linear', factor: 4.0 } },
+  },
+  'llama-bias': {
+    description: 'Llama with attention and MLP biases',
+    arch: 'llama',
+    tokenizer: 'gpt2',
+    config: { attention_bias: true, mlp_bias: true },
+  },
+  'llama-bf16': {
+    description: 'Llama stored as BF16',
+    arch: 'llama',
+    tokenizer: 'llama3',
+    dtype: 'bfloat16',
+  },
+  'llama-sharded': {
+    description: 'Llama in 3 safetensors shards with an index',
+    arch: 'llama',
+    tokenizer: 'llama3',
+    shards: 3,
+  },
+  'llama-peaky': {
+    description: 'Llama, untied, peaky: greedy decoding walks a fixed token chain with wide margins',
+    arch: 'llama',
+    tokenizer: 'llama3',
+    peaky: 6,
+  },
+  'qwen3-kv1': {
+    description: 'Qwen3, multi-head attention (4 query, 4 key/value heads)',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    config: { num_attention_heads: 4, num_key_value_heads: 4 },
+  },
+  'qwen3-kv2': {
+    description: 'Qwen3, grouped-query attention 4:2, tied (as Qwen3-0.6B)',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    config: { num_attention_heads: 4, num_key_value_heads: 2 },
+  },
+  'qwen3-kv4': {
+    description: 'Qwen3, grouped-query attention 4:1',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    config: { num_attention_heads: 4, num_key_value_heads: 1 },
+  },
+  'qwen3-untied': {
+    description: 'Qwen3 with an untied LM head, GPT-2 tokenizer',
+    arch: 'qwen3',
+    tokenizer: 'gpt2',
+    config: { tie_word_embeddings: false },
+  },
+  'qwen3-head-dim': {
+    description: 'Qwen3 with head_dim 32 while hidden/heads is 16 (as Qwen3 itself: 16 x 128 over 1024)',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    config: { num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32 },
+  },
+  'qwen3-rope-llama3': {
+    description: 'Qwen3 with llama3 RoPE scaling',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    config: { rope_scaling: llama3RopeScaling },
+  },
+  'qwen3-bf16': {
+    description: 'Qwen3 stored as BF16',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    dtype: 'bfloat16',
+  },
+  'qwen3-sharded': {
+    description: 'Qwen3 in 3 safetensors shards with an index',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    shards: 3,
+  },
+  'qwen3-peaky': {
+    description: 'Qwen3, tied, peaky: greedy decoding repeats the current token with wide margins',
+    arch: 'qwen3',
+    tokenizer: 'qwen3',
+    peaky: 6,
+  },
+} satisfies Record<string, CheckpointShape>;
+
+/** The name of one of {@link checkpointShapes}. */
+export type CheckpointShapeName = keyof typeof checkpointShapes;

@@ -1,0 +1,85 @@
+/** The decoder architectures the kit knows: `LlamaForCausalLM` and `Qwen3ForCausalLM`. */
+export type Architecture = 'llama' | 'qwen3';
+
+/** Every architecture the kit knows, in a stable order. */
+export const architectures: readonly Architecture[] = ['llama', 'qwen3'];
+
+/**
+ * `rope_scaling` of a Hugging Face `config.json` (`rope_parameters` in
+ * transformers 5), in its own snake_case. Only the fields the kit reads are
+ * typed; others pass through.
+ */
+export interface HfRopeScaling {
+  /** `default`, `linear` or `llama3` (the kit's reference supports these). */
+  rope_type?: string;
+  /** The older spelling of `rope_type`, still found in configs. */
+  type?: string;
+  /** How much longer the context is than the one trained on (`linear`, `llama3`). */
+  factor?: number;
+  /** Wavelengths longer than `original_max_position_embeddings / low_freq_factor` are divided by `factor` (`llama3`). */
+  low_freq_factor?: number;
+  /** Wavelengths shorter than `original_max_position_embeddings / high_freq_factor` are kept (`llama3`). */
+  high_freq_factor?: number;
+  /** The context length the model was first trained on (`llama3`). */
+  original_max_position_embeddings?: number;
+  /** The RoPE base, inside `rope_parameters` of transformers 5. */
+  rope_theta?: number;
+  /** Anything else the config holds. */
+  [key: string]: unknown;
+}
+
+/**
+ * A Hugging Face `config.json` of a Llama or Qwen3 decoder, field for field in
+ * its own snake_case. Optional fields take the defaults of `LlamaConfig` and
+ * `Qwen3Config` when read.
+ */
+export interface HfDecoderConfig {
+  /** For example `["LlamaForCausalLM"]`. */
+  architectures?: string[];
+  /** `llama` or `qwen3`. */
+  model_type?: string;
+  /** Rows of the embedding and of the LM head; at least the tokenizer's size. */
+  vocab_size: number;
+  /** Width of the residual stream. */
+  hidden_size: number;
+  /** Width of the MLP's gate and up projections. */
+  intermediate_size: number;
+  /** Number of decoder layers. */
+  num_hidden_layers: number;
+  /** Number of query heads. */
+  num_attention_heads: number;
+  /** Number of key/value heads (grouped-query attention); `num_attention_heads` when absent. */
+  num_key_value_heads?: number | null;
+  /** Width of one head; `hidden_size / num_attention_heads` for Llama and 128 for Qwen3 when absent. */
+  head_dim?: number | null;
+  /** The MLP activation; only `silu` is supported. */
+  hidden_act?: string;
+  /** Longest context the model supports. */
+  max_position_embeddings?: number;
+  /** Epsilon of every RMSNorm (default 1e-6). */
+  rms_norm_eps?: number;
+  /** RoPE base (default 10000). */
+  rope_theta?: number;
+  /** RoPE frequency scaling, or `null` for none. */
+  rope_scaling?: HfRopeScaling | null;
+  /** transformers 5 spelling of `rope_theta` + `rope_scaling`; used when present. */
+  rope_parameters?: HfRopeScaling | null;
+  /** Whether q/k/v/o projections have biases (default false). */
+  attention_bias?: boolean;
+  /** Whether the MLP projections have biases (Llama only, default false). */
+  mlp_bias?: boolean;
+  /** Whether the LM head reuses `model.embed_tokens.weight` (default false). */
+  tie_word_embeddings?: boolean;
+  /** Qwen3 sliding-window attention; must be false (the reference attends to everything). */
+  use_sliding_window?: boolean;
+  /** Id of the beginning-of-sequence token. */
+  bos_token_id?: number | null;
+  /** Id (or ids) of the end-of-sequence token. */
+  eos_token_id?: number | number[] | null;
+  /** Id of the padding token. */
+  pad_token_id?: number | null;
+  /** Stored weight dtype: `float32` or `bfloat16`. */
+  torch_dtype?: string;
+  /** Anything else the config holds. */
+  [key: string]: unknown;
+}

@@ -1,0 +1,232 @@
+import type { DecoderShape } from '../config/decoder-shape.js';
+import { decoderWeightShapes } from '../config/decoder-weight-shapes.js';
+import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
+import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import { TestKitError } from '../errors/test-kit-error.js';
+import { linear } from './linear.js';
+import { ReferenceKvCache } from './reference-kv-cache.js';
+import { rmsNormRows } from './rms-norm.js';
+import { applyRotaryEmbedding, ropeInverseFrequencies } from './rope.js';
+
+/** Weights by their Hugging Face name, as float32 (what `writeRandomCheckpoint` returns). */
+export type ReferenceWeights = ReadonlyMap<string, Float32Array>;
+
+/** Options of {@link referenceForward}. */
+export interface ReferenceForwardOptions {
+  /**
+   * Compute logits for the last new position only (one LM-head pass instead
+   * of one per token: much faster with a large vocabulary). Default false.
+   */
+  lastLogitsOnly?: boolean;
+}
+
+/**
+ * A plain forward pass of a Llama or Qwen3 decoder, written from
+ * transformers' `modeling_llama.py` and `modeling_qwen3.py`: embedding; per
+ * layer RMSNorm, q/k/v projections (Qwen3: per-head RMSNorm of q and k), RoPE
+ * (rotate-half), grouped-query causal attention, o_proj, residual, RMSNorm,
+ * `down(silu(gate(x)) * up(x))`, residual; final RMSNorm; LM head (the
+ * embedding when tied). Activations are float32, every sum float64: slow but
+ * trustworthy, meant as the yardstick for real engines.
+ *
+ * @param architecture - `llama` or `qwen3`.
+ * @param config - The model's Hugging Face `config.json`.
+ * @param weights - Every tensor of the checkpoint by name, as float32.
+ * @param inputIds - The new tokens, at positions `cache.length`, `cache.length + 1`, ...
+ * @param cache - Keys and values of earlier tokens; the new tokens' rows are
+ *   appended. Without one, the tokens start at position 0 and nothing is kept.
+ * @param options - Which positions get logits.
+ * @returns Logits, `[inputIds.length, vocab_size]` row-major (`[1, vocab_size]`
+ *   with `lastLogitsOnly`).
+ * @throws ConfigError when the config is invalid or unsupported.
+ * @throws TestKitError when `inputIds` is empty or holds an id outside the
+ *   vocabulary, a weight is missing or has the wrong size, or `cache` belongs
+ *   to a model of another shape. Nothing is appended to the cache then.
+ */
+export function referenceForward(
+  architecture: Architecture,
+  config: HfDecoderConfig,
+  weights: ReferenceWeights,
+  inputIds: ArrayLike<number>,
+  cache?: ReferenceKvCache,
+  options: ReferenceForwardOptions = {},
+): Float32Array {
+  const shape = resolveDecoderShape(architecture, config);
+  const weight = weightReader(shape, weights);
+  const kvCache = cache ?? new ReferenceKvCache(shape);
+  checkInputs(shape, inputIds, kvCache);
+
+  const { hiddenSize, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps, intermediateSize } = shape;
+  const count = inputIds.length;
+  const start = kvCache.length;
+  const embedding = weight('model.embed_tokens.weight')!;
+  const hidden = new Float32Array(count * hiddenSize);
+  for (let t = 0; t < count; t++) {
+    const id = inputIds[t]!;
+    hidden.set(embedding.subarray(id * hiddenSize, (id + 1) * hiddenSize), t * hiddenSize);
+  }
+
+  kvCache.extend(count);
+  const inverseFrequencies = ropeInverseFrequencies(shape);
+  for (let layer = 0; layer < shape.numLayers; layer++) {
+    const prefix = `model.layers.${layer}`;
+    const normed = hidden.slice();
+    rmsNormRows(normed, 0, count, weight(`${prefix}.input_layernorm.weight`)!, rmsNormEps);
+    const attention = `${prefix}.self_attn`;
+    const projection = (name: string, width: number): Float32Array =>
+      linear(normed, count, weight(`${attention}.${name}.weight`)!, weight(`${attention}.${name}.bias`), width);
+    const queries = projection('q_proj', numAttentionHeads * headDim);
+    const keys = projection('k_proj', numKeyValueHeads * headDim);
+    const values = projection('v_proj', numKeyValueHeads * headDim);
+    if (shape.queryKeyNorm) {
+      rmsNormRows(queries, 0, count * numAttentionHeads, weight(`${attention}.q_norm.weight`)!, rmsNormEps);
+      rmsNormRows(keys, 0, count * numKeyValueHeads, weight(`${attention}.k_norm.weight`)!, rmsNormEps);
+    }
+    for (let t = 0; t < count; t++) {
+      for (let head = 0; head < numAttentionHeads; head++) {
+        applyRotaryEmbedding(queries, (t * numAttentionHeads + head) * headDim, inverseFrequencies, start + t);
+      }
+      for (let head = 0; head < numKeyValueHeads; head++) {
+        applyRotaryEmbedding(keys, (t * numKeyValueHeads + head) * headDim, inverseFrequencies, start + t);
+      }
+    }
+    kvCache.keys(layer).set(keys, start * kvCache.rowSize);
+    kvCache.values(layer).set(values, start * kvCache.rowSize);
+
+    const attended = causalAttention(shape, queries, count, start, kvCache.keys(layer), kvCache.values(layer));
+    const output = linear(
+      attended,
+      count,
+      weight(`${attention}.o_proj.weight`)!,
+      weight(`${attention}.o_proj.bias`),
+      hiddenSize,
+    );
+    for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i]! + output[i]!;
+
+    const mlpInput = hidden.slice();
+    rmsNormRows(mlpInput, 0, count, weight(`${prefix}.post_attention_layernorm.weight`)!, rmsNormEps);
+    const mlp = `${prefix}.mlp`;
+    const gate = linear(mlpInput, count, weight(`${mlp}.gate_proj.weight`)!, weight(`${mlp}.gate_proj.bias`), intermediateSize);
+    const up = linear(mlpInput, count, weight(`${mlp}.up_proj.weight`)!, weight(`${mlp}.up_proj.bias`), intermediateSize);
+    for (let i = 0; i < gate.length; i++) {
+      const g = gate[i]!;
+      gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;
+    }
+    const down = linear(gate, count, weight(`${mlp}.down_proj.weight`)!, weight(`${mlp}.down_proj.bias`), hiddenSize);
+    for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i]! + down[i]!;
+  }
+
+  const firstRow = options.lastLogitsOnly ? count - 1 : 0;
+  const final = hidden.slice(firstRow * hiddenSize);
+  const rows = count - firstRow;
+  rmsNormRows(final, 0, rows, weight('model.norm.weight')!, rmsNormEps);
+  const head = shape.tieWordEmbeddings ? embedding : weight('lm_head.weight')!;
+  return linear(final, rows, head, undefined, shape.vocabSize);
+}
+
+/**
+ * Causal softmax attention of `count` new queries (at positions `start`...)
+ * over all cached keys up to each query's own position. Query head `h` reads
+ * key/value head `floor(h / groupSize)`, as `repeat_kv` arranges it.
+ */
+function causalAttention(
+  shape: DecoderShape,
+  queries: Float32Array,
+  count: number,
+  start: number,
+  keys: Float32Array,
+  values: Float32Array,
+): Float32Array {
+  const { numAttentionHeads, numKeyValueHeads, headDim } = shape;
+  const groupSize = numAttentionHeads / numKeyValueHeads;
+  const rowSize = numKeyValueHeads * headDim;
+  const scale = 1 / Math.sqrt(headDim);
+  const output = new Float32Array(count * numAttentionHeads * headDim);
+  const scores = new Float64Array(start + count);
+  const accumulator = new Float64Array(headDim);
+  for (let t = 0; t < count; t++) {
+    const visible = start + t + 1;
+    for (let head = 0; head < numAttentionHeads; head++) {
+      const queryStart = (t * numAttentionHeads + head) * headDim;
+      const kvOffset = Math.floor(head / groupSize) * headDim;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < visible; j++) {
+        const keyStart = j * rowSize + kvOffset;
+        let dot = 0;
+        for (let i = 0; i < headDim; i++) dot += queries[queryStart + i]! * keys[keyStart + i]!;
+        const score = dot * scale;
+        scores[j] = score;
+        if (score > max) max = score;
+      }
+      let sum = 0;
+      for (let j = 0; j < visible; j++) {
+        const weight = Math.exp(scores[j]! - max);
+        scores[j] = weight;
+        sum += weight;
+      }
+      accumulator.fill(0);
+      for (let j = 0; j < visible; j++) {
+        const weight = scores[j]! / sum;
+        const valueStart = j * rowSize + kvOffset;
+        for (let i = 0; i < headDim; i++) accumulator[i] = accumulator[i]! + weight * values[valueStart + i]!;
+      }
+      output.set(accumulator, queryStart);
+    }
+  }
+  return output;
+}
+
+/**
+ * Checks every tensor the config implies (present, right size) before any
+ * work starts, then looks tensors up; names the config does not imply (biases
+ * of a bias-free model) read as `undefined`.
+ */
+function weightReader(shape: DecoderShape, weights: ReferenceWeights): (name: string) => Float32Array | undefined {
+  const expected = decoderWeightShapes(shape);
+  for (const [name, dims] of expected) {
+    const tensor = weights.get(name);
+    if (tensor === undefined) {
+      throw new TestKitError({
+        where: 'referenceForward',
+        message: `the weights hold no tensor "${name}" (they hold ${weights.size} tensors).`,
+        hint: 'Pass the weights writeRandomCheckpoint returned, or every tensor of the checkpoint read with openCheckpointWeights.',
+      });
+    }
+    const size = dims.reduce((product, dim) => product * dim, 1);
+    if (tensor.length !== size) {
+      throw new TestKitError({
+        where: 'referenceForward',
+        message: `tensor "${name}" has ${tensor.length} values, but the config implies shape [${dims.join(', ')}] (${size} values).`,
+        hint: 'Use the config.json that belongs to these weights.',
+      });
+    }
+  }
+  return (name) => (expected.has(name) ? weights.get(name) : undefined);
+}
+
+function checkInputs(shape: DecoderShape, inputIds: ArrayLike<number>, cache: ReferenceKvCache): void {
+  if (inputIds.length === 0) {
+    throw new TestKitError({
+      where: 'referenceForward',
+      message: 'inputIds is empty.',
+      hint: 'Pass at least one token id.',
+    });
+  }
+  for (let t = 0; t < inputIds.length; t++) {
+    const id = inputIds[t]!;
+    if (!Number.isInteger(id) || id < 0 || id >= shape.vocabSize) {
+      throw new TestKitError({
+        where: 'referenceForward',
+        message: `inputIds[${t}] = ${id} is not a token id of this model (vocab_size ${shape.vocabSize}).`,
+        hint: `Pass integers in [0, ${shape.vocabSize}).`,
+      });
+    }
+  }
+  if (cache.numLayers !== shape.numLayers || cache.rowSize !== shape.numKeyValueHeads * shape.headDim) {
+    throw new TestKitError({
+      where: 'referenceForward',
+      message: `the cache holds ${cache.numLayers} layers of ${cache.rowSize} values per token, but the model has ${shape.numLayers} layers of ${shape.numKeyValueHeads * shape.headDim}.`,
+      hint: 'Create the cache with createReferenceKvCache for the same config.',
+    });
+  }
+}
