@@ -41,3 +41,4 @@ export {
   tokenizerInfo,
   tokenizerNames,
 } from './tokenizer/tokenizer-info.js';
+export { describeInferenceSuite, type InferenceSuiteOptions, type SteppingTextPlugin } from './suites/describe-inference-suite.js';

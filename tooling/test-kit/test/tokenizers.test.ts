@@ -33,6 +33,8 @@ describe.each(tokenizerNames)('the %s tokenizer', (name) => {
 });
 
 it('names the smallest tokenizer as the demo one', () => {
-  const smallest = [...tokenizerNames].sort((a, b) => tokenizerInfo[a].tokenizerVocabSize - tokenizerInfo[b].tokenizerVocabSize)[0];
+  const smallest = [...tokenizerNames].sort(
+    (a, b) => tokenizerInfo[a].tokenizerVocabSize - tokenizerInfo[b].tokenizerVocabSize,
+  )[0];
   expect(demoTokenizerName).toBe(smallest);
 });

@@ -5,11 +5,11 @@ import { openCheckpointWeights } from '@pio/safetensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decoderWeightShapes,
+  type RandomCheckpoint,
   resolveDecoderShape,
   TestKitError,
   tokenizerDir,
   writeRandomCheckpoint,
-  type RandomCheckpoint,
 } from '../src/index.js';
 
 let root: string;
@@ -55,12 +55,19 @@ describe('writeRandomCheckpoint', () => {
     expect(checkpoint.weightFiles).toEqual([join(dir, 'model.safetensors')]);
     expect(checkpoint.weights.has('lm_head.weight')).toBe(true);
     // 2 × (50257 × 64) embedding and head, plus 2 layers of 4·64·64/… projections, all F32.
-    expect(checkpoint.weightBytes).toBe(4 * (2 * 50257 * 64 + 64 + 2 * (2 * 64 + 64 * 64 * 2 + 2 * 32 * 64 + 3 * 64 * 128)));
+    expect(checkpoint.weightBytes).toBe(
+      4 * (2 * 50257 * 64 + 64 + 2 * (2 * 64 + 64 * 64 * 2 + 2 * 32 * 64 + 3 * 64 * 128)),
+    );
     await expectReadsBack(checkpoint, 'F32');
 
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
     expect(config).toEqual(checkpoint.config);
-    expect(config).toMatchObject({ architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: 50257, torch_dtype: 'float32' });
+    expect(config).toMatchObject({
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      vocab_size: 50257,
+      torch_dtype: 'float32',
+    });
     expect(JSON.parse(await readFile(join(dir, 'generation_config.json'), 'utf8'))).toEqual({
       _from_model_config: true,
       bos_token_id: 50256,
@@ -96,7 +103,12 @@ describe('writeRandomCheckpoint', () => {
     expect(index.metadata.total_size).toBe(checkpoint.weightBytes);
     await expectReadsBack(checkpoint, 'BF16');
     // Padding rows past the tokenizer's 151,669 ids are zero.
-    expect(checkpoint.weights.get('model.embed_tokens.weight')!.subarray(151669 * 64).every((v) => v === 0)).toBe(true);
+    expect(
+      checkpoint.weights
+        .get('model.embed_tokens.weight')!
+        .subarray(151669 * 64)
+        .every((v) => v === 0),
+    ).toBe(true);
     expect(JSON.parse(await readFile(join(dir, 'generation_config.json'), 'utf8'))).toMatchObject({
       bos_token_id: 151643,
       eos_token_id: [151645, 151643],

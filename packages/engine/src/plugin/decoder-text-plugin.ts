@@ -219,6 +219,24 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     });
   }
 
+  /**
+   * Low-level stepping, for scripts and tests: feeds `inputIds` after the
+   * tokens already in the KV cache (or after none with `reset`) and returns
+   * the logits at `logitIndices` (positions among `inputIds`, default the
+   * last) as `[L, vocab]` rows.
+   *
+   * @throws ContextLengthError when the cache would exceed the context.
+   */
+  async forward(
+    inputIds: readonly number[],
+    options: { logitIndices?: readonly number[]; reset?: boolean } = {},
+  ): Promise<Float32Array> {
+    const runner = this.requireRunner('forward');
+    if (options.reset) runner.cache.reset();
+    this.checkContext(runner.cache.length + inputIds.length, 0);
+    return this.exclusive(() => runner.forward(inputIds, options.logitIndices));
+  }
+
   /** Whether this plugin runs `config` (a BaseConfig or a parsed config.json). */
   supportsConfig(config: unknown): ConfigSupport {
     let parsed: TConfig;

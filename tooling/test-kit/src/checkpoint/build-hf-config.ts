@@ -1,6 +1,6 @@
+import { ConfigError } from '@pio/core';
 import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
 import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
-import { ConfigError } from '@pio/core';
 import { type TokenizerName, tokenizerInfo } from '../tokenizer/tokenizer-info.js';
 
 /** How weights are stored: `torch_dtype` of the config, F32 or BF16 in the safetensors files. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
 import { buildHfConfig } from './build-hf-config.js';
-import { type CheckpointShape, checkpointShapes } from './checkpoint-shapes.js';
+import { checkpointShapes } from './checkpoint-shapes.js';
 
-const resolved = Object.entries(checkpointShapes as Record<string, CheckpointShape>).map(([name, shape]) => {
+const resolved = Object.entries(checkpointShapes).map(([name, shape]) => {
   const tokenizer = shape.tokenizer ?? (shape.arch === 'qwen3' ? 'qwen3' : 'llama3');
   const config = buildHfConfig(shape.arch, tokenizer, shape.dtype ?? 'float32', shape.config);
   return { name, shape, config, decoder: resolveDecoderShape(shape.arch, config) };

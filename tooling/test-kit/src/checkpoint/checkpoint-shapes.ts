@@ -16,15 +16,7 @@ const llama3RopeScaling = {
   original_max_position_embeddings: 64,
 };
 
-/**
- * The checkpoint shapes the inference tests run, for Llama and Qwen3: every
- * key/value head ratio (1, 2, 4), tied and untied embeddings, `head_dim`
- * different from hidden/heads, `llama3` and `linear` RoPE scaling, biases,
- * BF16, sharded, and peaky (clear-cut greedy choices). All have hidden size 64
- * and 2 layers; the vocabulary is the tokenizer's, so the embedding dominates
- * the file size (the GPT-2 tokenizer keeps the smallest ones small).
- */
-export const checkpointShapes = {
+const shapes = {
   'llama-kv1': {
     description: 'Llama, multi-head attention (4 query, 4 key/value heads), GPT-2 tokenizer',
     arch: 'llama',
@@ -148,4 +140,14 @@ export const checkpointShapes = {
 } satisfies Record<string, CheckpointShape>;
 
 /** The name of one of {@link checkpointShapes}. */
-export type CheckpointShapeName = keyof typeof checkpointShapes;
+export type CheckpointShapeName = keyof typeof shapes;
+
+/**
+ * The checkpoint shapes the inference tests run, for Llama and Qwen3: every
+ * key/value head ratio (1, 2, 4), tied and untied embeddings, `head_dim`
+ * different from hidden/heads, `llama3` and `linear` RoPE scaling, biases,
+ * BF16, sharded, and peaky (clear-cut greedy choices). All have hidden size 64
+ * and 2 layers; the vocabulary is the tokenizer's, so the embedding dominates
+ * the file size (the GPT-2 tokenizer keeps the smallest ones small).
+ */
+export const checkpointShapes: Readonly<Record<CheckpointShapeName, CheckpointShape>> = shapes;

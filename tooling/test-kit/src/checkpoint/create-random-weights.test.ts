@@ -1,4 +1,4 @@
-import { float32ToBfloat16, bfloat16ToFloat32 } from '@pio/safetensors';
+import { bfloat16ToFloat32, float32ToBfloat16 } from '@pio/safetensors';
 import { describe, expect, it } from 'vitest';
 import type { HfDecoderConfig } from '../config/hf-decoder-config.js';
 import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
@@ -34,7 +34,9 @@ describe('createRandomWeights', () => {
       seed: 1,
       dtype: 'float32',
     });
-    expect(wider.get('model.layers.1.self_attn.q_proj.weight')).toEqual(a.get('model.layers.1.self_attn.q_proj.weight'));
+    expect(wider.get('model.layers.1.self_attn.q_proj.weight')).toEqual(
+      a.get('model.layers.1.self_attn.q_proj.weight'),
+    );
   });
 
   it('scales tensors so activations stay O(1): embeddings 1/sqrt(hidden), projections 1/sqrt(in), norms near 1', () => {

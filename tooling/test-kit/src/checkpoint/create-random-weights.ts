@@ -61,7 +61,7 @@ export function createRandomWeights(shape: DecoderShape, options: RandomWeightsO
       throw new TestKitError({
         where: 'createRandomWeights',
         message: `${option} must be an integer in [${low}, ${high}], got ${value}.`,
-        hint: 'Pass the tokenizer\'s number of ids (tokenizerVocabSize) and of ordinary, non-special tokens (regularTokens).',
+        hint: "Pass the tokenizer's number of ids (tokenizerVocabSize) and of ordinary, non-special tokens (regularTokens).",
       });
     }
   }

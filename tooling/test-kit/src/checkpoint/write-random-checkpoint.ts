@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { indexFileName, writeShardedSafetensors, type TensorToWrite } from '@pio/safetensors';
+import { indexFileName, type TensorToWrite, writeShardedSafetensors } from '@pio/safetensors';
 import { decoderWeightShapes } from '../config/decoder-weight-shapes.js';
 import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
 import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';

@@ -6,9 +6,7 @@ const base = { vocab_size: 100, hidden_size: 64, intermediate_size: 96, num_hidd
 
 describe('decoderWeightShapes', () => {
   it('names a Llama layer exactly as Hugging Face does, with [out, in] linear weights', () => {
-    const shapes = decoderWeightShapes(
-      resolveDecoderShape('llama', { ...base, num_key_value_heads: 2, head_dim: 32 }),
-    );
+    const shapes = decoderWeightShapes(resolveDecoderShape('llama', { ...base, num_key_value_heads: 2, head_dim: 32 }));
     expect([...shapes.keys()].filter((name) => name.startsWith('model.layers.1.'))).toEqual([
       'model.layers.1.input_layernorm.weight',
       'model.layers.1.self_attn.q_proj.weight',
@@ -39,7 +37,9 @@ describe('decoderWeightShapes', () => {
     expect(llama.get('model.layers.0.mlp.gate_proj.bias')).toEqual([96]);
     expect(llama.has('lm_head.weight')).toBe(false);
 
-    const qwen = decoderWeightShapes(resolveDecoderShape('qwen3', { ...base, head_dim: 16, tie_word_embeddings: true }));
+    const qwen = decoderWeightShapes(
+      resolveDecoderShape('qwen3', { ...base, head_dim: 16, tie_word_embeddings: true }),
+    );
     expect(qwen.get('model.layers.1.self_attn.q_norm.weight')).toEqual([16]);
     expect(qwen.get('model.layers.1.self_attn.k_norm.weight')).toEqual([16]);
     expect([...qwen.keys()].some((name) => name.endsWith('.bias'))).toBe(false);

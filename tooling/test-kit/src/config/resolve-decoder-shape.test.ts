@@ -58,11 +58,15 @@ describe('resolveDecoderShape', () => {
         originalMaxPositionEmbeddings: 8192,
       },
     });
-    expect(resolveDecoderShape('llama', { ...minimal, rope_scaling: { type: 'linear', factor: 2 } }).ropeScaling).toEqual(
-      { type: 'linear', factor: 2 },
-    );
     expect(
-      resolveDecoderShape('llama', { ...minimal, rope_theta: 1, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }),
+      resolveDecoderShape('llama', { ...minimal, rope_scaling: { type: 'linear', factor: 2 } }).ropeScaling,
+    ).toEqual({ type: 'linear', factor: 2 });
+    expect(
+      resolveDecoderShape('llama', {
+        ...minimal,
+        rope_theta: 1,
+        rope_parameters: { rope_type: 'default', rope_theta: 1e6 },
+      }),
     ).toMatchObject({ ropeTheta: 1e6, ropeScaling: { type: 'default' } });
   });
 
@@ -96,7 +100,13 @@ describe('resolveDecoderShape', () => {
   });
 
   it('rejects a llama3 scaling whose high_freq_factor is not above low_freq_factor', () => {
-    const scaling = { rope_type: 'llama3', factor: 8, low_freq_factor: 4, high_freq_factor: 1, original_max_position_embeddings: 64 };
+    const scaling = {
+      rope_type: 'llama3',
+      factor: 8,
+      low_freq_factor: 4,
+      high_freq_factor: 1,
+      original_max_position_embeddings: 64,
+    };
     expect(() => resolveDecoderShape('llama', { ...minimal, rope_scaling: scaling })).toThrow(/highFreqFactor/);
   });
 });

@@ -62,35 +62,38 @@ const shapes: [string, Architecture, Partial<HfDecoderConfig>][] = [
 ];
 
 describe('referenceForward', () => {
-  it.each(shapes)('%s: a 16-token prefill then 16 single-token steps equal one pass over all 32', (_, arch, overrides) => {
-    const { config, weights } = tinyModel(arch, overrides);
-    const ids = randomIds(32);
-    const full = referenceForward(arch, config, weights, ids);
-    expect(full).toHaveLength(32 * vocab);
+  it.each(shapes)(
+    '%s: a 16-token prefill then 16 single-token steps equal one pass over all 32',
+    (_, arch, overrides) => {
+      const { config, weights } = tinyModel(arch, overrides);
+      const ids = randomIds(32);
+      const full = referenceForward(arch, config, weights, ids);
+      expect(full).toHaveLength(32 * vocab);
 
-    const cache = createReferenceKvCache(arch, config);
-    const incremental = new Float32Array(32 * vocab);
-    incremental.set(referenceForward(arch, config, weights, ids.slice(0, 16), cache), 0);
-    for (let t = 16; t < 32; t++) {
-      incremental.set(referenceForward(arch, config, weights, [ids[t]!], cache), t * vocab);
-    }
-    expect(cache.length).toBe(32);
-    expect(maxAbsDifference(incremental, full)).toBeLessThan(1e-5);
+      const cache = createReferenceKvCache(arch, config);
+      const incremental = new Float32Array(32 * vocab);
+      incremental.set(referenceForward(arch, config, weights, ids.slice(0, 16), cache), 0);
+      for (let t = 16; t < 32; t++) {
+        incremental.set(referenceForward(arch, config, weights, [ids[t]!], cache), t * vocab);
+      }
+      expect(cache.length).toBe(32);
+      expect(maxAbsDifference(incremental, full)).toBeLessThan(1e-5);
 
-    // The logits are not degenerate: they spread and change from position to position.
-    const first = full.subarray(0, vocab);
-    const last = full.subarray(31 * vocab);
-    expect(Math.max(...first) - Math.min(...first)).toBeGreaterThan(1);
-    expect(maxAbsDifference(first, last)).toBeGreaterThan(0.5);
+      // The logits are not degenerate: they spread and change from position to position.
+      const first = full.subarray(0, vocab);
+      const last = full.subarray(31 * vocab);
+      expect(Math.max(...first) - Math.min(...first)).toBeGreaterThan(1);
+      expect(maxAbsDifference(first, last)).toBeGreaterThan(0.5);
 
-    // The cache holds the same keys and values as a one-shot prefill's.
-    const oneShot = createReferenceKvCache(arch, config);
-    referenceForward(arch, config, weights, ids, oneShot, { lastLogitsOnly: true });
-    for (let layer = 0; layer < 2; layer++) {
-      expect(maxAbsDifference(cache.keys(layer), oneShot.keys(layer))).toBeLessThan(1e-6);
-      expect(maxAbsDifference(cache.values(layer), oneShot.values(layer))).toBeLessThan(1e-6);
-    }
-  });
+      // The cache holds the same keys and values as a one-shot prefill's.
+      const oneShot = createReferenceKvCache(arch, config);
+      referenceForward(arch, config, weights, ids, oneShot, { lastLogitsOnly: true });
+      for (let layer = 0; layer < 2; layer++) {
+        expect(maxAbsDifference(cache.keys(layer), oneShot.keys(layer))).toBeLessThan(1e-6);
+        expect(maxAbsDifference(cache.values(layer), oneShot.values(layer))).toBeLessThan(1e-6);
+      }
+    },
+  );
 
   it('gives the same logits for a prefill in uneven chunks, and for lastLogitsOnly the last row', () => {
     const { arch, config, weights } = tinyModel('qwen3');
@@ -131,7 +134,11 @@ describe('referenceForward', () => {
 
     const scaled = new Map(weights);
     for (const [name, values] of weights) {
-      if (/\.(q|k)_proj\.weight$/.test(name)) scaled.set(name, values.map((value) => value * 7));
+      if (/\.(q|k)_proj\.weight$/.test(name))
+        scaled.set(
+          name,
+          values.map((value) => value * 7),
+        );
     }
     // Per-head RMSNorm makes queries and keys independent of the projections' scale; Llama has no such norm.
     expect(maxAbsDifference(referenceForward('qwen3', config, scaled, ids), qwen)).toBeLessThan(1e-4);
@@ -150,25 +157,28 @@ describe('referenceForward', () => {
     ['llama', 1],
     ['qwen3', 2],
     ['qwen3', 1],
-  ] as const)('%s with %i kv heads: query head h reads kv head floor(h / group), like an MHA model with repeated k/v rows', (arch, kvHeads) => {
-    const { config, weights } = tinyModel(arch, { num_key_value_heads: kvHeads });
-    const group = 4 / kvHeads;
-    const expanded = new Map(weights);
-    for (const [name, values] of weights) {
-      if (!/\.(k|v)_proj\.weight$/.test(name)) continue;
-      const rowValues = 16 * 64;
-      const repeated = new Float32Array(4 * rowValues);
-      for (let head = 0; head < 4; head++) {
-        const source = Math.floor(head / group);
-        repeated.set(values.subarray(source * rowValues, (source + 1) * rowValues), head * rowValues);
+  ] as const)(
+    '%s with %i kv heads: query head h reads kv head floor(h / group), like an MHA model with repeated k/v rows',
+    (arch, kvHeads) => {
+      const { config, weights } = tinyModel(arch, { num_key_value_heads: kvHeads });
+      const group = 4 / kvHeads;
+      const expanded = new Map(weights);
+      for (const [name, values] of weights) {
+        if (!/\.(k|v)_proj\.weight$/.test(name)) continue;
+        const rowValues = 16 * 64;
+        const repeated = new Float32Array(4 * rowValues);
+        for (let head = 0; head < 4; head++) {
+          const source = Math.floor(head / group);
+          repeated.set(values.subarray(source * rowValues, (source + 1) * rowValues), head * rowValues);
+        }
+        expanded.set(name, repeated);
       }
-      expanded.set(name, repeated);
-    }
-    const ids = randomIds(10, 6);
-    const grouped = referenceForward(arch, config, weights, ids);
-    const multiHead = referenceForward(arch, { ...config, num_key_value_heads: 4 }, expanded, ids);
-    expect(maxAbsDifference(grouped, multiHead)).toBeLessThan(1e-5);
-  });
+      const ids = randomIds(10, 6);
+      const grouped = referenceForward(arch, config, weights, ids);
+      const multiHead = referenceForward(arch, { ...config, num_key_value_heads: 4 }, expanded, ids);
+      expect(maxAbsDifference(grouped, multiHead)).toBeLessThan(1e-5);
+    },
+  );
 
   it('uses the embedding as LM head when tied, and treats zero biases as no biases', () => {
     const untied = tinyModel('llama');
@@ -188,13 +198,19 @@ describe('referenceForward', () => {
   });
 
   it('matches a hand-written single-token pass of a one-layer model (norm placement, residuals, silu(gate) * up)', () => {
-    const { arch, config, weights } = tinyModel('llama', { num_hidden_layers: 1, attention_bias: true, mlp_bias: true });
+    const { arch, config, weights } = tinyModel('llama', {
+      num_hidden_layers: 1,
+      attention_bias: true,
+      mlp_bias: true,
+    });
     const get = (name: string) => Array.from(weights.get(name)!);
     const matVec = (name: string, x: number[], bias?: string) => {
       const w = get(name);
       const out = w.length / x.length;
       const b = bias ? get(bias) : new Array<number>(out).fill(0);
-      return Array.from({ length: out }, (_, o) => x.reduce((sum, value, i) => sum + value * w[o * x.length + i]!, b[o]!));
+      return Array.from({ length: out }, (_, o) =>
+        x.reduce((sum, value, i) => sum + value * w[o * x.length + i]!, b[o]!),
+      );
     };
     const norm = (x: number[], name: string) => {
       const w = get(name);
@@ -204,14 +220,22 @@ describe('referenceForward', () => {
     const token = 123;
     const x0 = get('model.embed_tokens.weight').slice(token * 64, (token + 1) * 64);
     // At position 0 RoPE is the identity and each query attends to its only key: the output is V.
-    const v = matVec('model.layers.0.self_attn.v_proj.weight', norm(x0, 'model.layers.0.input_layernorm.weight'), 'model.layers.0.self_attn.v_proj.bias');
+    const v = matVec(
+      'model.layers.0.self_attn.v_proj.weight',
+      norm(x0, 'model.layers.0.input_layernorm.weight'),
+      'model.layers.0.self_attn.v_proj.bias',
+    );
     const attended = Array.from({ length: 4 * 16 }, (_, i) => v[Math.floor(i / 16 / 2) * 16 + (i % 16)]!);
-    const x1 = matVec('model.layers.0.self_attn.o_proj.weight', attended, 'model.layers.0.self_attn.o_proj.bias').map((o, i) => o + x0[i]!);
+    const x1 = matVec('model.layers.0.self_attn.o_proj.weight', attended, 'model.layers.0.self_attn.o_proj.bias').map(
+      (o, i) => o + x0[i]!,
+    );
     const h = norm(x1, 'model.layers.0.post_attention_layernorm.weight');
     const gate = matVec('model.layers.0.mlp.gate_proj.weight', h, 'model.layers.0.mlp.gate_proj.bias');
     const up = matVec('model.layers.0.mlp.up_proj.weight', h, 'model.layers.0.mlp.up_proj.bias');
     const act = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]!);
-    const x2 = matVec('model.layers.0.mlp.down_proj.weight', act, 'model.layers.0.mlp.down_proj.bias').map((d, i) => d + x1[i]!);
+    const x2 = matVec('model.layers.0.mlp.down_proj.weight', act, 'model.layers.0.mlp.down_proj.bias').map(
+      (d, i) => d + x1[i]!,
+    );
     const expected = matVec('lm_head.weight', norm(x2, 'model.norm.weight'));
     const logits = referenceForward(arch, config, weights, [token]);
     for (let i = 0; i < vocab; i++) expect(logits[i]).toBeCloseTo(expected[i]!, 4);
@@ -235,7 +259,10 @@ describe('referenceForward', () => {
     expectTestKitError(() => referenceForward(arch, config, weights, [], cache), /empty/);
     const missing = new Map(weights);
     missing.delete('model.layers.1.mlp.up_proj.weight');
-    expectTestKitError(() => referenceForward(arch, config, missing, [4], cache), /no tensor "model.layers.1.mlp.up_proj.weight"/);
+    expectTestKitError(
+      () => referenceForward(arch, config, missing, [4], cache),
+      /no tensor "model.layers.1.mlp.up_proj.weight"/,
+    );
     const short = new Map(weights);
     short.set('model.norm.weight', new Float32Array(10));
     expectTestKitError(() => referenceForward(arch, config, short, [4], cache), /"model.norm.weight" has 10 values/);

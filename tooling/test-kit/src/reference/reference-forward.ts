@@ -106,8 +106,20 @@ export function referenceForward(
     const mlpInput = hidden.slice();
     rmsNormRows(mlpInput, 0, count, weight(`${prefix}.post_attention_layernorm.weight`)!, rmsNormEps);
     const mlp = `${prefix}.mlp`;
-    const gate = linear(mlpInput, count, weight(`${mlp}.gate_proj.weight`)!, weight(`${mlp}.gate_proj.bias`), intermediateSize);
-    const up = linear(mlpInput, count, weight(`${mlp}.up_proj.weight`)!, weight(`${mlp}.up_proj.bias`), intermediateSize);
+    const gate = linear(
+      mlpInput,
+      count,
+      weight(`${mlp}.gate_proj.weight`)!,
+      weight(`${mlp}.gate_proj.bias`),
+      intermediateSize,
+    );
+    const up = linear(
+      mlpInput,
+      count,
+      weight(`${mlp}.up_proj.weight`)!,
+      weight(`${mlp}.up_proj.bias`),
+      intermediateSize,
+    );
     for (let i = 0; i < gate.length; i++) {
       const g = gate[i]!;
       gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;

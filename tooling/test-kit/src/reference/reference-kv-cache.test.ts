@@ -12,7 +12,12 @@ describe('ReferenceKvCache', () => {
     cache.extend(40);
     expect(cache.length).toBe(42);
     expect([...cache.keys(1).subarray(0, 12)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    expect(cache.values(0).subarray(0, 12).every((value) => value === 5)).toBe(true);
+    expect(
+      cache
+        .values(0)
+        .subarray(0, 12)
+        .every((value) => value === 5),
+    ).toBe(true);
 
     const copy = cache.clone();
     cache.truncate(1);

@@ -74,7 +74,9 @@ export class ReferenceKvCache {
   /** Forgets every token from position `length` on (to branch or retry a step). */
   truncate(length: number): void {
     if (!Number.isInteger(length) || length < 0 || length > this.#length) {
-      throw new RangeError(`ReferenceKvCache.truncate: length must be an integer in [0, ${this.#length}], got ${length}`);
+      throw new RangeError(
+        `ReferenceKvCache.truncate: length must be an integer in [0, ${this.#length}], got ${length}`,
+      );
     }
     this.#length = length;
   }

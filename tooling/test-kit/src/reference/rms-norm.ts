@@ -9,7 +9,13 @@
  * @param weight - One scale per column.
  * @param eps - Added to the mean square before the square root.
  */
-export function rmsNormRows(data: Float32Array, offset: number, count: number, weight: Float32Array, eps: number): void {
+export function rmsNormRows(
+  data: Float32Array,
+  offset: number,
+  count: number,
+  weight: Float32Array,
+  eps: number,
+): void {
   const width = weight.length;
   for (let row = 0; row < count; row++) {
     const start = offset + row * width;

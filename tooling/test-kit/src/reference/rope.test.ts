@@ -21,7 +21,11 @@ describe('ropeInverseFrequencies', () => {
   });
 
   it('divides every frequency by the factor for linear scaling', () => {
-    const frequencies = ropeInverseFrequencies({ headDim: 4, ropeTheta: 100, ropeScaling: { type: 'linear', factor: 4 } });
+    const frequencies = ropeInverseFrequencies({
+      headDim: 4,
+      ropeTheta: 100,
+      ropeScaling: { type: 'linear', factor: 4 },
+    });
     expect([...frequencies]).toEqual([0.25, 0.025].map(Math.fround));
   });
 
@@ -58,7 +62,14 @@ describe('applyRotaryEmbedding', () => {
     // Pairs (1, 3) at angle 3 and (2, 4) at angle 3 × 0.01.
     const a = 3;
     const b = Math.fround(0.01) * 3;
-    const expected = [9, Math.cos(a) - 3 * Math.sin(a), 2 * Math.cos(b) - 4 * Math.sin(b), 3 * Math.cos(a) + Math.sin(a), 4 * Math.cos(b) + 2 * Math.sin(b), 9];
+    const expected = [
+      9,
+      Math.cos(a) - 3 * Math.sin(a),
+      2 * Math.cos(b) - 4 * Math.sin(b),
+      3 * Math.cos(a) + Math.sin(a),
+      4 * Math.cos(b) + 2 * Math.sin(b),
+      9,
+    ];
     for (let i = 0; i < head.length; i++) expect(head[i]).toBeCloseTo(expected[i]!, 6);
   });
 

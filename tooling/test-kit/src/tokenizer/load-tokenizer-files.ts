@@ -51,7 +51,10 @@ export async function loadTokenizerFiles(name: TokenizerName): Promise<Tokenizer
   const dir = tokenizerDir(name);
   const tokenizerJsonPath = join(dir, 'tokenizer.json');
   const tokenizerConfigPath = join(dir, 'tokenizer_config.json');
-  const [json, config] = await Promise.all([readFile(tokenizerJsonPath, 'utf8'), readFile(tokenizerConfigPath, 'utf8')]);
+  const [json, config] = await Promise.all([
+    readFile(tokenizerJsonPath, 'utf8'),
+    readFile(tokenizerConfigPath, 'utf8'),
+  ]);
   return {
     name,
     dir,

@@ -1,0 +1,25 @@
+import { type ConfigSupport, type PluginFactory } from '@pio/core';
+import { type DecoderModelDefinition, DecoderTextPlugin } from '@pio/engine';
+import { buildLlamaGraph, ropeScalingFor } from './architecture/build-llama-graph.js';
+import { LlamaConfig } from './config.js';
+
+/** Everything the engine needs to run Llama-family checkpoints. */
+export const llamaDefinition: DecoderModelDefinition<LlamaConfig> = {
+  configClass: LlamaConfig,
+  buildVersion: 'llama-1',
+  supportsConfig(config): ConfigSupport {
+    try {
+      ropeScalingFor(config.ropeScaling);
+    } catch (error) {
+      return { supported: false, reason: (error as Error).message };
+    }
+    return { supported: true };
+  },
+  buildGraphs: buildLlamaGraph,
+};
+
+/** A Llama plugin bound to the engine. */
+export type LlamaPlugin = DecoderTextPlugin<LlamaConfig>;
+
+/** The factory named by this package's `pio.entryPoint`: creates an uninitialized plugin. */
+export const createLlamaPlugin: PluginFactory<LlamaPlugin> = (context) => new DecoderTextPlugin(context, llamaDefinition);
