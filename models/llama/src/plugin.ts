@@ -1,20 +1,14 @@
-import { type ConfigSupport, type PluginFactory } from '@pio/core';
+import type { PluginFactory } from '@pio/core';
 import { type DecoderModelDefinition, DecoderTextPlugin } from '@pio/engine';
-import { buildLlamaGraph, ropeScalingFor } from './architecture/build-llama-graph.js';
+import { decoderConfigSupport } from '@pio/onnx';
+import { buildLlamaGraph } from './architecture/build-llama-graph.js';
 import { LlamaConfig } from './config.js';
 
 /** Everything the engine needs to run Llama-family checkpoints. */
 export const llamaDefinition: DecoderModelDefinition<LlamaConfig> = {
   configClass: LlamaConfig,
   buildVersion: 'llama-1',
-  supportsConfig(config): ConfigSupport {
-    try {
-      ropeScalingFor(config.ropeScaling);
-    } catch (error) {
-      return { supported: false, reason: (error as Error).message };
-    }
-    return { supported: true };
-  },
+  supportsConfig: decoderConfigSupport,
   buildGraphs: buildLlamaGraph,
 };
 

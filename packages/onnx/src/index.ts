@@ -61,3 +61,9 @@ export {
   type DecoderWeightFormat,
   type DecoderWeightSource,
 } from './layers/decoder-transformer.js';
+export {
+  decoderConfigSupport,
+  decoderOptionsFromConfig,
+  ropeScalingFromConfig,
+  weightFormatForDtype,
+} from './layers/decoder-options-from-config.js';

@@ -1,0 +1,37 @@
+import { BaseConfig, type ConfigSchema, defineConfigSchema } from '@pio/core';
+import { z } from 'zod';
+
+const schema = defineConfigSchema(
+  {
+    attentionBias: z.boolean({ error: 'must be true or false' }).default(false),
+    useSlidingWindow: z.boolean({ error: 'must be true or false' }).default(false),
+  },
+  (config, ctx) => {
+    if (config.useSlidingWindow) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['useSlidingWindow'],
+        input: true,
+        message: 'sliding-window attention is not supported; dense Qwen3 checkpoints set use_sliding_window to false',
+      });
+    }
+  },
+);
+
+/**
+ * The config of a Qwen3 dense model (`Qwen3ForCausalLM`): {@link BaseConfig}
+ * (with its explicit `head_dim`) plus `attention_bias` and
+ * `use_sliding_window`. Defaults are Qwen3-0.6B's.
+ */
+export class Qwen3Config extends BaseConfig {
+  static override readonly schema: ConfigSchema = schema as unknown as ConfigSchema;
+  static override readonly huggingFaceKeys = {
+    ...BaseConfig.huggingFaceKeys,
+    attentionBias: 'attention_bias',
+    useSlidingWindow: 'use_sliding_window',
+  };
+  /** q/k/v/o projections have biases (`attention_bias`, false in released Qwen3). */
+  declare readonly attentionBias: boolean;
+  /** `use_sliding_window`; only false is supported. */
+  declare readonly useSlidingWindow: boolean;
+}

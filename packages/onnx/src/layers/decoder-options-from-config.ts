@@ -1,0 +1,94 @@
+import type { BaseConfig, RopeScaling as ConfigRopeScaling } from '@pio/core';
+import { GraphError } from '../errors/graph-error.js';
+import type { DecoderIoNames, DecoderTransformerOptions, DecoderWeightFormat } from './decoder-transformer.js';
+import type { RopeScaling } from './rotary.js';
+
+/** Weight format for a config's dtype: fp32 Gemm, or MatMulNBits at 8 or 4 bits. */
+export function weightFormatForDtype(dtype: BaseConfig['dtype']): DecoderWeightFormat {
+  switch (dtype) {
+    case 'int4':
+      // FACTS.md: block 64, symmetric, accuracy_level 4 was the fastest 4-bit setting measured.
+      return { kind: 'nbits', bits: 4, blockSize: 64, symmetric: true, accuracyLevel: 4 };
+    case 'int8':
+      return { kind: 'nbits', bits: 8, blockSize: 64, symmetric: true, accuracyLevel: 4 };
+    case 'float32':
+      return { kind: 'float32' };
+    default:
+      throw new GraphError({
+        graphName: 'decoder',
+        issues: [{ problem: 'invalid-argument', detail: `dtype ${dtype} is not supported yet: use float32, int8 or int4` }],
+      });
+  }
+}
+
+/**
+ * The graph's rotary scaling for a config's `rope_scaling`.
+ *
+ * @throws {GraphError} for scaling types the graph does not implement (dynamic, yarn).
+ */
+export function ropeScalingFromConfig(scaling: ConfigRopeScaling | null): RopeScaling | undefined {
+  if (!scaling || scaling.ropeType === 'default') return undefined;
+  if (scaling.ropeType === 'linear') return { type: 'linear', factor: scaling.factor };
+  if (
+    scaling.ropeType === 'llama3' &&
+    scaling.lowFreqFactor !== undefined &&
+    scaling.highFreqFactor !== undefined &&
+    scaling.originalMaxPositionEmbeddings !== undefined
+  ) {
+    return {
+      type: 'llama3',
+      factor: scaling.factor,
+      lowFreqFactor: scaling.lowFreqFactor,
+      highFreqFactor: scaling.highFreqFactor,
+      originalMaxPositionEmbeddings: scaling.originalMaxPositionEmbeddings,
+    };
+  }
+  throw new GraphError({
+    graphName: 'decoder',
+    issues: [
+      {
+        problem: 'invalid-argument',
+        detail: `rope_scaling type "${scaling.ropeType}" is not supported: use none, linear or llama3`,
+      },
+    ],
+  });
+}
+
+/**
+ * The {@link DecoderTransformerOptions} every Llama-style model shares, from
+ * its {@link BaseConfig}: sizes, norms, rotary settings, tied embeddings,
+ * weight format from the dtype, and rotary caches for `maxContextLength`
+ * positions. Models set what is theirs (biases, q/k norm) on top.
+ */
+export function decoderOptionsFromConfig(
+  config: BaseConfig,
+  io: DecoderIoNames,
+): Omit<DecoderTransformerOptions, 'attentionBias' | 'mlpBias' | 'queryKeyNorm'> {
+  const scaling = ropeScalingFromConfig(config.ropeScaling);
+  return {
+    hiddenSize: config.hiddenSize,
+    numHeads: config.numAttentionHeads,
+    numKvHeads: config.numKeyValueHeads,
+    headDim: config.headDim,
+    numLayers: config.numHiddenLayers,
+    intermediateSize: config.intermediateSize,
+    vocabSize: config.vocabSize,
+    rmsNormEps: config.rmsNormEps,
+    maxPositions: config.maxContextLength,
+    rope: { theta: config.ropeTheta, ...(scaling ? { scaling } : {}) },
+    tieWordEmbeddings: config.tieWordEmbeddings,
+    weightFormat: weightFormatForDtype(config.dtype),
+    io,
+  };
+}
+
+/** Whether the shared Llama-style decoder can build a graph for `config` (its rotary scaling and dtype), and if not, why. */
+export function decoderConfigSupport(config: BaseConfig): { supported: true } | { supported: false; reason: string } {
+  try {
+    ropeScalingFromConfig(config.ropeScaling);
+    weightFormatForDtype(config.dtype);
+    return { supported: true };
+  } catch (error) {
+    return { supported: false, reason: (error as Error).message };
+  }
+}
