@@ -1,3 +1,4 @@
 import { definePackageConfig } from '@pio/tsup-config';
 
-export default definePackageConfig();
+// cli.ts is the `pio-create-model` bin; its shebang is kept and the file made executable.
+export default definePackageConfig({ entry: ['src/index.ts', 'src/cli.ts'] });

@@ -9,6 +9,16 @@ export { type DecoderGraphs, DecoderRunner } from './decoder/decoder-runner.js';
 export { argmax } from './generation/argmax.js';
 export { generateTokens, type GenerateTokensOptions } from './generation/generate-tokens.js';
 export { type DecodeFn, IncrementalDecoder } from './generation/incremental-decoder.js';
+export {
+  applyPenalties,
+  type Candidates,
+  filterCandidates,
+  Sampler,
+  type SamplingSettings,
+  TokenHistory,
+} from './generation/sampler.js';
+export { type RandomSource, seededRandom } from './generation/seeded-random.js';
+export { type StopMatch, StopStringMatcher } from './generation/stop-string-matcher.js';
 export { KvCache, type KvCacheOptions } from './kv-cache/kv-cache.js';
 export {
   type BuildGraphsArgs,

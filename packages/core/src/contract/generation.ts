@@ -62,6 +62,8 @@ export type GenerationDelta =
   | {
       /** The end of the stream. */
       type: 'finish';
+      /** Text held back until the end (a possible start of a stop string that was not one); often empty. */
+      text: string;
       /** Why it ended. */
       finishReason: FinishReason;
       /** Counts and timings. */

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { FinishReason, GenerationDelta } from '@pio/core';
 import type { DecoderRunner } from '../decoder/decoder-runner.js';
-import { argmax } from './argmax.js';
 import { type DecodeFn, IncrementalDecoder } from './incremental-decoder.js';
+import { Sampler, type SamplingSettings, TokenHistory } from './sampler.js';
+import { StopStringMatcher } from './stop-string-matcher.js';
 
 /** What {@link generateTokens} needs besides the runner. */
 export interface GenerateTokensOptions {
@@ -12,17 +13,20 @@ export interface GenerateTokensOptions {
   maxNewTokens: number;
   /** Ids that end generation (EOS and the caller's stop ids); they are not emitted as text. */
   stopTokenIds: readonly number[];
+  /** Strings that end generation; matched across tokens, never emitted. */
+  stopStrings?: readonly string[];
+  /** How tokens are chosen; temperature 0 is greedy. */
+  sampling?: SamplingSettings;
   /** The tokenizer's decode, for text deltas. */
   decode: DecodeFn;
-  /** Aborts between steps. */
+  /** Aborts between steps; the stream then ends with `finishReason: 'abort'`. */
   signal?: AbortSignal;
 }
 
 /**
- * Greedy generation over a {@link DecoderRunner}, streamed as
+ * Generation over a {@link DecoderRunner}, streamed as
  * {@link GenerationDelta}s and ending with a `finish` delta carrying usage.
- * The runner's cache is reset first. (Sampling, stop strings and penalties
- * come with the runtime issue.)
+ * The runner's cache is reset first; each step feeds one token.
  */
 export async function* generateTokens(
   runner: DecoderRunner,
@@ -30,8 +34,11 @@ export async function* generateTokens(
 ): AsyncGenerator<GenerationDelta> {
   const started = performance.now();
   const { promptIds, maxNewTokens, signal } = options;
-  const stop = new Set(options.stopTokenIds);
+  const stopIds = new Set(options.stopTokenIds);
   const decoder = new IncrementalDecoder(options.decode);
+  const stopStrings = new StopStringMatcher(options.stopStrings ?? []);
+  const sampler = new Sampler(options.sampling);
+  const history = new TokenHistory(promptIds);
   const vocab = runner.shape.vocabSize;
   runner.cache.reset();
   let firstTokenAt = 0;
@@ -44,22 +51,29 @@ export async function* generateTokens(
       break;
     }
     const logits = await runner.forward(nextInput);
-    const tokenId = argmax(logits, 0, vocab);
+    const tokenId = sampler.sample(logits, history, 0, vocab);
+    history.add(tokenId);
     generated++;
     if (generated === 1) firstTokenAt = performance.now();
-    if (stop.has(tokenId)) {
+    if (stopIds.has(tokenId)) {
       finishReason = 'stop';
       yield { type: 'token', tokenId, text: '' };
       break;
     }
-    yield { type: 'token', tokenId, text: decoder.push(tokenId) };
+    const match = stopStrings.push(decoder.push(tokenId));
+    yield { type: 'token', tokenId, text: match.text };
+    if (match.stopped) {
+      finishReason = 'stop';
+      break;
+    }
     nextInput = [tokenId];
   }
-  // A character still incomplete at the end is dropped: it would only print U+FFFD.
   const ended = performance.now();
   yield {
     type: 'finish',
     finishReason,
+    // A character still incomplete at the end is dropped: it would only print U+FFFD.
+    text: finishReason === 'stop' ? '' : stopStrings.flush(),
     usage: {
       promptTokens: promptIds.length,
       completionTokens: generated,

@@ -25,6 +25,7 @@ import { openCheckpointWeights, type WeightStore } from '@pio/safetensors';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
 import { DecoderRunner } from '../decoder/decoder-runner.js';
 import { generateTokens } from '../generation/generate-tokens.js';
+import type { SamplingSettings } from '../generation/sampler.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { type GenerationDefaults, readGenerationConfig } from './generation-config.js';
 
@@ -271,20 +272,38 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     return this.requireTokenizer().decode(ids, options);
   }
 
-  /** Streams a greedy completion of `prompt`. */
+  /**
+   * Streams a completion of `prompt`. Options not given come from the
+   * checkpoint's `generation_config.json`: sampling (temperature, top-k,
+   * top-p) only when it sets `do_sample`, greedy otherwise.
+   *
+   * @throws ContextLengthError before any compute when prompt + maxNewTokens exceed the context
+   *   (unless `truncatePrompt`, which keeps the end of the prompt).
+   */
   async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationDelta> {
     const runner = this.requireRunner('generate');
-    const promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
-    const maxNewTokens = options.maxNewTokens ?? this.generationDefaults.maxNewTokens ?? 256;
-    this.checkContext(promptIds.length, maxNewTokens);
     const config = this.requireConfig();
-    const stopTokenIds = new Set([
-      ...config.eosTokenIds,
-      ...this.generationDefaults.eosTokenIds,
-      ...(options.stopTokenIds ?? []),
-    ]);
+    let promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
+    const defaults = this.generationDefaults;
+    const maxNewTokens = options.maxNewTokens ?? defaults.maxNewTokens ?? 256;
+    if (options.truncatePrompt && promptIds.length + maxNewTokens > config.maxContextLength) {
+      promptIds = promptIds.slice(Math.max(0, promptIds.length + maxNewTokens - config.maxContextLength));
+    }
+    this.checkContext(promptIds.length, maxNewTokens);
+    const stopTokenIds = new Set([...config.eosTokenIds, ...defaults.eosTokenIds, ...(options.stopTokenIds ?? [])]);
     const tokenizerEos = this.tokenizer?.eosTokenId;
     if (tokenizerEos !== undefined) stopTokenIds.add(tokenizerEos);
+    const sampleByDefault = defaults.doSample === true;
+    const sampling: SamplingSettings = {
+      temperature: options.temperature ?? (sampleByDefault ? (defaults.temperature ?? 1) : 0),
+      topK: options.topK ?? (sampleByDefault ? (defaults.topK ?? 0) : 0),
+      topP: options.topP ?? (sampleByDefault ? (defaults.topP ?? 1) : 1),
+      minP: options.minP ?? 0,
+      repetitionPenalty: options.repetitionPenalty ?? defaults.repetitionPenalty ?? 1,
+      presencePenalty: options.presencePenalty ?? 0,
+      frequencyPenalty: options.frequencyPenalty ?? 0,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    };
     const decode = (ids: readonly number[]) => (this.tokenizer ? this.tokenizer.decode(ids, { skipSpecialTokens: true }) : '');
     if (this.busy) throw this.busyError();
     this.busy = true;
@@ -293,6 +312,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
         promptIds,
         maxNewTokens,
         stopTokenIds: [...stopTokenIds],
+        stopStrings: options.stop ?? [],
+        sampling,
         decode,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -311,7 +332,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
         ids.push(delta.tokenId);
         text += delta.text;
       } else {
-        return { text, promptIds, ids, finishReason: delta.finishReason, usage: delta.usage };
+        return { text: text + delta.text, promptIds, ids, finishReason: delta.finishReason, usage: delta.usage };
       }
     }
     throw new Error('generation ended without a finish delta');

@@ -62,7 +62,7 @@ for await (const delta of plugin.generate(prompt, { maxNewTokens: 48 })) {
   if (delta.type === 'token') process.stdout.write(delta.text);
   else {
     const { usage } = delta;
-    process.stdout.write('\n\n');
+    process.stdout.write(`${delta.text}\n\n`);
     process.stderr.write(
       `${usage.completionTokens} tokens (${delta.finishReason}), first after ${Math.round(usage.timeToFirstTokenMs)} ms, ${usage.tokensPerSecond.toFixed(1)} tokens/s\n`,
     );

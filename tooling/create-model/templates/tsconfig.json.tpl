@@ -1,0 +1,4 @@
+{
+  "extends": "@pio/tsconfig/base.json",
+  "include": ["src", "test", "benchmarks"]
+}

@@ -1,0 +1,176 @@
+import type { Dtype } from '@pio/core';
+import type { BenchCheckpoint } from './prepare-bench-checkpoint.js';
+
+/** Spread of a list of timings, in milliseconds. */
+export interface TimingSummary {
+  /** Number of timings. */
+  count: number;
+  /** Arithmetic mean. */
+  mean: number;
+  /** Middle value (mean of the two middle ones for an even count). */
+  median: number;
+  /** Fastest. */
+  min: number;
+  /** 90th percentile (nearest rank). */
+  p90: number;
+  /** Slowest. */
+  max: number;
+}
+
+/** One prompt run through the model in a single forward call. */
+export interface PrefillMeasurement {
+  /** Prompt tokens. */
+  tokens: number;
+  /** Wall time of the call, milliseconds. */
+  ms: number;
+  /** `tokens / seconds`. */
+  tokensPerSecond: number;
+}
+
+/** Single-token steps after the cache was filled to `context` tokens. */
+export interface DecodeMeasurement {
+  /** Tokens in the cache before the first timed step (the fill plus the warm-up steps). */
+  context: number;
+  /** Time per timed step. */
+  msPerStep: TimingSummary;
+  /** Timed steps per second of their total time (`1000 / mean`). */
+  tokensPerSecond: number;
+  /** The forward call that filled the cache. */
+  fill: PrefillMeasurement;
+}
+
+/** The first start of a model: the graph is built into an empty cache folder (one process). */
+export interface BuildMeasurement {
+  /** Wall time of `initialize()` with an empty cache folder (config, tokenizer, graph build, sessions). */
+  initializeMs: number;
+  /** False: the cache folder was empty before and held a new build afterwards (checked on disk). */
+  fromCache: boolean;
+  /** Bytes of the built graph files (graph and external data) in the cache folder. */
+  buildBytes: number;
+  /** `loadModel()` called right after, in the same process: the in-process cached start. */
+  reload: { loadMs: number; fromCache: boolean; parameters: number; weightBytes: number };
+  /** Peak resident set size of the process, bytes (`process.resourceUsage().maxRSS`). */
+  peakRssBytes: number;
+}
+
+/** A later start from the build cache and the speed measurements (a fresh process). */
+export interface RunMeasurement {
+  /** Wall time of `initialize()` in a fresh process whose cache folder holds the build. */
+  initializeMs: number;
+  /** True when the cache folder held the same builds afterwards (nothing was rebuilt). */
+  fromCache: boolean;
+  /** Resident set size right after `initialize()`, bytes. */
+  rssAfterLoadBytes: number;
+  /** The first forward call after loading (one token): session warm-up included. */
+  firstForwardMs: number;
+  /** Decode speed at each context length. */
+  decode: DecodeMeasurement[];
+  /** `generateText` of a `prefillLength`-token prompt: time to first token and decode rate, as a user sees them. */
+  generation: {
+    promptTokens: number;
+    completionTokens: number;
+    finishReason: string;
+    timeToFirstTokenMs: number;
+    /** `promptTokens / timeToFirstToken`: the prefill rate. */
+    prefillTokensPerSecond: number;
+    /** Tokens per second after the first one. */
+    tokensPerSecond: number;
+  };
+  /** Peak resident set size of the process, bytes (`process.resourceUsage().maxRSS`). */
+  peakRssBytes: number;
+}
+
+/** The headline numbers of one dtype, as the table prints them. */
+export interface DtypeSummary {
+  /** Graph build, seconds (first `initialize()`). */
+  buildSeconds: number;
+  /** `loadModel()` from the cache in the same process, milliseconds (`fromCache` true). */
+  cachedStartMs: number;
+  /** `initialize()` from the cache in a fresh process, milliseconds (tokenizer included). */
+  freshProcessStartMs: number;
+  /** Prompt tokens per second of the `prefillLength`-token prompt. */
+  prefillTokensPerSecond: number;
+  /** Time to first token of that prompt, milliseconds. */
+  timeToFirstTokenMs: number;
+  /** Decode tokens per second by context length. */
+  decodeTokensPerSecond: Record<string, number>;
+  /** Median step time at the longest context over the shortest. */
+  stepRatio: number;
+  /** Larger peak RSS of the two processes, MiB. */
+  peakRssMiB: number;
+  /** Parameters in the graph's weights. */
+  parameters: number;
+  /** Bytes of weights in the graph. */
+  weightBytes: number;
+}
+
+/** Everything measured for one dtype. */
+export interface DtypeBenchmark {
+  /** `float32`, `int8` or `int4`. */
+  dtype: Dtype;
+  /** The first start (graph build). */
+  build: BuildMeasurement;
+  /** The cached start and the speed measurements. */
+  run: RunMeasurement;
+  /** The headline numbers. */
+  summary: DtypeSummary;
+}
+
+/** Numbers to compare against, per dtype (for example hand-built graphs measured in FACTS.md). */
+export interface BenchmarkBaseline {
+  /** Where the numbers come from. */
+  source: string;
+  /** Numbers by dtype. */
+  byDtype: Partial<Record<Dtype, { decodeTokensPerSecond?: Record<string, number>; prefillTokensPerSecond?: number }>>;
+}
+
+/** Where a benchmark ran. */
+export interface MachineInfo {
+  /** `process.version`. */
+  node: string;
+  /** `os.platform()`, `os.release()` and `os.arch()`. */
+  os: string;
+  /** Model name of the first CPU. */
+  cpuModel: string;
+  /** Logical CPUs (`os.availableParallelism()`). */
+  cpus: number;
+  /** `os.totalmem()`, bytes. */
+  totalMemoryBytes: number;
+  /** Version of the installed `onnxruntime-node`, as the model package resolves it. */
+  onnxruntime: string;
+}
+
+/** What {@link runDecoderBenchmark} writes as JSON. */
+export interface DecoderBenchmarkReport {
+  /** Short name, also the results file name (`<name>.json`). */
+  name: string;
+  /** What is measured, for people. */
+  title: string;
+  /** The model package. */
+  package: { name: string; version: string; manifestParameters?: number };
+  /** ISO date of the run. */
+  date: string;
+  /** The command that ran it. */
+  command: string;
+  /** Where it ran. */
+  machine: MachineInfo;
+  /** The random checkpoint measured (its folder is a cache, not part of the result). */
+  checkpoint: Omit<BenchCheckpoint, 'dir' | 'fromCache' | 'writeMs'>;
+  /** How it was measured. */
+  settings: {
+    numThreads: number;
+    maxContextLength: number;
+    contexts: number[];
+    decodeSteps: number;
+    warmupSteps: number;
+    prefillLength: number;
+    generateTokens: number;
+    isolated: boolean;
+  };
+  /** One entry per dtype, in the order asked. */
+  results: DtypeBenchmark[];
+  /** Numbers to compare against, when given. */
+  baseline?: BenchmarkBaseline;
+  /** Wall time of the whole benchmark, seconds (checkpoint writing included). */
+  totalSeconds: number;
+}
