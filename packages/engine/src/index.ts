@@ -4,6 +4,8 @@ export {
   checkpointBuildKey,
   defaultCacheDir,
 } from './build-cache/build-cache.js';
+export { ChatTemplateError } from './chat/chat-template-error.js';
+export { type RenderChatOptions, renderChat } from './chat/render-chat.js';
 export { type DecoderShape, decoderIo } from './decoder/decoder-io.js';
 export { type DecoderGraphs, DecoderRunner } from './decoder/decoder-runner.js';
 export { argmax } from './generation/argmax.js';

@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   BaseConfig,
+  type ChatMessage,
+  type ChatOptions,
   type ConfigSupport,
   ConfigError,
   ContextLengthError,
@@ -23,6 +25,7 @@ import {
 } from '@pio/core';
 import { openCheckpointWeights, type WeightStore } from '@pio/safetensors';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
+import { renderChat } from '../chat/render-chat.js';
 import { DecoderRunner } from '../decoder/decoder-runner.js';
 import { generateTokens } from '../generation/generate-tokens.js';
 import type { SamplingSettings } from '../generation/sampler.js';
@@ -320,6 +323,26 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Streams the assistant's answer to `messages`, rendered with the model's
+   * chat template (`chat_template` of tokenizer_config.json) or
+   * `options.chatTemplate`.
+   *
+   * @throws ChatTemplateError when there is no template or it fails on the messages.
+   */
+  async *chat(messages: readonly ChatMessage[], options: ChatOptions = {}): AsyncGenerator<GenerationDelta> {
+    const tokenizer = this.requireTokenizer();
+    const text = renderChat(messages, {
+      template: options.chatTemplate ?? tokenizer.chatTemplate,
+      ...(this.checkpoint ? { source: join(this.checkpoint, 'tokenizer_config.json') } : {}),
+      ...(tokenizer.bosToken !== undefined ? { bosToken: tokenizer.bosToken } : {}),
+      ...(tokenizer.eosToken !== undefined ? { eosToken: tokenizer.eosToken } : {}),
+      ...(options.tools ? { tools: options.tools } : {}),
+    });
+    // The template writes the special tokens itself (BOS included).
+    yield* this.generate({ inputIds: tokenizer.encode(text, { addSpecialTokens: false }) }, options);
   }
 
   /** Generates a completion of `prompt` and returns it whole. */

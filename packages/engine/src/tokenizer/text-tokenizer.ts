@@ -84,14 +84,27 @@ export class TextTokenizer {
     return this.specialTokenId('bos_token');
   }
 
-  private specialTokenId(key: string): number | undefined {
+  /** The text of `eos_token` in tokenizer_config.json (for chat templates). */
+  get eosToken(): string | undefined {
+    return this.specialToken('eos_token');
+  }
+
+  /** The text of `bos_token` in tokenizer_config.json (for chat templates). */
+  get bosToken(): string | undefined {
+    return this.specialToken('bos_token');
+  }
+
+  private specialToken(key: string): string | undefined {
     const value = this.config[key];
-    const content =
-      typeof value === 'string'
-        ? value
-        : value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string'
-          ? (value as { content: string }).content
-          : undefined;
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
+      return (value as { content: string }).content;
+    }
+    return undefined;
+  }
+
+  private specialTokenId(key: string): number | undefined {
+    const content = this.specialToken(key);
     return content === undefined ? undefined : this.tokenToId(content);
   }
 }

@@ -43,7 +43,7 @@ describe('the generated stub', () => {
 
   it('reads the checkpoint config.json, then stops at loadModel with PIO_NOT_IMPLEMENTED', async () => {
     const { metadata } = await readPluginPackage(packageDir);
-    const plugin = create__Pascal__Plugin({ metadata, packageDir });
+    const plugin = await create__Pascal__Plugin({ metadata, packageDir });
     const error = await plugin.initialize({ checkpoint }).then(
       () => undefined,
       (thrown: unknown) => thrown,

@@ -1,0 +1,182 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Dtype } from '@pio/core';
+import type { SteppingTextPlugin } from '../suites/describe-inference-suite.js';
+import type { BuildMeasurement, DecodeMeasurement, RunMeasurement } from './benchmark-report.js';
+import { summarizeTimings } from './summarize-timings.js';
+
+/** What both measurements load. */
+export interface LoadSettings {
+  /** The checkpoint folder. */
+  checkpoint: string;
+  /** The build cache folder: empty for {@link measureBuild}, holding its build for {@link measureRun}. */
+  cacheDir: string;
+  /** Runtime settings passed to `initialize()`. */
+  runtime: { dtype: Dtype; numThreads: number; maxContextLength: number };
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** What {@link measureRun} times, besides loading. */
+export interface RunSettings extends LoadSettings {
+  /** Cache fills to decode after, in tokens. */
+  contexts: readonly number[];
+  /** Timed single-token steps per context. */
+  decodeSteps: number;
+  /** Untimed steps after each fill. */
+  warmupSteps: number;
+  /** Prompt length for the time-to-first-token measurement. */
+  prefillLength: number;
+  /** Tokens to generate after that prompt. */
+  generateTokens: number;
+  /** Synthetic prompt ids of a given length (ordinary tokens only). */
+  promptIds(length: number): number[];
+}
+
+/**
+ * The first start of a model: `initialize()` into an empty cache folder
+ * (the graph is built), then `loadModel()` again in the same process (the
+ * in-process cached start, which reports `fromCache`, parameters and bytes).
+ * Run it in a fresh process for a meaningful peak RSS.
+ *
+ * @param plugin - A created, uninitialized plugin; cleaned up afterwards.
+ * @param settings - Checkpoint, empty cache folder, runtime settings.
+ * @throws whatever the plugin throws.
+ */
+export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSettings): Promise<BuildMeasurement> {
+  const log = settings.log ?? (() => {});
+  try {
+    const before = await snapshotFiles(settings.cacheDir);
+    log(`[${settings.runtime.dtype}] building the graph (empty cache)...`);
+    const started = performance.now();
+    await plugin.initialize({ checkpoint: settings.checkpoint, cacheDir: settings.cacheDir, runtime: settings.runtime });
+    const initializeMs = performance.now() - started;
+    const after = await snapshotFiles(settings.cacheDir);
+    log(`[${settings.runtime.dtype}] built in ${(initializeMs / 1000).toFixed(1)} s; reloading from the cache...`);
+    const info = await plugin.loadModel();
+    return {
+      initializeMs,
+      fromCache: !(before.size === 0 && after.size > 0),
+      buildBytes: [...after.values()].reduce((sum, file) => sum + file.size, 0),
+      reload: { loadMs: info.loadMs, fromCache: info.fromCache, parameters: info.parameters, weightBytes: info.weightBytes },
+      peakRssBytes: peakRssBytes(),
+    };
+  } finally {
+    await plugin.cleanup();
+  }
+}
+
+/**
+ * A start from the build cache and the speed of the loaded model: the first
+ * forward call; for each context, a fill of that many tokens in one
+ * `forward()`, `warmupSteps` untimed and `decodeSteps` timed single-token
+ * steps; then `generateText` of a `prefillLength`-token prompt for the time
+ * to first token. Run it in a fresh process for a meaningful peak RSS.
+ *
+ * @param plugin - A created, uninitialized plugin; cleaned up afterwards.
+ * @param settings - Checkpoint, cache folder holding the build, what to time.
+ * @throws whatever the plugin throws.
+ */
+export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettings): Promise<RunMeasurement> {
+  const log = settings.log ?? (() => {});
+  const { dtype } = settings.runtime;
+  try {
+    const before = await snapshotFiles(settings.cacheDir);
+    let started = performance.now();
+    await plugin.initialize({ checkpoint: settings.checkpoint, cacheDir: settings.cacheDir, runtime: settings.runtime });
+    const initializeMs = performance.now() - started;
+    const rssAfterLoadBytes = process.memoryUsage().rss;
+    const after = await snapshotFiles(settings.cacheDir);
+    log(`[${dtype}] started from the cache in ${initializeMs.toFixed(0)} ms`);
+
+    started = performance.now();
+    await plugin.forward(settings.promptIds(1), { reset: true });
+    const firstForwardMs = performance.now() - started;
+
+    const decode: DecodeMeasurement[] = [];
+    for (const context of settings.contexts) {
+      const sequence = settings.promptIds(context + settings.warmupSteps + settings.decodeSteps);
+      started = performance.now();
+      await plugin.forward(sequence.slice(0, context), { reset: true });
+      const fillMs = performance.now() - started;
+      for (let step = 0; step < settings.warmupSteps; step++) await plugin.forward([sequence[context + step]!]);
+      const timings: number[] = [];
+      for (let step = settings.warmupSteps; step < settings.warmupSteps + settings.decodeSteps; step++) {
+        started = performance.now();
+        await plugin.forward([sequence[context + step]!]);
+        timings.push(performance.now() - started);
+      }
+      const msPerStep = summarizeTimings(timings);
+      decode.push({
+        context: context + settings.warmupSteps,
+        msPerStep,
+        tokensPerSecond: 1000 / msPerStep.mean,
+        fill: { tokens: context, ms: fillMs, tokensPerSecond: (context * 1000) / fillMs },
+      });
+      log(
+        `[${dtype}] context ${context}: fill ${fillMs.toFixed(0)} ms, decode ${msPerStep.median.toFixed(1)} ms/step (median of ${msPerStep.count})`,
+      );
+    }
+
+    const result = await plugin.generateText(
+      { inputIds: settings.promptIds(settings.prefillLength) },
+      { maxNewTokens: settings.generateTokens },
+    );
+    const { usage } = result;
+    log(`[${dtype}] ${usage.promptTokens}-token prompt: first token after ${usage.timeToFirstTokenMs.toFixed(0)} ms`);
+    return {
+      initializeMs,
+      fromCache: sameFiles(before, after),
+      rssAfterLoadBytes,
+      firstForwardMs,
+      decode,
+      generation: {
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        finishReason: result.finishReason,
+        timeToFirstTokenMs: usage.timeToFirstTokenMs,
+        prefillTokensPerSecond: (usage.promptTokens * 1000) / usage.timeToFirstTokenMs,
+        tokensPerSecond: usage.tokensPerSecond,
+      },
+      peakRssBytes: peakRssBytes(),
+    };
+  } finally {
+    await plugin.cleanup();
+  }
+}
+
+/** Peak resident set size of this process so far, bytes (Linux and macOS report KiB). */
+function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+interface FileStamp {
+  size: number;
+  mtimeMs: number;
+}
+
+/** Every file under `dir` (recursively) with its size and modification time; empty when `dir` is missing. */
+async function snapshotFiles(dir: string): Promise<Map<string, FileStamp>> {
+  const files = new Map<string, FileStamp>();
+  let entries: string[];
+  try {
+    entries = await readdir(dir, { recursive: true });
+  } catch {
+    return files;
+  }
+  for (const entry of entries) {
+    const info = await stat(join(dir, entry));
+    if (info.isFile()) files.set(entry, { size: info.size, mtimeMs: info.mtimeMs });
+  }
+  return files;
+}
+
+function sameFiles(a: Map<string, FileStamp>, b: Map<string, FileStamp>): boolean {
+  if (a.size !== b.size || a.size === 0) return false;
+  for (const [name, stamp] of a) {
+    const other = b.get(name);
+    if (!other || other.size !== stamp.size || other.mtimeMs !== stamp.mtimeMs) return false;
+  }
+  return true;
+}
