@@ -70,6 +70,18 @@ describe('generation through the Llama plugin', () => {
     expect(finish).toBe('abort');
   });
 
+  it('reuses the cached prefix of a follow-up prompt and generates exactly what a cold start does', async () => {
+    const first = await plugin.generateText('Hello there', { maxNewTokens: 10 });
+    const followUp = [...first.promptIds, ...first.ids, ...plugin.tokenize(' and then')];
+    const warm = await plugin.generateText({ inputIds: followUp }, { maxNewTokens: 10 });
+    // Everything fed before is reused: the prompt and all generated tokens but the last (never fed).
+    expect(warm.usage.cachedPromptTokens).toBe(first.promptIds.length + first.ids.length - 1);
+    await plugin.forward([1], { reset: true });
+    const cold = await plugin.generateText({ inputIds: followUp }, { maxNewTokens: 10 });
+    expect(cold.usage.cachedPromptTokens).toBe(0);
+    expect(warm.ids).toEqual(cold.ids);
+  });
+
   it('refuses a prompt over the context before any compute, or keeps its end with truncatePrompt', async () => {
     const long = { inputIds: Array.from({ length: 120 }, (_, i) => 100 + i) };
     const error = await plugin.generateText(long, { maxNewTokens: 16 }).catch((e: unknown) => e);

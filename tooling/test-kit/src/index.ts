@@ -42,3 +42,27 @@ export {
   tokenizerNames,
 } from './tokenizer/tokenizer-info.js';
 export { describeInferenceSuite, type InferenceSuiteOptions, type SteppingTextPlugin } from './suites/describe-inference-suite.js';
+export { BenchmarkError } from './bench/benchmark-error.js';
+export type {
+  BenchmarkBaseline,
+  BuildMeasurement,
+  DecodeMeasurement,
+  DecoderBenchmarkReport,
+  DtypeBenchmark,
+  DtypeSummary,
+  MachineInfo,
+  PrefillMeasurement,
+  RunMeasurement,
+  TimingSummary,
+} from './bench/benchmark-report.js';
+export { formatBenchmarkTable } from './bench/format-benchmark-table.js';
+export { machineInfo } from './bench/machine-info.js';
+export { type LoadSettings, measureBuild, measureRun, type RunSettings } from './bench/measure-decoder.js';
+export {
+  type BenchCheckpoint,
+  type BenchCheckpointRecipe,
+  prepareBenchCheckpoint,
+} from './bench/prepare-bench-checkpoint.js';
+export { type DecoderBenchmarkOptions, runDecoderBenchmark } from './bench/run-decoder-benchmark.js';
+export { summarizeTimings } from './bench/summarize-timings.js';
+export { type TrimmedTokenizer, trimTokenizer } from './bench/trim-tokenizer.js';

@@ -41,6 +41,8 @@ export type FinishReason = 'stop' | 'length' | 'abort';
 export interface GenerationUsage {
   /** Tokens in the prompt. */
   promptTokens: number;
+  /** Tokens of the prompt whose keys and values were reused from the previous generation (a shared prefix). */
+  cachedPromptTokens?: number;
   /** Tokens generated. */
   completionTokens: number;
   /** Milliseconds from the call to the first generated token. */

@@ -23,6 +23,8 @@ export class DecoderRunner {
   private decodeSession: ort.InferenceSession | undefined;
   private prefillSession: ort.InferenceSession | undefined;
   private readonly outputNames: string[];
+  /** Token ids whose K/V are in the cache, in order. */
+  private cachedIds: number[] = [];
 
   private constructor(shape: DecoderShape, decode: ort.InferenceSession, prefill: ort.InferenceSession | undefined) {
     this.shape = shape;
@@ -76,7 +78,35 @@ export class DecoderRunner {
     }
     // Only after the run: ORT may read the views until run() returns.
     this.cache.append(keys, values, count);
+    this.cachedIds.push(...ids);
     return outputs[decoderIo.logits]!.data as Float32Array;
+  }
+
+  /** Token ids whose K/V the cache holds. */
+  get tokenIds(): readonly number[] {
+    return this.cachedIds;
+  }
+
+  /** Empties the cache. */
+  reset(): void {
+    this.cache.reset();
+    this.cachedIds = [];
+  }
+
+  /**
+   * Keeps the longest cached prefix shared with `promptIds` (at most all but
+   * its last token, whose logits the caller needs) and drops the rest, so a
+   * follow-up prompt (the next turn of a chat) only computes its new tokens.
+   *
+   * @returns how many of `promptIds` are already in the cache.
+   */
+  reusePrefix(promptIds: readonly number[]): number {
+    const limit = Math.min(this.cachedIds.length, promptIds.length - 1);
+    let shared = 0;
+    while (shared < limit && this.cachedIds[shared] === promptIds[shared]) shared++;
+    this.cache.truncate(shared);
+    this.cachedIds.length = shared;
+    return shared;
   }
 
   /** Releases the sessions and the cache. Safe to call twice. */
@@ -86,5 +116,6 @@ export class DecoderRunner {
     this.prefillSession = undefined;
     for (const session of sessions) await session?.release();
     this.cache.dispose();
+    this.cachedIds = [];
   }
 }

@@ -26,7 +26,8 @@ export interface GenerateTokensOptions {
 /**
  * Generation over a {@link DecoderRunner}, streamed as
  * {@link GenerationDelta}s and ending with a `finish` delta carrying usage.
- * The runner's cache is reset first; each step feeds one token.
+ * The cache keeps the longest prefix it shares with the prompt; the rest of
+ * the prompt is fed in one step, then one token per step.
  */
 export async function* generateTokens(
   runner: DecoderRunner,
@@ -40,11 +41,12 @@ export async function* generateTokens(
   const sampler = new Sampler(options.sampling);
   const history = new TokenHistory(promptIds);
   const vocab = runner.shape.vocabSize;
-  runner.cache.reset();
+  // Tokens of the prompt already in the cache (an earlier turn's) are not computed again.
+  const reused = runner.reusePrefix(promptIds);
   let firstTokenAt = 0;
   let generated = 0;
   let finishReason: FinishReason = 'length';
-  let nextInput: readonly number[] = promptIds;
+  let nextInput: readonly number[] = promptIds.slice(reused);
   while (generated < maxNewTokens) {
     if (signal?.aborted) {
       finishReason = 'abort';
@@ -76,6 +78,7 @@ export async function* generateTokens(
     text: finishReason === 'stop' ? '' : stopStrings.flush(),
     usage: {
       promptTokens: promptIds.length,
+      cachedPromptTokens: reused,
       completionTokens: generated,
       timeToFirstTokenMs: generated > 0 ? firstTokenAt - started : 0,
       tokensPerSecond: generated > 1 ? ((generated - 1) * 1000) / (ended - firstTokenAt) : 0,

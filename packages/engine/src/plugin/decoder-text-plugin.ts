@@ -214,7 +214,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     const ids = [...input.inputIds];
     this.checkContext(ids.length, 0);
     return this.exclusive(async () => {
-      runner.cache.reset();
+      runner.reset();
       const logits = await runner.forward(
         ids,
         ids.map((_, index) => index),
@@ -236,7 +236,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     options: { logitIndices?: readonly number[]; reset?: boolean } = {},
   ): Promise<Float32Array> {
     const runner = this.requireRunner('forward');
-    if (options.reset) runner.cache.reset();
+    if (options.reset) runner.reset();
     this.checkContext(runner.cache.length + inputIds.length, 0);
     return this.exclusive(() => runner.forward(inputIds, options.logitIndices));
   }

@@ -96,8 +96,10 @@ export interface DtypeSummary {
   decodeTokensPerSecond: Record<string, number>;
   /** Median step time at the longest context over the shortest. */
   stepRatio: number;
-  /** Larger peak RSS of the two processes, MiB. */
-  peakRssMiB: number;
+  /** Peak RSS of the process that built the graph, MiB. */
+  peakRssBuildMiB: number;
+  /** Peak RSS of the process that started from the cache and ran every measurement, MiB. */
+  peakRssRunMiB: number;
   /** Parameters in the graph's weights. */
   parameters: number;
   /** Bytes of weights in the graph. */

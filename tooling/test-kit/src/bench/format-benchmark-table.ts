@@ -27,7 +27,8 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
       ],
     ),
     [`step ${last} / step ${first}`, (s) => s.stepRatio.toFixed(2)],
-    ['peak RSS (MiB)', (s) => s.peakRssMiB.toFixed(0)],
+    ['peak RSS, build (MiB)', (s) => s.peakRssBuildMiB.toFixed(0)],
+    ['peak RSS, run (MiB)', (s) => s.peakRssRunMiB.toFixed(0)],
     ['parameters', (s) => s.parameters.toLocaleString('en-US')],
     ['weights in graph (MiB)', (s) => (s.weightBytes / mib).toFixed(0)],
   ];

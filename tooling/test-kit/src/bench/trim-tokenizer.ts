@@ -64,8 +64,9 @@ export function trimTokenizer(
   }
 
   const addedContents = new Set(added.map((token) => token.content));
+  const original = model.vocab;
   const vocab: Record<string, number> = {};
-  for (const [token, id] of Object.entries(model.vocab)) {
+  for (const [token, id] of Object.entries(original)) {
     if (id < regularTokens && !addedContents.has(token)) vocab[token] = id;
   }
   const movedIds = new Map<number, number>();
@@ -74,7 +75,7 @@ export function trimTokenizer(
     movedIds.set(token.id, id);
     token.id = id;
     // GPT-2 lists <|endoftext|> in its vocab too; keep it there under its new id.
-    if (token.content in model.vocab) vocab[token.content] = id;
+    if (token.content in original) vocab[token.content] = id;
   });
   model.vocab = vocab;
   model.merges = model.merges.filter((merge) => {
