@@ -27,6 +27,9 @@ export function definePioProject(configUrl, overrides = {}) {
       root,
       environment: 'node',
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      // Node's own resolution in test workers (dynamic imports of plugin entry
+      // points) then also reads workspace packages from src/.
+      execArgv: ['--conditions=@pio/source'],
       testTimeout: 60_000,
       hookTimeout: 120_000,
     },

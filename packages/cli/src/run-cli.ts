@@ -3,6 +3,8 @@ import { PioError } from '@pio/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { listCommand } from './commands/list.js';
 import { newModelCommand } from './commands/new-model.js';
+import { type RunOptions, runCommand } from './commands/run.js';
+import { collect, dtype, integer, number, tokenIds } from './parse-args.js';
 import { type CliIo, processIo } from './io.js';
 
 /**
@@ -28,6 +30,31 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
       exitCode = await listCommand(io, options);
+    });
+
+  program
+    .command('run')
+    .description('stream a completion of a prompt from a Hugging Face checkpoint folder')
+    .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)')
+    .argument('[prompt...]', 'the prompt')
+    .option('-n, --max-new-tokens <n>', 'most tokens to generate', integer)
+    .option('-t, --temperature <t>', 'sampling temperature; 0 is greedy', number)
+    .option('--top-k <k>', 'keep the k most likely tokens', integer)
+    .option('--top-p <p>', 'keep the most likely tokens up to probability mass p', number)
+    .option('--min-p <p>', 'drop tokens below p times the top probability', number)
+    .option('--repetition-penalty <r>', 'penalize tokens already seen (1 = off)', number)
+    .option('--presence-penalty <x>', 'OpenAI presence penalty', number)
+    .option('--frequency-penalty <x>', 'OpenAI frequency penalty', number)
+    .option('--seed <n>', 'seed for reproducible sampling', integer)
+    .option('--stop <text>', 'stop when this text appears (repeatable)', collect)
+    .option('--input-ids <ids>', 'start from these token ids (comma-separated) instead of a prompt', tokenIds)
+    .option('--dtype <dtype>', 'weights: float32, int8 or int4', dtype)
+    .option('--threads <n>', 'onnxruntime threads (0: all cores)', integer)
+    .option('--context <n>', 'context length (prompt + generation)', integer)
+    .option('--cache-dir <dir>', 'where built graphs are cached')
+    .option('--json', 'print one JSON object: promptIds, ids, text, finishReason, usage')
+    .action(async (checkpoint: string, prompt: string[], options: RunOptions) => {
+      exitCode = await runCommand(io, checkpoint, prompt, options);
     });
 
   program

@@ -49,7 +49,8 @@ describe('generateModelPackage', () => {
     expect(pluginTest).toContain('createPlugin: createGptNeoxPlugin,');
     const plugin = await readFile(join(result.dir, 'src/plugin.ts'), 'utf8');
     expect(plugin).toContain('export class GptNeoxPlugin implements TextModelPlugin');
-    expect(plugin).toContain("Fill in ${method}() in models/gpt-neox/src/plugin.ts");
+    expect(plugin).toContain("@pio/model-gpt-neox: ");
+    expect(plugin).toContain("() in models/gpt-neox/src/plugin.ts");
     expect(plugin).not.toMatch(/__[A-Za-z]+__/);
   });
 
