@@ -34,4 +34,9 @@ export class Qwen3Config extends BaseConfig {
   declare readonly attentionBias: boolean;
   /** `use_sliding_window`; only false is supported. */
   declare readonly useSlidingWindow: boolean;
+
+  /** The dense count plus Qwen3's per-layer q_norm and k_norm weights. */
+  override estimateParameters(): number {
+    return super.estimateParameters() + this.numHiddenLayers * 2 * this.headDim;
+  }
 }

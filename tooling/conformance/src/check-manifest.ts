@@ -24,7 +24,11 @@ export async function checkManifest(json: Record<string, unknown>, packageDir: s
   }
   let pkg: PluginPackage;
   try {
-    pkg = readManifest(json, { packageDir, packageJsonPath: join(packageDir, file), fallbackName: basename(packageDir) });
+    pkg = readManifest(json, {
+      packageDir,
+      packageJsonPath: join(packageDir, file),
+      fallbackName: basename(packageDir),
+    });
   } catch (error) {
     if (!ManifestError.isInstance(error)) throw error;
     return (

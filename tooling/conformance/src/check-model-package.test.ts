@@ -28,7 +28,8 @@ describe('checkModelPackage on fixture packages', () => {
     change(json);
     await writeFile(file, JSON.stringify(json, null, 2));
   }
-  const problemsOf = async (dir: string) => (await checkModelPackage(dir)).problems.map(({ file, problem }) => [file, problem]);
+  const problemsOf = async (dir: string) =>
+    (await checkModelPackage(dir)).problems.map(({ file, problem }) => [file, problem]);
 
   it('finds nothing wrong with a conforming package', async () => {
     const report = await checkModelPackage(await fixture('good'));
@@ -109,7 +110,13 @@ describe('checkModelPackage on fixture packages', () => {
 
   it('reports empty folders anywhere, but not ignored output folders', async () => {
     const dir = await fixture('empty-folder', async (dir) => {
-      for (const folder of ['src/attention', 'src/kv-cache/fused', 'node_modules/.cache', 'dist', 'benchmarks/results']) {
+      for (const folder of [
+        'src/attention',
+        'src/kv-cache/fused',
+        'node_modules/.cache',
+        'dist',
+        'benchmarks/results',
+      ]) {
         await mkdir(join(dir, folder), { recursive: true });
       }
     });

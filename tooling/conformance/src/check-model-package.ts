@@ -27,7 +27,11 @@ export async function checkModelPackage(dir: string): Promise<ConformanceReport>
   try {
     const info = await stat(packageDir).catch(() => undefined);
     if (!info?.isDirectory()) {
-      problems.push({ file: '.', problem: `${packageDir} is not a folder`, fix: 'Pass the folder of a model package.' });
+      problems.push({
+        file: '.',
+        problem: `${packageDir} is not a folder`,
+        fix: 'Pass the folder of a model package.',
+      });
       return report;
     }
     const json = await readPackageJson(packageDir, problems);
@@ -73,7 +77,11 @@ async function readPackageJson(
   try {
     json = JSON.parse(text);
   } catch (error) {
-    problems.push({ file: 'package.json', problem: `is not valid JSON: ${(error as Error).message}`, fix: 'Fix its syntax.' });
+    problems.push({
+      file: 'package.json',
+      problem: `is not valid JSON: ${(error as Error).message}`,
+      fix: 'Fix its syntax.',
+    });
     return undefined;
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {

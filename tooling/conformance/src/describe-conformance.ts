@@ -115,7 +115,9 @@ export function describeConformance(options: ConformanceOptions): void {
       const pkg = await loadPackage();
       const entryFile = resolveEntryFile(pkg, ['@pio/source']);
       const module = (await import(/* @vite-ignore */ pathToFileURL(entryFile).href)) as Record<string, unknown>;
-      expect(typeof module[pkg.entryPoint.factory], `${entryFile} must export ${pkg.entryPoint.factory}`).toBe('function');
+      expect(typeof module[pkg.entryPoint.factory], `${entryFile} must export ${pkg.entryPoint.factory}`).toBe(
+        'function',
+      );
       expect(module[pkg.entryPoint.factory], 'createPlugin must be the factory pio.entryPoint.factory names').toBe(
         options.createPlugin,
       );
@@ -124,9 +126,11 @@ export function describeConformance(options: ConformanceOptions): void {
     it('creates a v1 plugin whose metadata is its manifest, not yet loaded', async () => {
       const { metadata } = await loadPackage();
       const plugin = await newPlugin();
-      expect(plugin.specificationVersion).toBe('v1');
-      expect(plugin.metadata).toEqual(metadata);
-      expect(plugin.isLoaded).toBe(false);
+      expect(plugin.specificationVersion, 'specificationVersion').toBe('v1');
+      expect(plugin.metadata, 'plugin.metadata must be the metadata its factory got (manifest, name, version)').toEqual(
+        metadata,
+      );
+      expect(plugin.isLoaded, 'isLoaded before initialize').toBe(false);
     });
 
     it('has every method of the contract', async () => {
@@ -137,7 +141,8 @@ export function describeConformance(options: ConformanceOptions): void {
       const missing = required.filter((name) => typeof record[name] !== 'function');
       expect(missing, 'methods missing from the plugin').toEqual([]);
       for (const name of optionalTextMethods) {
-        if (record[name] !== undefined) expect(typeof record[name], `${name} must be a method when present`).toBe('function');
+        if (record[name] !== undefined)
+          expect(typeof record[name], `${name} must be a method when present`).toBe('function');
       }
       expect(typeof record[Symbol.asyncDispose], 'Symbol.asyncDispose (for `await using`)').toBe('function');
       if (plugin.metadata.modalities.includes('text')) expect(isTextModelPlugin(plugin)).toBe(true);
@@ -152,7 +157,9 @@ export function describeConformance(options: ConformanceOptions): void {
         }, `supportsConfig(${label}) threw`).not.toThrow();
         expect(answer?.supported, `supportsConfig(${label}) must be false`).toBe(false);
         const reason = answer && !answer.supported ? answer.reason : undefined;
-        expect(typeof reason === 'string' && reason.trim().length > 0, `supportsConfig(${label}) must say why`).toBe(true);
+        expect(typeof reason === 'string' && reason.trim().length > 0, `supportsConfig(${label}) must say why`).toBe(
+          true,
+        );
       }
     });
 
@@ -160,7 +167,7 @@ export function describeConformance(options: ConformanceOptions): void {
       const config = options.supportedConfig;
       it('supports the config it is meant to run', async () => {
         const plugin = await newPlugin();
-        expect(plugin.supportsConfig(config)).toEqual({ supported: true });
+        expect(plugin.supportsConfig(config), 'supportsConfig(supportedConfig)').toEqual({ supported: true });
       });
     }
 
@@ -184,7 +191,9 @@ export function describeConformance(options: ConformanceOptions): void {
         () => undefined,
         (thrown: unknown) => thrown,
       );
-      expect(PluginStateError.isInstance(before), `expected a PluginStateError, got ${describeError(before)}`).toBe(true);
+      expect(PluginStateError.isInstance(before), `expected a PluginStateError, got ${describeError(before)}`).toBe(
+        true,
+      );
       await plugin.cleanup();
       await plugin[Symbol.asyncDispose]();
       const after = await plugin.infer({ inputIds: [0] }).then(
@@ -239,7 +248,8 @@ function describeRoundTrip(roundTrip: RoundTripOptions, newPlugin: () => Promise
       expect(ids.length).toBeGreaterThan(0);
       expect(ids.every((id) => Number.isInteger(id) && id >= 0)).toBe(true);
       expect(model.detokenize([])).toBe('');
-      if (roundTrip.exactTextRoundTrip !== false) expect(model.detokenize(ids, { skipSpecialTokens: true })).toBe(prompt);
+      if (roundTrip.exactTextRoundTrip !== false)
+        expect(model.detokenize(ids, { skipSpecialTokens: true })).toBe(prompt);
     });
 
     it('generates greedily within maxNewTokens, the same every time', async () => {
@@ -300,14 +310,18 @@ function junkConfigs(metadata: ModelPlugin['metadata']): Array<[label: string, c
     ['a string', 'config.json'],
     ['an array', [own]],
     ['an empty object', {}],
-    ['an unknown model', { model_type: 'pio-conformance-unknown', architectures: ['PioConformanceUnknownForCausalLM'] }],
+    [
+      'an unknown model',
+      { model_type: 'pio-conformance-unknown', architectures: ['PioConformanceUnknownForCausalLM'] },
+    ],
     ['its own model with hidden_size -1', { ...own, hidden_size: -1 }],
   ];
 }
 
 function describeError(error: unknown): string {
   if (error === undefined) return 'no error';
-  if (error instanceof Error) return `${error.name}${'code' in error ? ` (${String(error.code)})` : ''}: ${error.message}`;
+  if (error instanceof Error)
+    return `${error.name}${'code' in error ? ` (${String(error.code)})` : ''}: ${error.message}`;
   return String(error);
 }
 

@@ -8,7 +8,14 @@ describe('findEmptyFolders', () => {
   let root: string;
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'pio-empty-folders-'));
-    for (const dir of ['src/attention', 'src/mlp/fused', 'src/kv-cache', 'node_modules/x', 'dist', 'benchmarks/results']) {
+    for (const dir of [
+      'src/attention',
+      'src/mlp/fused',
+      'src/kv-cache',
+      'node_modules/x',
+      'dist',
+      'benchmarks/results',
+    ]) {
       await mkdir(join(root, dir), { recursive: true });
     }
     await writeFile(join(root, 'src/index.ts'), 'export {};\n');

@@ -26,7 +26,9 @@ async function collect(file: string, names: Set<string>, visited: Set<string>): 
     return;
   }
   const code = stripComments(text);
-  for (const match of code.matchAll(/\bexport\s+(?:declare\s+)?(?:async\s+)?(?:function\s*\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g)) {
+  for (const match of code.matchAll(
+    /\bexport\s+(?:declare\s+)?(?:async\s+)?(?:function\s*\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)/g,
+  )) {
     names.add(match[1]!);
   }
   for (const match of code.matchAll(/\bexport\s+(type\s+)?\{([^}]*)\}/g)) {
@@ -34,7 +36,10 @@ async function collect(file: string, names: Set<string>, visited: Set<string>): 
     for (const part of match[2]!.split(',')) {
       const spec = part.trim();
       if (spec === '' || /^type\s/.test(spec)) continue;
-      const alias = spec.split(/\s+as\s+/).at(-1)!.trim();
+      const alias = spec
+        .split(/\s+as\s+/)
+        .at(-1)!
+        .trim();
       if (/^[A-Za-z_$][\w$]*$/.test(alias)) names.add(alias);
     }
   }

@@ -49,8 +49,8 @@ describe('generateModelPackage', () => {
     expect(pluginTest).toContain('createPlugin: createGptNeoxPlugin,');
     const plugin = await readFile(join(result.dir, 'src/plugin.ts'), 'utf8');
     expect(plugin).toContain('export class GptNeoxPlugin implements TextModelPlugin');
-    expect(plugin).toContain("@pio/model-gpt-neox: ");
-    expect(plugin).toContain("() in models/gpt-neox/src/plugin.ts");
+    expect(plugin).toContain('@pio/model-gpt-neox: ');
+    expect(plugin).toContain('() in models/gpt-neox/src/plugin.ts');
     expect(plugin).not.toMatch(/__[A-Za-z]+__/);
   });
 
@@ -92,7 +92,11 @@ describe('generateModelPackage', () => {
     [{ name: 'ok', modelTypes: ['Llama'] }, 'PIO_GENERATOR_OPTION_INVALID', 'Invalid --model-type "Llama"'],
     [{ name: 'ok', architectures: ["X'; drop"] }, 'PIO_GENERATOR_OPTION_INVALID', 'Invalid --architecture "X\'; drop"'],
     [{ name: 'ok', displayName: ' ' }, 'PIO_GENERATOR_OPTION_INVALID', 'Invalid --display-name " "'],
-    [{ name: 'ok', author: 'a\nb' }, 'PIO_GENERATOR_OPTION_INVALID', 'Invalid --author "a\\nb": it must be one non-empty line'],
+    [
+      { name: 'ok', author: 'a\nb' },
+      'PIO_GENERATOR_OPTION_INVALID',
+      'Invalid --author "a\\nb": it must be one non-empty line',
+    ],
   ])('refuses %j before writing anything', async (options, code, message) => {
     const targetDir = join(root, 'refused');
     const error = await errorOf(generateModelPackage({ ...options, targetDir }));

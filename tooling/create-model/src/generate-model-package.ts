@@ -71,7 +71,12 @@ export async function generateModelPackage(options: GenerateModelOptions): Promi
   const displayName = checkText('--display-name', options.displayName ?? names.pascal);
   const family = checkText('--family', options.family ?? displayName);
   const author = checkText('--author', options.author ?? 'PIO contributors');
-  const modelTypes = checkList('--model-type', options.modelTypes ?? [names.defaultModelType], modelTypePattern, 'like "llama" or "gpt_neox"');
+  const modelTypes = checkList(
+    '--model-type',
+    options.modelTypes ?? [names.defaultModelType],
+    modelTypePattern,
+    'like "llama" or "gpt_neox"',
+  );
   const architectures = checkList(
     '--architecture',
     options.architectures ?? [names.defaultArchitecture],
@@ -143,18 +148,33 @@ async function isNonEmptyFolder(dir: string): Promise<boolean> {
 
 function checkText(option: string, value: string): string {
   if (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value)) {
-    throw new GeneratorOptionError({ option, value, reason: 'it must be one non-empty line', hint: `Pass ${option} "<text>".` });
+    throw new GeneratorOptionError({
+      option,
+      value,
+      reason: 'it must be one non-empty line',
+      hint: `Pass ${option} "<text>".`,
+    });
   }
   return value.trim();
 }
 
 function checkList(option: string, values: readonly string[], pattern: RegExp, shape: string): string[] {
   if (values.length === 0) {
-    throw new GeneratorOptionError({ option, value: [], reason: 'at least one is needed', hint: `Pass ${option} ${shape}.` });
+    throw new GeneratorOptionError({
+      option,
+      value: [],
+      reason: 'at least one is needed',
+      hint: `Pass ${option} ${shape}.`,
+    });
   }
   for (const value of values) {
     if (typeof value !== 'string' || !pattern.test(value)) {
-      throw new GeneratorOptionError({ option, value, reason: `it must be ${shape}`, hint: `Pass ${option} as it appears in config.json.` });
+      throw new GeneratorOptionError({
+        option,
+        value,
+        reason: `it must be ${shape}`,
+        hint: `Pass ${option} as it appears in config.json.`,
+      });
     }
   }
   return [...new Set(values)];

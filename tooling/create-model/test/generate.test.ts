@@ -162,7 +162,9 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   for (const entry of entries) {
     const path = join(entry.parentPath, entry.name);
     if (!entry.isFile() || path.includes('node_modules') || path.includes(`${dir}/dist`)) continue;
-    files[path.slice(dir.length + 1)] = createHash('sha256').update(await readFile(path)).digest('hex');
+    files[path.slice(dir.length + 1)] = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   }
   return files;
 }

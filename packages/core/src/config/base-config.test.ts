@@ -460,3 +460,33 @@ describe('BaseConfig', () => {
     });
   });
 });
+
+describe('BaseConfig size estimates', () => {
+  it('counts the parameters of SmolLM2-135M and Qwen3-0.6B as published', () => {
+    const smol = BaseConfig.fromHuggingFace({
+      hidden_size: 576,
+      intermediate_size: 1536,
+      num_attention_heads: 9,
+      num_key_value_heads: 3,
+      num_hidden_layers: 30,
+      vocab_size: 49152,
+      max_position_embeddings: 8192,
+      tie_word_embeddings: true,
+    });
+    expect(smol.estimateParameters()).toBe(134515008);
+    const qwen = BaseConfig.fromHuggingFace({
+      hidden_size: 1024,
+      intermediate_size: 3072,
+      num_attention_heads: 16,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      num_hidden_layers: 28,
+      vocab_size: 151936,
+      max_position_embeddings: 40960,
+      tie_word_embeddings: true,
+    });
+    // Qwen3 adds q_norm and k_norm (2 × 128 per layer) to the dense count.
+    expect(qwen.estimateParameters() + 28 * 256).toBe(596049920);
+    expect(smol.kvCacheBytes(1024)).toBe(2 * 30 * 1024 * 192 * 4);
+  });
+});

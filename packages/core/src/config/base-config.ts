@@ -198,6 +198,28 @@ export class BaseConfig implements BaseConfigFields {
     return out;
   }
 
+  /**
+   * Parameters of a dense Llama-style decoder of this shape: embeddings,
+   * attention and MLP projections, norms, and the LM head when untied.
+   * Subclasses with other layers (biases, experts) override it.
+   */
+  estimateParameters(): number {
+    const { hiddenSize: h, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, vocabSize, numHiddenLayers } =
+      this;
+    const attention = h * numAttentionHeads * headDim * 2 + h * numKeyValueHeads * headDim * 2;
+    const mlp = 3 * h * intermediateSize;
+    const perLayer = attention + mlp + 2 * h;
+    return vocabSize * h * (this.tieWordEmbeddings ? 1 : 2) + numHiddenLayers * perLayer + h;
+  }
+
+  /**
+   * Bytes of the KV cache for `tokens` tokens at fp32: K and V of every layer,
+   * `numKeyValueHeads * headDim` floats per token each.
+   */
+  kvCacheBytes(tokens: number = this.maxContextLength): number {
+    return 2 * this.numHiddenLayers * tokens * this.numKeyValueHeads * this.headDim * 4;
+  }
+
   /** The EOS token ids as a list (empty when the config has none). */
   get eosTokenIds(): number[] {
     if (this.eosTokenId === null) return [];

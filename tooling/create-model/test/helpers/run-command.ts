@@ -14,7 +14,8 @@ export interface CommandResult {
 export function runCommand(command: string, args: readonly string[], cwd: string): Promise<CommandResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   for (const key of Object.keys(env)) {
-    if (key.startsWith('VITEST') || key.startsWith('__VITEST') || key === 'NODE_OPTIONS' || key === 'TEST') delete env[key];
+    if (key.startsWith('VITEST') || key.startsWith('__VITEST') || key === 'NODE_OPTIONS' || key === 'TEST')
+      delete env[key];
   }
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

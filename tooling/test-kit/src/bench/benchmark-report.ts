@@ -33,7 +33,7 @@ export interface DecodeMeasurement {
   context: number;
   /** Time per timed step. */
   msPerStep: TimingSummary;
-  /** Timed steps per second of their total time (`1000 / mean`). */
+  /** Steps per second of the median step (`1000 / median`): robust to other processes taking the CPU now and then. */
   tokensPerSecond: number;
   /** The forward call that filled the cache. */
   fill: PrefillMeasurement;
@@ -68,16 +68,23 @@ export interface RunMeasurement {
   /** `generateText` of a `prefillLength`-token prompt: time to first token and decode rate, as a user sees them. */
   generation: {
     promptTokens: number;
+    /** Prompt tokens the engine found already in its cache (0 here: the prompt is new). */
+    cachedPromptTokens: number;
     completionTokens: number;
     finishReason: string;
     timeToFirstTokenMs: number;
-    /** `promptTokens / timeToFirstToken`: the prefill rate. */
+    /** `(promptTokens - cachedPromptTokens) / timeToFirstToken`: the prefill rate. */
     prefillTokensPerSecond: number;
     /** Tokens per second after the first one. */
     tokensPerSecond: number;
   };
   /** Peak resident set size of the process, bytes (`process.resourceUsage().maxRSS`). */
   peakRssBytes: number;
+  /**
+   * One-minute load average before and after the measurements: well above
+   * the thread count means other processes shared the CPU and slowed them.
+   */
+  loadAverage: { before: number; after: number };
 }
 
 /** The headline numbers of one dtype, as the table prints them. */

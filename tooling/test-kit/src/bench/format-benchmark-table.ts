@@ -55,8 +55,12 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
   const title =
     `${report.title}: ${report.package.name} ${report.package.version}, ${settings.numThreads} threads, ` +
     `Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${machine.cpus} CPUs (${machine.cpuModel})`;
+  const loads = report.results.map(
+    (result) => `${result.dtype} ${result.run.loadAverage.before.toFixed(1)}-${result.run.loadAverage.after.toFixed(1)}`,
+  );
   const notes = [
-    `decode: ${settings.decodeSteps} timed steps after ${settings.warmupSteps} untimed ones, per cache fill`,
+    `decode: median of ${settings.decodeSteps} timed steps after ${settings.warmupSteps} untimed ones, per cache fill`,
+    `load average during the runs (1 min): ${loads.join(', ')}; above ${settings.numThreads} means other processes shared the CPU`,
     ...(baseline ? [`ref: ${baseline.source}`] : []),
     ...(report.checkpoint.tokenizerNote ? [`tokenizer: ${report.checkpoint.tokenizerNote}`] : []),
   ];

@@ -1,4 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Dtype } from '@pio/core';
@@ -30,8 +31,12 @@ export interface RunSettings extends LoadSettings {
   prefillLength: number;
   /** Tokens to generate after that prompt. */
   generateTokens: number;
-  /** Synthetic prompt ids of a given length (ordinary tokens only). */
-  promptIds(length: number): number[];
+  /**
+   * Synthetic prompt ids of a given length (ordinary tokens only); different
+   * `variant`s must start differently, so the engine's prompt-prefix reuse
+   * cannot skip the time-to-first-token prompt.
+   */
+  promptIds(length: number, variant?: number): number[];
 }
 
 /**
@@ -82,6 +87,7 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
   const log = settings.log ?? (() => {});
   const { dtype } = settings.runtime;
   try {
+    const loadAverageBefore = loadavg()[0]!;
     const before = await snapshotFiles(settings.cacheDir);
     let started = performance.now();
     await plugin.initialize({ checkpoint: settings.checkpoint, cacheDir: settings.cacheDir, runtime: settings.runtime });
@@ -111,7 +117,8 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
       decode.push({
         context: context + settings.warmupSteps,
         msPerStep,
-        tokensPerSecond: 1000 / msPerStep.mean,
+        // The median: other processes on a small machine hit single steps, not the typical one.
+        tokensPerSecond: 1000 / msPerStep.median,
         fill: { tokens: context, ms: fillMs, tokensPerSecond: (context * 1000) / fillMs },
       });
       log(
@@ -120,10 +127,10 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
     }
 
     const result = await plugin.generateText(
-      { inputIds: settings.promptIds(settings.prefillLength) },
+      { inputIds: settings.promptIds(settings.prefillLength, 1) },
       { maxNewTokens: settings.generateTokens },
     );
-    const { usage } = result;
+    const usage = result.usage as typeof result.usage & { cachedPromptTokens?: number };
     log(`[${dtype}] ${usage.promptTokens}-token prompt: first token after ${usage.timeToFirstTokenMs.toFixed(0)} ms`);
     return {
       initializeMs,
@@ -133,13 +140,15 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
       decode,
       generation: {
         promptTokens: usage.promptTokens,
+        cachedPromptTokens: usage.cachedPromptTokens ?? 0,
         completionTokens: usage.completionTokens,
         finishReason: result.finishReason,
         timeToFirstTokenMs: usage.timeToFirstTokenMs,
-        prefillTokensPerSecond: (usage.promptTokens * 1000) / usage.timeToFirstTokenMs,
+        prefillTokensPerSecond: ((usage.promptTokens - (usage.cachedPromptTokens ?? 0)) * 1000) / usage.timeToFirstTokenMs,
         tokensPerSecond: usage.tokensPerSecond,
       },
       peakRssBytes: peakRssBytes(),
+      loadAverage: { before: loadAverageBefore, after: loadavg()[0]! },
     };
   } finally {
     await plugin.cleanup();

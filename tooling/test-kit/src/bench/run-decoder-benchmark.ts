@@ -283,8 +283,10 @@ async function measureTask(
     warmupSteps: settings.warmupSteps,
     prefillLength: settings.prefillLength,
     generateTokens: settings.generateTokens,
-    // A fixed stride over the ordinary tokens: the content does not change the speed.
-    promptIds: (length) => Array.from({ length }, (_, i) => (i * 7919 + 13) % task.regularTokens),
+    // A fixed stride over the ordinary tokens (the content does not change the
+    // speed); each variant starts elsewhere, so no prompt is a prefix of another.
+    promptIds: (length, variant = 0) =>
+      Array.from({ length }, (_, i) => (i * 7919 + 13 + variant * 104729) % task.regularTokens),
   };
   return measureRun(plugin, run);
 }
