@@ -33,7 +33,8 @@ await runDecoderBenchmark({
   contexts: [64, 512, 1536],
   numThreads: 2,
   baseline: {
-    source: 'hand-built graphs on the same shape and machine type (shared/FACTS.md: fp32 MatMul; 4-bit block 64, level 4, fused QKV and gate/up)',
+    source:
+      'hand-built graphs on the same shape and machine type (shared/FACTS.md: fp32 MatMul; 4-bit block 64, level 4, fused QKV and gate/up)',
     byDtype: {
       float32: { decodeTokensPerSecond: { '64': 57, '512': 55, '1536': 47 }, prefillTokensPerSecond: 870 },
       int4: { decodeTokensPerSecond: { '64': 132, '512': 118, '1536': 85 }, prefillTokensPerSecond: 850 },

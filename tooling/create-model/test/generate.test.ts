@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkModelPackage, formatConformanceReport, readPluginPackage } from '@pio/conformance';
 import { coreVersion, discoverPlugins } from '@pio/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GeneratedModelPackage, generateModelPackage } from '../src/index.js';
+import { type GeneratedModelPackage, generateModelPackage, modelNames } from '../src/index.js';
 import { linkDependencies } from './helpers/link-dependencies.js';
 import { runCommand } from './helpers/run-command.js';
 
@@ -54,7 +54,8 @@ describe('a generated model package', () => {
       'vitest.config.ts',
     ]);
     const json = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
-    const pascal = `ZzGen${suffix}`;
+    const { pascal } = modelNames(name);
+    expect(pascal).toBe(`ZzGen${suffix[0]!.toUpperCase()}${suffix.slice(1)}`);
     expect(json.pio).toMatchObject({
       specificationVersion: 'v1',
       type: 'model',

@@ -151,7 +151,14 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     this.cacheDir = options.cacheDir;
     this.onProgress = options.onProgress;
     this.initialized = true;
-    if (this.checkpoint) await this.loadModel();
+    if (!this.checkpoint) return;
+    try {
+      await this.loadModel();
+    } catch (error) {
+      // A failed load (bad weights, a build error) must not leave a plugin that reports isLoaded without a model.
+      await this.cleanup();
+      throw error;
+    }
   }
 
   /** Builds (or reads from the build cache) the graphs and creates the sessions. */

@@ -89,6 +89,8 @@ export function decoderConfigSupport(config: BaseConfig): { supported: true } | 
     weightFormatForDtype(config.dtype);
     return { supported: true };
   } catch (error) {
-    return { supported: false, reason: (error as Error).message };
+    // The issue's own words: the whole GraphError message would add a hint about graph wiring, which does not apply here.
+    const reason = GraphError.isInstance(error) ? error.issues.map((issue) => issue.detail).join('; ') : (error as Error).message;
+    return { supported: false, reason };
   }
 }

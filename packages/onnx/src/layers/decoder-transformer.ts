@@ -93,7 +93,7 @@ export interface DecoderTransformer {
  * is folded into the query weights (or the q_norm weight); residual adds are
  * fused into `SkipSimplifiedLayerNormalization`.
  *
- * @throws {GraphError} when a tensor is missing or has the wrong size.
+ * @throws {GraphError} when a tensor is missing or has the wrong size (naming the tensor: the checkpoint does not match its config.json).
  */
 export async function buildDecoderTransformer(
   weights: DecoderWeightSource,
@@ -103,9 +103,9 @@ export async function buildDecoderTransformer(
   const g = new GraphBuilder({ name: 'decoder' });
   let parameters = 0;
   const read = async (name: string, size: number): Promise<Float32Array> => {
-    if (!weights.has(name)) fail(g, name, 'is missing from the checkpoint');
+    if (!weights.has(name)) fail(g, name, 'is missing from the checkpoint, but its config.json implies it');
     const data = await weights.read(name);
-    if (data.length !== size) fail(g, name, `has ${data.length} values, expected ${size} from the config`);
+    if (data.length !== size) fail(g, name, `has ${data.length} values, but config.json implies ${size}`);
     parameters += data.length;
     return data;
   };
@@ -282,9 +282,11 @@ function scaled(values: Float32Array, factor: number): Float32Array {
   return values.map((value) => value * factor);
 }
 
+/** A weight that does not fit the options (from config.json): the user's fix is in the checkpoint, not in a graph. */
 function fail(g: GraphBuilder, tensor: string, detail: string): never {
   throw new GraphError({
     graphName: g.name,
-    issues: [{ problem: 'invalid-initializer', tensor, detail }],
+    issues: [{ problem: 'invalid-initializer', tensor, detail: `${detail}: the checkpoint does not match its config.json` }],
+    hint: 'Use the config.json that came with these weights, or re-download the checkpoint (or re-export it with save_pretrained) so weights and config agree.',
   });
 }

@@ -81,10 +81,11 @@ export interface RunMeasurement {
   /** Peak resident set size of the process, bytes (`process.resourceUsage().maxRSS`). */
   peakRssBytes: number;
   /**
-   * One-minute load average before and after the measurements: well above
-   * the thread count means other processes shared the CPU and slowed them.
+   * Share of the machine's CPU time (0 to 1) that other processes used while
+   * this one measured (Linux `/proc/stat`; null elsewhere). Well above 0 means
+   * the numbers are slower than on an idle machine.
    */
-  loadAverage: { before: number; after: number };
+  otherCpuShare: number | null;
 }
 
 /** The headline numbers of one dtype, as the table prints them. */

@@ -20,12 +20,10 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
     ['cached start, fresh process (ms)', (s) => s.freshProcessStartMs.toFixed(0)],
     [`prefill ${settings.prefillLength} tokens (tok/s)`, (s) => s.prefillTokensPerSecond.toFixed(0)],
     ['time to first token (ms)', (s) => s.timeToFirstTokenMs.toFixed(0)],
-    ...contexts.map(
-      (context): [string, (summary: DtypeSummary) => string] => [
-        `decode at ${context} (tok/s)`,
-        (s) => s.decodeTokensPerSecond[context]?.toFixed(1) ?? '-',
-      ],
-    ),
+    ...contexts.map((context): [string, (summary: DtypeSummary) => string] => [
+      `decode at ${context} (tok/s)`,
+      (s) => s.decodeTokensPerSecond[context]?.toFixed(1) ?? '-',
+    ]),
     [`step ${last} / step ${first}`, (s) => s.stepRatio.toFixed(2)],
     ['peak RSS, build (MiB)', (s) => s.peakRssBuildMiB.toFixed(0)],
     ['peak RSS, run (MiB)', (s) => s.peakRssRunMiB.toFixed(0)],
@@ -33,7 +31,9 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
     ['weights in graph (MiB)', (s) => (s.weightBytes / mib).toFixed(0)],
   ];
   const baseline = report.baseline;
-  const baselineDtypes = baseline ? report.results.map((result) => result.dtype).filter((d) => baseline.byDtype[d]) : [];
+  const baselineDtypes = baseline
+    ? report.results.map((result) => result.dtype).filter((d) => baseline.byDtype[d])
+    : [];
   const baselineCell = (label: string, dtype: (typeof baselineDtypes)[number]): string => {
     const numbers = baseline?.byDtype[dtype];
     if (label.startsWith('prefill')) return numbers?.prefillTokensPerSecond?.toFixed(0) ?? '';
@@ -55,12 +55,13 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
   const title =
     `${report.title}: ${report.package.name} ${report.package.version}, ${settings.numThreads} threads, ` +
     `Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${machine.cpus} CPUs (${machine.cpuModel})`;
-  const loads = report.results.map(
-    (result) => `${result.dtype} ${result.run.loadAverage.before.toFixed(1)}-${result.run.loadAverage.after.toFixed(1)}`,
-  );
+  const shares = report.results.map((result) => {
+    const share = result.run.otherCpuShare;
+    return `${result.dtype} ${share === null ? 'unknown' : `${(share * 100).toFixed(0)}%`}`;
+  });
   const notes = [
     `decode: median of ${settings.decodeSteps} timed steps after ${settings.warmupSteps} untimed ones, per cache fill`,
-    `load average during the runs (1 min): ${loads.join(', ')}; above ${settings.numThreads} means other processes shared the CPU`,
+    `CPU time taken by other processes during the runs: ${shares.join(', ')} (0% on an idle machine)`,
     ...(baseline ? [`ref: ${baseline.source}`] : []),
     ...(report.checkpoint.tokenizerNote ? [`tokenizer: ${report.checkpoint.tokenizerNote}`] : []),
   ];

@@ -1,10 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Dtype } from '@pio/core';
 import type { SteppingTextPlugin } from '../suites/describe-inference-suite.js';
 import type { BuildMeasurement, DecodeMeasurement, RunMeasurement } from './benchmark-report.js';
+import { watchOtherCpuShare } from './other-cpu-share.js';
 import { summarizeTimings } from './summarize-timings.js';
 
 /** What both measurements load. */
@@ -55,7 +55,11 @@ export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSet
     const before = await snapshotFiles(settings.cacheDir);
     log(`[${settings.runtime.dtype}] building the graph (empty cache)...`);
     const started = performance.now();
-    await plugin.initialize({ checkpoint: settings.checkpoint, cacheDir: settings.cacheDir, runtime: settings.runtime });
+    await plugin.initialize({
+      checkpoint: settings.checkpoint,
+      cacheDir: settings.cacheDir,
+      runtime: settings.runtime,
+    });
     const initializeMs = performance.now() - started;
     const after = await snapshotFiles(settings.cacheDir);
     log(`[${settings.runtime.dtype}] built in ${(initializeMs / 1000).toFixed(1)} s; reloading from the cache...`);
@@ -64,7 +68,12 @@ export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSet
       initializeMs,
       fromCache: !(before.size === 0 && after.size > 0),
       buildBytes: [...after.values()].reduce((sum, file) => sum + file.size, 0),
-      reload: { loadMs: info.loadMs, fromCache: info.fromCache, parameters: info.parameters, weightBytes: info.weightBytes },
+      reload: {
+        loadMs: info.loadMs,
+        fromCache: info.fromCache,
+        parameters: info.parameters,
+        weightBytes: info.weightBytes,
+      },
       peakRssBytes: peakRssBytes(),
     };
   } finally {
@@ -87,10 +96,14 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
   const log = settings.log ?? (() => {});
   const { dtype } = settings.runtime;
   try {
-    const loadAverageBefore = loadavg()[0]!;
+    const otherCpuShare = watchOtherCpuShare();
     const before = await snapshotFiles(settings.cacheDir);
     let started = performance.now();
-    await plugin.initialize({ checkpoint: settings.checkpoint, cacheDir: settings.cacheDir, runtime: settings.runtime });
+    await plugin.initialize({
+      checkpoint: settings.checkpoint,
+      cacheDir: settings.cacheDir,
+      runtime: settings.runtime,
+    });
     const initializeMs = performance.now() - started;
     const rssAfterLoadBytes = process.memoryUsage().rss;
     const after = await snapshotFiles(settings.cacheDir);
@@ -144,11 +157,12 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
         completionTokens: usage.completionTokens,
         finishReason: result.finishReason,
         timeToFirstTokenMs: usage.timeToFirstTokenMs,
-        prefillTokensPerSecond: ((usage.promptTokens - (usage.cachedPromptTokens ?? 0)) * 1000) / usage.timeToFirstTokenMs,
+        prefillTokensPerSecond:
+          ((usage.promptTokens - (usage.cachedPromptTokens ?? 0)) * 1000) / usage.timeToFirstTokenMs,
         tokensPerSecond: usage.tokensPerSecond,
       },
       peakRssBytes: peakRssBytes(),
-      loadAverage: { before: loadAverageBefore, after: loadavg()[0]! },
+      otherCpuShare: otherCpuShare() ?? null,
     };
   } finally {
     await plugin.cleanup();

@@ -105,7 +105,9 @@ const mib = 1024 * 1024;
  * @throws BenchmarkError when a measuring process fails.
  * @throws ConfigError, TestKitError or the plugin's errors when the shape or a run is invalid.
  */
-export async function runDecoderBenchmark(options: DecoderBenchmarkOptions): Promise<DecoderBenchmarkReport | undefined> {
+export async function runDecoderBenchmark(
+  options: DecoderBenchmarkOptions,
+): Promise<DecoderBenchmarkReport | undefined> {
   const task = process.env[taskVariable];
   if (task !== undefined) {
     await runChildTask(options, JSON.parse(task) as ChildTask);
@@ -233,7 +235,15 @@ async function measure(
       result = message;
     });
     child.on('error', (cause) =>
-      reject(new BenchmarkError({ benchmark: options.name, phase: task.phase, dtype: task.dtype, reason: 'it could not start', cause })),
+      reject(
+        new BenchmarkError({
+          benchmark: options.name,
+          phase: task.phase,
+          dtype: task.dtype,
+          reason: 'it could not start',
+          cause,
+        }),
+      ),
     );
     child.on('exit', (code, signal) => {
       if (code === 0 && result !== undefined) resolve(result);
@@ -258,7 +268,9 @@ async function runChildTask(options: DecoderBenchmarkOptions, task: ChildTask): 
       reason: `${taskVariable} is set but there is no parent to report to (no IPC channel)`,
     });
   }
-  await new Promise<void>((resolve, reject) => send(result, undefined, {}, (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    send(result, undefined, {}, (error) => (error ? reject(error) : resolve())),
+  );
   process.disconnect?.();
 }
 

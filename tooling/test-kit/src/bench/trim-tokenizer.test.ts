@@ -35,7 +35,11 @@ describe('trimTokenizer', () => {
     expect(trimmed.regularTokens).toBe(974);
     const decoder = trimmed.tokenizerConfig.added_tokens_decoder as Record<string, { content: string }>;
     expect(decoder['974']!.content).toBe('<|endoftext|>');
-    expect(Object.keys(decoder).map(Number).every((id) => id >= 974 && id < 1000)).toBe(true);
+    expect(
+      Object.keys(decoder)
+        .map(Number)
+        .every((id) => id >= 974 && id < 1000),
+    ).toBe(true);
 
     const tokenizer = new Tokenizer(trimmed.tokenizerJson, trimmed.tokenizerConfig);
     const { ids } = tokenizer.encode(text, { add_special_tokens: false });
@@ -48,8 +52,8 @@ describe('trimTokenizer', () => {
     const files = await loadTokenizerFiles('gpt2');
     expect(() => trimTokenizer(files, 256)).toThrowError(/cannot trim a tokenizer of 50257 ids \(1 added\) to 256/);
     expect(() => trimTokenizer(files, 60000)).toThrow(TestKitError);
-    expect(() => trimTokenizer({ tokenizerJson: { model: { type: 'Unigram' } }, tokenizerConfig: {} }, 300)).toThrowError(
-      /not a BPE/,
-    );
+    expect(() =>
+      trimTokenizer({ tokenizerJson: { model: { type: 'Unigram' } }, tokenizerConfig: {} }, 300),
+    ).toThrowError(/not a BPE/);
   });
 });

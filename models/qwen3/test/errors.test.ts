@@ -1,0 +1,111 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, PioError, readManifest } from '@pio/core';
+import { GraphError } from '@pio/onnx';
+import { type TensorToWrite, writeSafetensors } from '@pio/safetensors';
+import { decoderWeightShapes, type RandomCheckpoint, resolveDecoderShape, writeRandomCheckpoint } from '@pio/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQwen3Plugin, type Qwen3Plugin } from '../src/index.js';
+
+// The checks every decoder shares (missing files, damaged weights, plugin state) run in
+// @pio/model-llama's errors.test.ts; these are the ones where Qwen3 differs.
+
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+let root: string;
+let good: RandomCheckpoint;
+let copies = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'pio-qwen3-errors-'));
+  good = await writeRandomCheckpoint(join(root, 'good'), { arch: 'qwen3', tokenizer: 'gpt2', seed: 22 });
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function createPlugin(): Promise<Qwen3Plugin> {
+  const packageJsonPath = join(packageDir, 'package.json');
+  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
+  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-qwen3' });
+  return createQwen3Plugin({ metadata, packageDir });
+}
+
+async function copyOfGood(): Promise<string> {
+  const dir = join(root, `broken-${copies++}`);
+  await cp(good.dir, dir, { recursive: true });
+  return dir;
+}
+
+async function editConfig(dir: string, change: Record<string, unknown>): Promise<void> {
+  const file = join(dir, 'config.json');
+  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  await writeFile(file, JSON.stringify({ ...config, ...change }, null, 2));
+}
+
+/** Initializes a fresh plugin on `dir` and returns the PioError it rejects with; the plugin is left unloaded. */
+async function initializeFailure(dir: string): Promise<PioError> {
+  const plugin = await createPlugin();
+  try {
+    const error = await plugin.initialize({ checkpoint: dir, cacheDir: join(dir, '.cache') }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(PioError.isInstance(error), String(error)).toBe(true);
+    expect(plugin.isLoaded).toBe(false);
+    return error as PioError;
+  } finally {
+    await plugin.cleanup();
+  }
+}
+
+describe('Qwen3 configs and weights the plugin refuses', () => {
+  it('use_sliding_window true: ConfigError naming the key, the file and the dense setting', async () => {
+    const dir = await copyOfGood();
+    await editConfig(dir, { use_sliding_window: true, sliding_window: 32 });
+    const error = await initializeFailure(dir);
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as ConfigError).source).toBe(join(dir, 'config.json'));
+    expect(error.message).toContain('useSlidingWindow = true: sliding-window attention is not supported');
+    expect(error.message).toContain('set use_sliding_window to false');
+    expect(error.message).toContain('config.json key "use_sliding_window"');
+    expect(await readdir(join(dir, '.cache')).catch(() => [])).toEqual([]);
+  });
+
+  it('rope_scaling of type yarn (as Qwen3 long-context configs use): ConfigError saying what is supported', async () => {
+    const dir = await copyOfGood();
+    await editConfig(dir, { rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } });
+    const error = await initializeFailure(dir);
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('Invalid Qwen3Config');
+    expect(error.message).toContain('rope_scaling type "yarn" is not supported: use none, linear or llama3');
+  });
+
+  it('a missing q_norm weight (Qwen3 only): GraphError naming the tensor', async () => {
+    const dir = await copyOfGood();
+    const leftOut = 'model.layers.1.self_attn.q_norm.weight';
+    const shapes = decoderWeightShapes(resolveDecoderShape('qwen3', good.config));
+    const tensors: Record<string, TensorToWrite> = {};
+    for (const [name, data] of good.weights) {
+      if (name !== leftOut) tensors[name] = { dtype: 'F32', shape: shapes.get(name)!, data };
+    }
+    await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    const error = await initializeFailure(dir);
+    expect(GraphError.isInstance(error)).toBe(true);
+    expect((error as GraphError).issues[0]).toMatchObject({ tensor: leftOut });
+    expect(error.message).toContain('is missing from the checkpoint, but its config.json implies it');
+    expect(error.hint).toContain('Use the config.json that came with these weights');
+    expect(await readdir(join(dir, '.cache', 'builds'))).toEqual([]);
+  });
+
+  it('a head_dim that disagrees with the weights: GraphError naming the first tensor that does not fit', async () => {
+    const dir = await copyOfGood();
+    await editConfig(dir, { head_dim: 32 });
+    const error = await initializeFailure(dir);
+    expect(GraphError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('tensor "model.layers.0.self_attn.q_proj.weight": has 4096 values, but config.json implies 8192');
+    expect(error.message).toContain('the checkpoint does not match its config.json');
+  });
+});

@@ -1,0 +1,74 @@
+import type { GraphBuilder } from '../graph/graph-builder.js';
+import { cachedAttention } from './cached-attention.js';
+import type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './decoder-graph-io.js';
+
+/** Names of the inputs and outputs of PIO's engine I/O (see `decoderIo` of `@pio/engine`). */
+export interface DecoderIoNames {
+  /** int64 `[S]` new token ids. */
+  inputIds: string;
+  /** int64 `[L]` positions among the new tokens whose logits are returned. */
+  logitIndices: string;
+  /** float32 `[L, vocab]`. */
+  logits: string;
+  /** float32 `[T, kvHeads * headDim]` cache of layer i. */
+  pastKey(layer: number): string;
+  /** float32 `[T, kvHeads * headDim]`. */
+  pastValue(layer: number): string;
+  /** float32 `[S, kvHeads * headDim]` new keys (rotated) of layer i. */
+  newKey(layer: number): string;
+  /** float32 `[S, kvHeads * headDim]`. */
+  newValue(layer: number): string;
+}
+
+/**
+ * PIO's engine I/O, batch size 1: new tokens in, each layer's cache in as a
+ * token-major `[T, kvHeads * headDim]` view (kept in JS), positions
+ * `T + [0, S)`, logits only at `logit_indices`, and only the new tokens' K/V
+ * out (JS appends them to its cache).
+ *
+ * @param graph the graph
+ * @param names input and output names
+ * @param shape sizes
+ * @param rotary cos/sin caches
+ */
+export function pioDecoderIo(
+  graph: GraphBuilder,
+  names: DecoderIoNames,
+  shape: DecoderIoShape,
+  rotary: DecoderIoRotary,
+): DecoderGraphIo {
+  const { numLayers, numHeads, numKvHeads, headDim, vocabSize } = shape;
+  const kvSize = numKvHeads * headDim;
+  const tokenIds = graph.input(names.inputIds, 'int64', ['new_tokens']);
+  const logitIndices = graph.input(names.logitIndices, 'int64', ['logit_count']);
+  const past = Array.from({ length: numLayers }, (_, layer) => ({
+    key: graph.input(names.pastKey(layer), 'float32', ['past_tokens', kvSize]),
+    value: graph.input(names.pastValue(layer), 'float32', ['past_tokens', kvSize]),
+  }));
+  const pastLength = graph.shape(past[0]!.key, { start: 0, end: 1 });
+  // RotaryEmbedding reads a [1] position as the first of consecutive positions.
+  const rotate = (x: string, heads: number) =>
+    graph.reshape(
+      graph.msRotaryEmbedding(graph.unsqueeze(x, [0]), pastLength, rotary.cos, rotary.sin, { numHeads: heads }),
+      [-1, heads * headDim],
+    );
+  return {
+    tokenIds,
+    attention(layer, { query, key, value }) {
+      const rotatedKey = rotate(key, numKvHeads);
+      graph.output(names.newKey(layer), 'float32', ['new_tokens', kvSize], graph.identity(rotatedKey));
+      graph.output(names.newValue(layer), 'float32', ['new_tokens', kvSize], graph.identity(value));
+      const { key: pastKey, value: pastValue } = past[layer]!;
+      return cachedAttention(
+        graph,
+        { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue, pastLength },
+        { numHeads, numKvHeads, headDim },
+      );
+    },
+    // Only the requested rows go through the final norm and the LM head.
+    logitRows: (hidden) => graph.gather(hidden, logitIndices, 0),
+    outputLogits: (logits) => {
+      graph.output(names.logits, 'float32', ['logit_count', vocabSize], logits);
+    },
+  };
+}
