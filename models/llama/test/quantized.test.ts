@@ -74,6 +74,7 @@ describe('quantized Llama through the plugin (llama-peaky, wide greedy margins)'
     });
   }
 
+  // Runs after the two builds above (tests in a file run in order) and reuses their cache folder.
   it('keeps one build per dtype, and later starts of both come from the cache', async () => {
     const builds = await readdir(join(cacheDir, 'builds'));
     expect(builds).toHaveLength(2);

@@ -8,6 +8,13 @@ export { ChatTemplateError } from './chat/chat-template-error.js';
 export { type RenderChatOptions, renderChat } from './chat/render-chat.js';
 export { type DecoderShape, decoderIo } from './decoder/decoder-io.js';
 export { type DecoderGraphs, DecoderRunner } from './decoder/decoder-runner.js';
+export { type DecoderIoStyle, type GraphSaveOptions, graphSaveOptions } from './decoder/graph-save-options.js';
+export { ExportError } from './export/export-error.js';
+export {
+  exportTransformersJsFolder,
+  type TransformersJsExport,
+  type TransformersJsExportOptions,
+} from './export/export-transformers-js-folder.js';
 export { argmax } from './generation/argmax.js';
 export { generateTokens, type GenerateTokensOptions } from './generation/generate-tokens.js';
 export { type DecodeFn, IncrementalDecoder } from './generation/incremental-decoder.js';

@@ -49,13 +49,17 @@ export { type ModelProto, onnx } from './serialize/onnx-proto.js';
 export type { SavedModel, SaveOptions } from './serialize/save-model.js';
 export { defaultElemType, type ElemType, elemTypeByteSize, onnxDataType, type TensorData } from './tensor/elem-type.js';
 export { float16ToFloat32, float32ToFloat16 } from './tensor/float16.js';
+export { batchAttention, batchAttentionMask } from './layers/batch-attention.js';
 export {
   type CachedAttentionShape,
   cachedAttention,
 } from './layers/cached-attention.js';
+export type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './layers/decoder-graph-io.js';
+export { optimumDecoderIo, optimumIoNames } from './layers/optimum-decoder-io.js';
+export { type DecoderIoNames, pioDecoderIo } from './layers/pio-decoder-io.js';
 export {
   buildDecoderTransformer,
-  type DecoderIoNames,
+  type DecoderIo,
   type DecoderTransformer,
   type DecoderTransformerOptions,
   type DecoderWeightFormat,

@@ -1,22 +1,24 @@
-import { type BuildGraphsArgs, type BuiltGraphs, decoderIo } from '@pio/engine';
+import { basename } from 'node:path';
+import { type BuildGraphsArgs, type BuiltGraphs, decoderIo, graphSaveOptions } from '@pio/engine';
 import { buildDecoderTransformer, decoderOptionsFromConfig } from '@pio/onnx';
 import type { Qwen3Config } from '../config.js';
 
 /**
  * Builds the decoder graph of a Qwen3 checkpoint: the shared Llama-style
  * decoder with Qwen3's per-head RMSNorm of queries and keys before the rotary
- * embedding (`q_norm`, `k_norm`), saved with external data into `outDir` as
- * `decoder.onnx`.
+ * embedding (`q_norm`, `k_norm`), with the I/O of `args.ioStyle`, saved into
+ * `outDir` as `graphSaveOptions` says: `decoder.onnx` (PIO's engine) or
+ * `model.onnx` (transformers.js).
  */
 export async function buildQwen3Graph(args: BuildGraphsArgs<Qwen3Config>): Promise<BuiltGraphs> {
   const { config, weights, outDir, onProgress } = args;
   const { graph, parameters } = await buildDecoderTransformer(weights, {
-    ...decoderOptionsFromConfig(config, decoderIo),
+    ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
     attentionBias: config.attentionBias,
     mlpBias: false,
     queryKeyNorm: true,
     onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
   });
-  const saved = await graph.save(outDir, { modelFile: 'decoder.onnx', externalData: true });
-  return { graphs: { decode: 'decoder.onnx' }, parameters, weightBytes: saved.dataBytes };
+  const saved = await graph.save(outDir, graphSaveOptions(args));
+  return { graphs: { decode: basename(saved.modelPath) }, parameters, weightBytes: saved.dataBytes };
 }

@@ -27,6 +27,12 @@ import { openCheckpointWeights, type WeightStore } from '@pio/safetensors';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
 import { renderChat } from '../chat/render-chat.js';
 import { DecoderRunner } from '../decoder/decoder-runner.js';
+import type { DecoderIoStyle } from '../decoder/graph-save-options.js';
+import {
+  exportTransformersJsFolder,
+  type TransformersJsExport,
+  type TransformersJsExportOptions,
+} from '../export/export-transformers-js-folder.js';
 import { generateTokens } from '../generation/generate-tokens.js';
 import type { SamplingSettings } from '../generation/sampler.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
@@ -47,6 +53,15 @@ export interface BuildGraphsArgs<TConfig extends BaseConfig> {
   outDir: string;
   /** Progress of the build. */
   onProgress?: ProgressCallback;
+  /**
+   * The graphs' I/O. `'pio'` (the default): graphs the engine runs, following
+   * {@link decoderIo}. `'optimum'`: one graph with Hugging Face Optimum's I/O
+   * for transformers.js, named `graphs.decode`. Save with
+   * {@link graphSaveOptions}, which names the files for the style.
+   */
+  ioStyle?: DecoderIoStyle;
+  /** Where the weights go, overriding the style's default (see {@link graphSaveOptions}). */
+  externalData?: boolean | 'auto';
 }
 
 /** What a model's graph builder returns. */
@@ -71,7 +86,7 @@ export interface DecoderModelDefinition<TConfig extends BaseConfig> {
   buildVersion: string;
   /** Extra checks of a config beyond its schema (say why not). */
   supportsConfig?(config: TConfig): ConfigSupport;
-  /** Writes the model's graphs for `config` from `weights` into `outDir`. */
+  /** Writes the model's graphs for `config` from `weights` into `outDir`, with the I/O of `args.ioStyle`. */
   buildGraphs(args: BuildGraphsArgs<TConfig>): Promise<BuiltGraphs>;
 }
 
@@ -243,9 +258,46 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     options: { logitIndices?: readonly number[]; reset?: boolean } = {},
   ): Promise<Float32Array> {
     const runner = this.requireRunner('forward');
-    if (options.reset) runner.reset();
-    this.checkContext(runner.cache.length + inputIds.length, 0);
-    return this.exclusive(() => runner.forward(inputIds, options.logitIndices));
+    // Checked before the reset, and the reset done only once the runner is ours:
+    // a refused call (too long, or a generation running) leaves the cache as it was.
+    this.checkContext((options.reset ? 0 : runner.cache.length) + inputIds.length, 0);
+    return this.exclusive(async () => {
+      if (options.reset) runner.reset();
+      return runner.forward(inputIds, options.logitIndices);
+    });
+  }
+
+  /**
+   * Writes the checkpoint as a folder `@huggingface/transformers` loads
+   * (`config.json`, `generation_config.json`, tokenizer files,
+   * `onnx/model.onnx`): see {@link exportTransformersJsFolder}. The graph is
+   * built from the checkpoint's own config.json, in float32, whatever the
+   * runtime options of this plugin.
+   *
+   * @param outDir the folder to write (created when missing)
+   * @param options where the weights go
+   * @throws PluginStateError when the plugin has no checkpoint.
+   * @throws CheckpointError, ConfigError, ExportError as {@link exportTransformersJsFolder} does.
+   */
+  async exportTransformersJs(
+    outDir: string,
+    options: Pick<TransformersJsExportOptions<TConfig>, 'externalData'> = {},
+  ): Promise<TransformersJsExport> {
+    this.requireConfig();
+    if (!this.checkpoint) {
+      throw new PluginStateError({
+        pluginName: this.metadata.name,
+        reason: 'there is no checkpoint to export: the plugin was initialized from a config alone',
+        hint: 'Initialize it with { checkpoint } (a Hugging Face folder with weights and tokenizer).',
+      });
+    }
+    return exportTransformersJsFolder({
+      definition: this.definition,
+      checkpoint: this.checkpoint,
+      outDir,
+      ...options,
+      ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+    });
   }
 
   /** Whether this plugin runs `config` (a BaseConfig or a parsed config.json). */

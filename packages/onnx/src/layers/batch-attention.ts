@@ -19,7 +19,12 @@ const blockedScore = -3.4028234663852886e38;
  * @param group query heads per key/value head (rows of a group are stacked token by token)
  * @returns bool `[batch, 1, S * group, T]`, true where a score is blocked
  */
-export function batchAttentionMask(graph: GraphBuilder, attentionMask: string, newLength: string, group: number): string {
+export function batchAttentionMask(
+  graph: GraphBuilder,
+  attentionMask: string,
+  newLength: string,
+  group: number,
+): string {
   const totalLength = graph.shape(attentionMask, { start: 1, end: 2 });
   const pastLength = graph.sub(totalLength, newLength);
   // Row r of a group block is query token floor(r / group), at column T - S + floor(r / group).
@@ -70,9 +75,10 @@ export function batchAttention(
   const masked = graph.where(inputs.blocked, graph.constFloat32(blockedScore), scores);
   const context = graph.matMul(graph.softmax(masked, -1), presentValue);
   // [B, kv, S*g, D] -> [B, kv, S, g, D] -> [B, S, kv, g, D] -> [B, S, H*D]
-  const output = graph.reshape(
-    graph.transpose(graph.reshape(context, [0, 0, -1, group, headDim]), [0, 2, 1, 3, 4]),
-    [0, 0, numHeads * headDim],
-  );
+  const output = graph.reshape(graph.transpose(graph.reshape(context, [0, 0, -1, group, headDim]), [0, 2, 1, 3, 4]), [
+    0,
+    0,
+    numHeads * headDim,
+  ]);
   return { output, presentKey, presentValue };
 }

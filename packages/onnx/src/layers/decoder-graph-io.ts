@@ -1,5 +1,3 @@
-import type { GraphBuilder } from '../graph/graph-builder.js';
-
 /** Sizes the I/O of a decoder graph depends on. */
 export interface DecoderIoShape {
   /** Decoder layers (one cache per layer). */
@@ -45,4 +43,3 @@ export interface DecoderIoRotary {
   /** Sine cache. */
   sin: string;
 }
-

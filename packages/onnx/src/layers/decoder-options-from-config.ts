@@ -1,6 +1,6 @@
 import type { BaseConfig, RopeScaling as ConfigRopeScaling } from '@pio/core';
 import { GraphError } from '../errors/graph-error.js';
-import type { DecoderIoNames, DecoderTransformerOptions, DecoderWeightFormat } from './decoder-transformer.js';
+import type { DecoderIo, DecoderTransformerOptions, DecoderWeightFormat } from './decoder-transformer.js';
 import type { RopeScaling } from './rotary.js';
 
 /** Weight format for a config's dtype: fp32 Gemm, or MatMulNBits at 8 or 4 bits. */
@@ -62,7 +62,7 @@ export function ropeScalingFromConfig(scaling: ConfigRopeScaling | null): RopeSc
  */
 export function decoderOptionsFromConfig(
   config: BaseConfig,
-  io: DecoderIoNames,
+  io: DecoderIo,
 ): Omit<DecoderTransformerOptions, 'attentionBias' | 'mlpBias' | 'queryKeyNorm'> {
   const scaling = ropeScalingFromConfig(config.ropeScaling);
   return {

@@ -1,8 +1,12 @@
 import { GraphError } from '../errors/graph-error.js';
 import { GraphBuilder } from '../graph/graph-builder.js';
 import { type NBitsOptions, quantizeLinearNBits } from '../quantization/matmul-nbits.js';
-import { cachedAttention } from './cached-attention.js';
+import type { DecoderGraphIo } from './decoder-graph-io.js';
+import { optimumDecoderIo } from './optimum-decoder-io.js';
+import { type DecoderIoNames, pioDecoderIo } from './pio-decoder-io.js';
 import { type RopeScaling, addRotaryCaches, rotaryCaches } from './rotary.js';
+
+export type { DecoderIoNames } from './pio-decoder-io.js';
 
 /** Where the weights of a decoder come from: Hugging Face tensor names, read lazily as float32. */
 export interface DecoderWeightSource {
@@ -12,23 +16,13 @@ export interface DecoderWeightSource {
   read(name: string): Promise<Float32Array>;
 }
 
-/** Names of the graph's inputs and outputs (see `decoderIo` of `@pio/engine`). */
-export interface DecoderIoNames {
-  /** int64 `[S]` new token ids. */
-  inputIds: string;
-  /** int64 `[L]` positions among the new tokens whose logits are returned. */
-  logitIndices: string;
-  /** float32 `[L, vocab]`. */
-  logits: string;
-  /** float32 `[T, kvHeads * headDim]` cache of layer i. */
-  pastKey(layer: number): string;
-  /** float32 `[T, kvHeads * headDim]`. */
-  pastValue(layer: number): string;
-  /** float32 `[S, kvHeads * headDim]` new keys (rotated) of layer i. */
-  newKey(layer: number): string;
-  /** float32 `[S, kvHeads * headDim]`. */
-  newValue(layer: number): string;
-}
+/**
+ * How a decoder graph is called: PIO's engine I/O with these names (batch 1,
+ * KV cache kept in JS, only new K/V out), or `'optimum'`: the Hugging Face
+ * Optimum I/O that transformers.js loads (batch ≥ 1 with padding, whole
+ * caches in and out; names fixed, see `optimumIoNames`).
+ */
+export type DecoderIo = DecoderIoNames | 'optimum';
 
 /** How linear weights are stored in the graph. */
 export type DecoderWeightFormat =
@@ -69,8 +63,8 @@ export interface DecoderTransformerOptions {
   queryKeyNorm: boolean;
   /** How linear weights are stored. */
   weightFormat: DecoderWeightFormat;
-  /** Graph I/O names. */
-  io: DecoderIoNames;
+  /** The graph's I/O: PIO's engine I/O with these names, or `'optimum'`. */
+  io: DecoderIo;
   /** Reports each layer built. */
   onLayer?: (built: number, total: number) => void;
 }
@@ -85,9 +79,15 @@ export interface DecoderTransformer {
 
 /**
  * Builds the ONNX graph of a Llama-style decoder (Llama 2/3, Mistral, SmolLM,
- * Qwen2/3, ...) from Hugging Face weights, with the I/O of PIO's engine:
- * new tokens in, the cache of every layer in as `[T, kvHeads * headDim]`
- * views, logits at the requested positions and the new tokens' K/V out.
+ * Qwen2/3, ...) from Hugging Face weights, with one of two I/O styles
+ * (`options.io`), the layers being the same:
+ *
+ * - PIO's engine I/O: new tokens in, the cache of every layer in as
+ *   `[T, kvHeads * headDim]` views, logits at the requested positions and the
+ *   new tokens' K/V out;
+ * - `'optimum'`: the I/O of Hugging Face Optimum exports, as transformers.js
+ *   runs them (`input_ids`, `attention_mask`, `position_ids`,
+ *   `past_key_values.{i}.key|value` in; `logits` and `present.{i}.key|value` out).
  *
  * Fusions: Q/K/V are one weight (one MatMul), gate/up another; 1/sqrt(headDim)
  * is folded into the query weights (or the q_norm weight); residual adds are
@@ -99,7 +99,7 @@ export async function buildDecoderTransformer(
   weights: DecoderWeightSource,
   options: DecoderTransformerOptions,
 ): Promise<DecoderTransformer> {
-  const { hiddenSize, numHeads, numKvHeads, headDim, numLayers, intermediateSize, vocabSize, io } = options;
+  const { hiddenSize, numHeads, numKvHeads, headDim, numLayers, intermediateSize, vocabSize } = options;
   const g = new GraphBuilder({ name: 'decoder' });
   let parameters = 0;
   const read = async (name: string, size: number): Promise<Float32Array> => {
@@ -115,27 +115,24 @@ export async function buildDecoderTransformer(
   const kvSize = numKvHeads * headDim;
   const qSize = numHeads * headDim;
 
-  const inputIds = g.input(io.inputIds, 'int64', ['new_tokens']);
-  const logitIndices = g.input(io.logitIndices, 'int64', ['logit_count']);
-  const embedName = 'model.embed_tokens.weight';
-  const embedTokens = await read(embedName, vocabSize * hiddenSize);
-  const embedding = g.initializer(embedName, embedTokens, [vocabSize, hiddenSize]);
-  let hidden = g.gather(embedding, inputIds, 0);
-
   const caches = addRotaryCaches(
     g,
     rotaryCaches({ headDim, maxPositions: options.maxPositions, theta: options.rope.theta, ...(options.rope.scaling ? { scaling: options.rope.scaling } : {}) }),
   );
+  const ioShape = { numLayers, numHeads, numKvHeads, headDim, vocabSize };
+  const io: DecoderGraphIo =
+    options.io === 'optimum' ? optimumDecoderIo(g, ioShape, caches) : pioDecoderIo(g, options.io, ioShape, caches);
+  const embedName = 'model.embed_tokens.weight';
+  const embedTokens = await read(embedName, vocabSize * hiddenSize);
+  const embedding = g.initializer(embedName, embedTokens, [vocabSize, hiddenSize]);
+  let hidden = g.gather(embedding, io.tokenIds, 0);
+
   const linear = (x: string, name: string, weight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array) =>
     linearLayer(g, x, name, { weight, outFeatures, inFeatures, ...(bias ? { bias } : {}) }, options.weightFormat);
 
-  let pastLength = '';
   let residual: string | undefined;
   for (let layer = 0; layer < numLayers; layer++) {
     const prefix = `model.layers.${layer}`;
-    const pastKey = g.input(io.pastKey(layer), 'float32', ['past_tokens', kvSize]);
-    const pastValue = g.input(io.pastValue(layer), 'float32', ['past_tokens', kvSize]);
-    if (layer === 0) pastLength = g.shape(pastKey, { start: 0, end: 1 });
 
     // Attention block.
     const inputNorm = g.initializer(`${prefix}.input_layernorm.weight`, await read(`${prefix}.input_layernorm.weight`, hiddenSize), [hiddenSize]);
@@ -181,19 +178,7 @@ export async function buildDecoderTransformer(
       query = headNorm(g, query!, g.initializer(`${attn}.q_norm.weight`, qNorm, [headDim]), numHeads, headDim, options.rmsNormEps);
       key = headNorm(g, key!, g.initializer(`${attn}.k_norm.weight`, kNorm, [headDim]), numKvHeads, headDim, options.rmsNormEps);
     }
-    const rotate = (x: string, heads: number) =>
-      g.reshape(
-        g.msRotaryEmbedding(g.unsqueeze(x, [0]), pastLength, caches.cos, caches.sin, { numHeads: heads }),
-        [-1, heads * headDim],
-      );
-    const rotatedKey = rotate(key!, numKvHeads);
-    g.output(io.newKey(layer), 'float32', ['new_tokens', kvSize], g.identity(rotatedKey));
-    g.output(io.newValue(layer), 'float32', ['new_tokens', kvSize], g.identity(value!));
-    const context = cachedAttention(
-      g,
-      { query: rotate(query!, numHeads), key: rotatedKey, value: value!, pastKey, pastValue, pastLength },
-      { numHeads, numKvHeads, headDim },
-    );
+    const context = io.attention(layer, { query: query!, key: key!, value: value! });
     const oBias = await readOptional(`${attn}.o_proj.bias`, hiddenSize, options.outputBias ?? options.attentionBias);
     const attentionOut = linear(context, `${attn}.o_proj`, await read(`${attn}.o_proj.weight`, hiddenSize * qSize), hiddenSize, qSize, oBias);
 
@@ -227,9 +212,8 @@ export async function buildDecoderTransformer(
     options.onLayer?.(layer + 1, numLayers);
   }
 
-  // Only the requested rows go through the final norm and the LM head.
   const last = g.add(hidden, residual!);
-  const picked = g.gather(last, logitIndices, 0);
+  const picked = io.logitRows(last);
   const finalNorm = g.initializer('model.norm.weight', await read('model.norm.weight', hiddenSize), [hiddenSize]);
   const normedOut = g.simplifiedLayerNormalization(picked, finalNorm, { epsilon: options.rmsNormEps });
   let logits: string;
@@ -241,7 +225,7 @@ export async function buildDecoderTransformer(
   } else {
     logits = linear(normedOut, 'lm_head', await read('lm_head.weight', vocabSize * hiddenSize), vocabSize, hiddenSize);
   }
-  g.output(io.logits, 'float32', ['logit_count', vocabSize], logits);
+  io.outputLogits(logits);
   return { graph: g, parameters };
 }
 

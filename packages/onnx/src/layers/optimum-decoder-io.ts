@@ -54,7 +54,9 @@ export function optimumDecoderIo(graph: GraphBuilder, shape: DecoderIoShape, rot
   const asSequences = (rows: string, width: number, output?: string) =>
     graph.reshape(rows, graph.concat([batchAndLength, graph.constInt64([width])], 0), { output });
   const rotate = (rows: string, heads: number) =>
-    graph.msRotaryEmbedding(asSequences(rows, heads * headDim), positionIds, rotary.cos, rotary.sin, { numHeads: heads });
+    graph.msRotaryEmbedding(asSequences(rows, heads * headDim), positionIds, rotary.cos, rotary.sin, {
+      numHeads: heads,
+    });
   let blocked: string | undefined;
   const presentDims = ['batch_size', numKvHeads, 'total_sequence_length', headDim];
   return {

@@ -51,6 +51,8 @@ export interface BuildMeasurement {
   reload: { loadMs: number; fromCache: boolean; parameters: number; weightBytes: number };
   /** Peak resident set size of the process, bytes (`process.resourceUsage().maxRSS`). */
   peakRssBytes: number;
+  /** Share of the machine's CPU time other processes used meanwhile (see {@link RunMeasurement.otherCpuShare}). */
+  otherCpuShare: number | null;
 }
 
 /** A later start from the build cache and the speed measurements (a fresh process). */

@@ -55,13 +55,19 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
   const title =
     `${report.title}: ${report.package.name} ${report.package.version}, ${settings.numThreads} threads, ` +
     `Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${machine.cpus} CPUs (${machine.cpuModel})`;
-  const shares = report.results.map((result) => {
-    const share = result.run.otherCpuShare;
-    return `${result.dtype} ${share === null ? 'unknown' : `${(share * 100).toFixed(0)}%`}`;
-  });
+  const percent = (share: number | null) => (share === null ? 'unknown' : `${(share * 100).toFixed(0)}%`);
+  const shares = report.results.map(
+    (result) => `${result.dtype} ${percent(result.build.otherCpuShare)} / ${percent(result.run.otherCpuShare)}`,
+  );
+  const contended = report.results.some((result) =>
+    [result.build.otherCpuShare, result.run.otherCpuShare].some((share) => share !== null && share > 0.1),
+  );
   const notes = [
     `decode: median of ${settings.decodeSteps} timed steps after ${settings.warmupSteps} untimed ones, per cache fill`,
-    `CPU time taken by other processes during the runs: ${shares.join(', ')} (0% on an idle machine)`,
+    `CPU taken by other processes (build / run): ${shares.join(', ')}; 0% on an idle machine`,
+    ...(contended
+      ? ['warning: other processes shared the CPU, so these numbers are slower than on an idle machine']
+      : []),
     ...(baseline ? [`ref: ${baseline.source}`] : []),
     ...(report.checkpoint.tokenizerNote ? [`tokenizer: ${report.checkpoint.tokenizerNote}`] : []),
   ];

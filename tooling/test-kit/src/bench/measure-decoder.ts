@@ -52,6 +52,7 @@ export interface RunSettings extends LoadSettings {
 export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSettings): Promise<BuildMeasurement> {
   const log = settings.log ?? (() => {});
   try {
+    const otherCpuShare = watchOtherCpuShare();
     const before = await snapshotFiles(settings.cacheDir);
     log(`[${settings.runtime.dtype}] building the graph (empty cache)...`);
     const started = performance.now();
@@ -75,6 +76,7 @@ export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSet
         weightBytes: info.weightBytes,
       },
       peakRssBytes: peakRssBytes(),
+      otherCpuShare: otherCpuShare() ?? null,
     };
   } finally {
     await plugin.cleanup();
