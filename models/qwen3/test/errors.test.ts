@@ -81,6 +81,7 @@ describe('Qwen3 configs and weights the plugin refuses', () => {
     expect(ConfigError.isInstance(error)).toBe(true);
     expect(error.message).toContain('Invalid Qwen3Config');
     expect(error.message).toContain('rope_scaling type "yarn" is not supported: use none, linear or llama3');
+    expect(error.message).toContain('  - ropeScaling = ');
   });
 
   it('a missing q_norm weight (Qwen3 only): GraphError naming the tensor', async () => {

@@ -58,6 +58,7 @@ export type {
 export { formatBenchmarkTable } from './bench/format-benchmark-table.js';
 export { machineInfo } from './bench/machine-info.js';
 export { type LoadSettings, measureBuild, measureRun, type RunSettings } from './bench/measure-decoder.js';
+export { type IdleWait, waitForIdleCpu, watchOtherCpuShare } from './bench/other-cpu-share.js';
 export {
   type BenchCheckpoint,
   type BenchCheckpointRecipe,

@@ -52,8 +52,8 @@ export interface PluginInitializeOptions {
   signal?: AbortSignal;
 }
 
-/** Whether a plugin can run a config, and if not, why. */
-export type ConfigSupport = { supported: true } | { supported: false; reason: string };
+/** Whether a plugin can run a config, and if not, why (and which field, when one is to blame). */
+export type ConfigSupport = { supported: true } | { supported: false; reason: string; field?: string };
 
 /** What {@link ModelPlugin.loadModel} reports about the model it loaded. */
 export interface LoadedModelInfo {

@@ -159,7 +159,13 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     if (!support.supported) {
       throw new ConfigError({
         configName: configClass.name,
-        issues: [{ field: 'architectures', value: this.config.architectures, rule: support.reason }],
+        issues: [
+          {
+            field: support.field ?? 'architectures',
+            value: (this.config as unknown as Record<string, unknown>)[support.field ?? 'architectures'],
+            rule: support.reason,
+          },
+        ],
         ...(this.checkpoint ? { source: join(this.checkpoint, 'config.json') } : {}),
       });
     }

@@ -83,14 +83,21 @@ export function decoderOptionsFromConfig(
 }
 
 /** Whether the shared Llama-style decoder can build a graph for `config` (its rotary scaling and dtype), and if not, why. */
-export function decoderConfigSupport(config: BaseConfig): { supported: true } | { supported: false; reason: string } {
+export function decoderConfigSupport(
+  config: BaseConfig,
+): { supported: true } | { supported: false; reason: string; field: string } {
+  // The issue's own words: a whole GraphError message would add a hint about graph wiring, which does not apply here.
+  const reasonOf = (error: unknown) =>
+    GraphError.isInstance(error) ? error.issues.map((issue) => issue.detail).join('; ') : (error as Error).message;
   try {
     ropeScalingFromConfig(config.ropeScaling);
-    weightFormatForDtype(config.dtype);
-    return { supported: true };
   } catch (error) {
-    // The issue's own words: the whole GraphError message would add a hint about graph wiring, which does not apply here.
-    const reason = GraphError.isInstance(error) ? error.issues.map((issue) => issue.detail).join('; ') : (error as Error).message;
-    return { supported: false, reason };
+    return { supported: false, reason: reasonOf(error), field: 'ropeScaling' };
   }
+  try {
+    weightFormatForDtype(config.dtype);
+  } catch (error) {
+    return { supported: false, reason: reasonOf(error), field: 'dtype' };
+  }
+  return { supported: true };
 }

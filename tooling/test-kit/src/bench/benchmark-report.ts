@@ -1,4 +1,5 @@
 import type { Dtype } from '@pio/core';
+import type { IdleWait } from './other-cpu-share.js';
 import type { BenchCheckpoint } from './prepare-bench-checkpoint.js';
 
 /** Spread of a list of timings, in milliseconds. */
@@ -37,6 +38,8 @@ export interface DecodeMeasurement {
   tokensPerSecond: number;
   /** The forward call that filled the cache. */
   fill: PrefillMeasurement;
+  /** Share of the machine's CPU other processes used during the fill and the steps (see {@link RunMeasurement.otherCpuShare}). */
+  otherCpuShare: number | null;
 }
 
 /** The first start of a model: the graph is built into an empty cache folder (one process). */
@@ -53,6 +56,8 @@ export interface BuildMeasurement {
   peakRssBytes: number;
   /** Share of the machine's CPU time other processes used meanwhile (see {@link RunMeasurement.otherCpuShare}). */
   otherCpuShare: number | null;
+  /** Milliseconds spent waiting for other processes to leave the CPU before the timed parts. */
+  idleWaitMs: number;
 }
 
 /** A later start from the build cache and the speed measurements (a fresh process). */
@@ -79,15 +84,20 @@ export interface RunMeasurement {
     prefillTokensPerSecond: number;
     /** Tokens per second after the first one. */
     tokensPerSecond: number;
+    /** Share of the machine's CPU other processes used meanwhile. */
+    otherCpuShare: number | null;
   };
   /** Peak resident set size of the process, bytes (`process.resourceUsage().maxRSS`). */
   peakRssBytes: number;
   /**
    * Share of the machine's CPU time (0 to 1) that other processes used while
-   * this one measured (Linux `/proc/stat`; null elsewhere). Well above 0 means
-   * the numbers are slower than on an idle machine.
+   * this one measured, weighted by the time of each timed part (Linux
+   * `/proc/stat`; null elsewhere). Well above 0 means the numbers are slower
+   * than on an idle machine.
    */
   otherCpuShare: number | null;
+  /** Milliseconds spent waiting for other processes to leave the CPU before the timed parts. */
+  idleWaitMs: number;
 }
 
 /** The headline numbers of one dtype, as the table prints them. */
@@ -178,6 +188,8 @@ export interface DecoderBenchmarkReport {
     prefillLength: number;
     generateTokens: number;
     isolated: boolean;
+    /** The wait for an idle CPU before each timed part, or false. */
+    idleWait: IdleWait | false;
   };
   /** One entry per dtype, in the order asked. */
   results: DtypeBenchmark[];

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dtype } from '@pio/core';
 import type { SteppingTextPlugin } from '../suites/describe-inference-suite.js';
 import type { BuildMeasurement, DecodeMeasurement, RunMeasurement } from './benchmark-report.js';
-import { watchOtherCpuShare } from './other-cpu-share.js';
+import { type IdleWait, waitForIdleCpu, watchOtherCpuShare } from './other-cpu-share.js';
 import { summarizeTimings } from './summarize-timings.js';
 
 /** What both measurements load. */
@@ -15,6 +15,8 @@ export interface LoadSettings {
   cacheDir: string;
   /** Runtime settings passed to `initialize()`. */
   runtime: { dtype: Dtype; numThreads: number; maxContextLength: number };
+  /** Before each timed part, wait (up to a limit) for other processes to leave the CPU. No waiting when absent. */
+  idleWait?: IdleWait;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -51,22 +53,20 @@ export interface RunSettings extends LoadSettings {
  */
 export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSettings): Promise<BuildMeasurement> {
   const log = settings.log ?? (() => {});
+  const dtype = settings.runtime.dtype;
+  const contention = new ContentionLog(settings, log);
   try {
-    const otherCpuShare = watchOtherCpuShare();
     const before = await snapshotFiles(settings.cacheDir);
-    log(`[${settings.runtime.dtype}] building the graph (empty cache)...`);
-    const started = performance.now();
-    await plugin.initialize({
-      checkpoint: settings.checkpoint,
-      cacheDir: settings.cacheDir,
-      runtime: settings.runtime,
-    });
-    const initializeMs = performance.now() - started;
+    log(`[${dtype}] building the graph (empty cache)...`);
+    const build = await contention.timed('graph build', () =>
+      plugin.initialize({ checkpoint: settings.checkpoint, cacheDir: settings.cacheDir, runtime: settings.runtime }),
+    );
     const after = await snapshotFiles(settings.cacheDir);
-    log(`[${settings.runtime.dtype}] built in ${(initializeMs / 1000).toFixed(1)} s; reloading from the cache...`);
-    const info = await plugin.loadModel();
+    log(`[${dtype}] built in ${(build.ms / 1000).toFixed(1)} s; reloading from the cache...`);
+    const reload = await contention.timed('reload', () => plugin.loadModel());
+    const info = reload.value;
     return {
-      initializeMs,
+      initializeMs: build.ms,
       fromCache: !(before.size === 0 && after.size > 0),
       buildBytes: [...after.values()].reduce((sum, file) => sum + file.size, 0),
       reload: {
@@ -76,7 +76,8 @@ export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSet
         weightBytes: info.weightBytes,
       },
       peakRssBytes: peakRssBytes(),
-      otherCpuShare: otherCpuShare() ?? null,
+      otherCpuShare: contention.share(),
+      idleWaitMs: contention.waitedMs,
     };
   } finally {
     await plugin.cleanup();
@@ -97,37 +98,36 @@ export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSet
 export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettings): Promise<RunMeasurement> {
   const log = settings.log ?? (() => {});
   const { dtype } = settings.runtime;
+  const contention = new ContentionLog(settings, log);
   try {
-    const otherCpuShare = watchOtherCpuShare();
     const before = await snapshotFiles(settings.cacheDir);
-    let started = performance.now();
-    await plugin.initialize({
-      checkpoint: settings.checkpoint,
-      cacheDir: settings.cacheDir,
-      runtime: settings.runtime,
-    });
-    const initializeMs = performance.now() - started;
+    const start = await contention.timed('cached start', () =>
+      plugin.initialize({ checkpoint: settings.checkpoint, cacheDir: settings.cacheDir, runtime: settings.runtime }),
+    );
     const rssAfterLoadBytes = process.memoryUsage().rss;
     const after = await snapshotFiles(settings.cacheDir);
-    log(`[${dtype}] started from the cache in ${initializeMs.toFixed(0)} ms`);
+    log(`[${dtype}] started from the cache in ${start.ms.toFixed(0)} ms`);
 
-    started = performance.now();
+    let started = performance.now();
     await plugin.forward(settings.promptIds(1), { reset: true });
     const firstForwardMs = performance.now() - started;
 
     const decode: DecodeMeasurement[] = [];
     for (const context of settings.contexts) {
       const sequence = settings.promptIds(context + settings.warmupSteps + settings.decodeSteps);
-      started = performance.now();
-      await plugin.forward(sequence.slice(0, context), { reset: true });
-      const fillMs = performance.now() - started;
-      for (let step = 0; step < settings.warmupSteps; step++) await plugin.forward([sequence[context + step]!]);
       const timings: number[] = [];
-      for (let step = settings.warmupSteps; step < settings.warmupSteps + settings.decodeSteps; step++) {
+      let fillMs = 0;
+      const measured = await contention.timed(`context ${context}`, async () => {
         started = performance.now();
-        await plugin.forward([sequence[context + step]!]);
-        timings.push(performance.now() - started);
-      }
+        await plugin.forward(sequence.slice(0, context), { reset: true });
+        fillMs = performance.now() - started;
+        for (let step = 0; step < settings.warmupSteps; step++) await plugin.forward([sequence[context + step]!]);
+        for (let step = settings.warmupSteps; step < settings.warmupSteps + settings.decodeSteps; step++) {
+          started = performance.now();
+          await plugin.forward([sequence[context + step]!]);
+          timings.push(performance.now() - started);
+        }
+      });
       const msPerStep = summarizeTimings(timings);
       decode.push({
         context: context + settings.warmupSteps,
@@ -135,39 +135,95 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
         // The median: other processes on a small machine hit single steps, not the typical one.
         tokensPerSecond: 1000 / msPerStep.median,
         fill: { tokens: context, ms: fillMs, tokensPerSecond: (context * 1000) / fillMs },
+        otherCpuShare: measured.otherCpuShare,
       });
       log(
         `[${dtype}] context ${context}: fill ${fillMs.toFixed(0)} ms, decode ${msPerStep.median.toFixed(1)} ms/step (median of ${msPerStep.count})`,
       );
     }
 
-    const result = await plugin.generateText(
-      { inputIds: settings.promptIds(settings.prefillLength, 1) },
-      { maxNewTokens: settings.generateTokens },
+    const generated = await contention.timed('time to first token', () =>
+      plugin.generateText(
+        { inputIds: settings.promptIds(settings.prefillLength, 1) },
+        { maxNewTokens: settings.generateTokens },
+      ),
     );
+    const result = generated.value;
     const usage = result.usage as typeof result.usage & { cachedPromptTokens?: number };
+    const cachedPromptTokens = usage.cachedPromptTokens ?? 0;
     log(`[${dtype}] ${usage.promptTokens}-token prompt: first token after ${usage.timeToFirstTokenMs.toFixed(0)} ms`);
     return {
-      initializeMs,
+      initializeMs: start.ms,
       fromCache: sameFiles(before, after),
       rssAfterLoadBytes,
       firstForwardMs,
       decode,
       generation: {
         promptTokens: usage.promptTokens,
-        cachedPromptTokens: usage.cachedPromptTokens ?? 0,
+        cachedPromptTokens,
         completionTokens: usage.completionTokens,
         finishReason: result.finishReason,
         timeToFirstTokenMs: usage.timeToFirstTokenMs,
-        prefillTokensPerSecond:
-          ((usage.promptTokens - (usage.cachedPromptTokens ?? 0)) * 1000) / usage.timeToFirstTokenMs,
+        prefillTokensPerSecond: ((usage.promptTokens - cachedPromptTokens) * 1000) / usage.timeToFirstTokenMs,
         tokensPerSecond: usage.tokensPerSecond,
+        otherCpuShare: generated.otherCpuShare,
       },
       peakRssBytes: peakRssBytes(),
-      otherCpuShare: otherCpuShare() ?? null,
+      otherCpuShare: contention.share(),
+      idleWaitMs: contention.waitedMs,
     };
   } finally {
     await plugin.cleanup();
+  }
+}
+
+/**
+ * Times parts of a measurement, each after an optional wait for an idle
+ * CPU, and keeps how much of the CPU other processes took during each.
+ */
+class ContentionLog {
+  /** Milliseconds spent waiting for other processes. */
+  waitedMs = 0;
+  private weighted = 0;
+  private measuredMs = 0;
+  private known = true;
+
+  constructor(
+    private readonly settings: LoadSettings,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async timed<T>(
+    label: string,
+    work: () => Promise<T>,
+  ): Promise<{ value: T; ms: number; otherCpuShare: number | null }> {
+    const wait = this.settings.idleWait;
+    if (wait) {
+      const { waitedMs, otherCpuShare } = await waitForIdleCpu(wait);
+      this.waitedMs += waitedMs;
+      if (otherCpuShare !== null && otherCpuShare > wait.maxOtherCpuShare) {
+        const percent = (otherCpuShare * 100).toFixed(0);
+        this.log(
+          `[${this.settings.runtime.dtype}] ${label}: other processes still use ${percent}% of the CPU; measuring anyway`,
+        );
+      }
+    }
+    const watch = watchOtherCpuShare();
+    const started = performance.now();
+    const value = await work();
+    const ms = performance.now() - started;
+    const share = watch();
+    if (share === undefined) this.known = false;
+    else {
+      this.weighted += share * ms;
+      this.measuredMs += ms;
+    }
+    return { value, ms, otherCpuShare: share ?? null };
+  }
+
+  /** Time-weighted share over every timed part (waits excluded), or null where it cannot be known. */
+  share(): number | null {
+    return this.known && this.measuredMs > 0 ? this.weighted / this.measuredMs : null;
   }
 }
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { watchOtherCpuShare } from './other-cpu-share.js';
+import { waitForIdleCpu, watchOtherCpuShare } from './other-cpu-share.js';
 
 describe('watchOtherCpuShare', () => {
   it('gives a share between 0 and 1 on Linux, and does not count this process’s own work', () => {
@@ -17,5 +17,17 @@ describe('watchOtherCpuShare', () => {
     expect(share).toBeGreaterThanOrEqual(0);
     // This process kept one CPU busy for the whole time; none of that is "other".
     expect(share).toBeLessThanOrEqual(1 - 1 / (2 * availableParallelism()));
+  });
+});
+
+describe('waitForIdleCpu', () => {
+  it('returns after one window when any share is allowed, and gives up at the timeout otherwise', async () => {
+    const relaxed = await waitForIdleCpu({ maxOtherCpuShare: 1, windowMs: 50, timeoutMs: 1000 });
+    expect(relaxed.waitedMs).toBeGreaterThanOrEqual(45);
+    expect(relaxed.waitedMs).toBeLessThan(500);
+    // No machine is ever below -1: it waits until the timeout and reports the last window.
+    const strict = await waitForIdleCpu({ maxOtherCpuShare: -1, windowMs: 50, timeoutMs: 200 });
+    expect(strict.waitedMs).toBeGreaterThanOrEqual(200);
+    if (process.platform === 'linux') expect(strict.otherCpuShare).toBeGreaterThanOrEqual(0);
   });
 });

@@ -41,3 +41,32 @@ function readBusySeconds(): number | undefined {
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
   return (user + nice + system + irq + softirq + steal) / jiffiesPerSecond;
 }
+
+/** How long to wait for other processes to leave the CPU before a measurement. */
+export interface IdleWait {
+  /** Share of the machine's CPU (0 to 1) other processes may use in a window. */
+  maxOtherCpuShare: number;
+  /** Length of one observation window, milliseconds. */
+  windowMs: number;
+  /** Give up (and measure anyway) after this long, milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * Waits until other processes used at most `maxOtherCpuShare` of the CPU
+ * during one window, or until the timeout; on shared machines, load comes
+ * in bursts (test runs), so a short wait often gives a clean measurement.
+ *
+ * @returns How long it waited, and the share of the last window (null where it cannot be known).
+ */
+export async function waitForIdleCpu(wait: IdleWait): Promise<{ waitedMs: number; otherCpuShare: number | null }> {
+  const started = performance.now();
+  for (;;) {
+    const watch = watchOtherCpuShare();
+    await new Promise((resolve) => setTimeout(resolve, wait.windowMs));
+    const share = watch();
+    const waitedMs = performance.now() - started;
+    if (share === undefined) return { waitedMs, otherCpuShare: null };
+    if (share <= wait.maxOtherCpuShare || waitedMs >= wait.timeoutMs) return { waitedMs, otherCpuShare: share };
+  }
+}

@@ -120,6 +120,7 @@ describe('runDecoderBenchmark', () => {
       checkpointRoot: join(root, 'checkpoints'),
       resultsDir,
       isolate: false,
+      idleWait: false,
       baseline: { source: 'made up', byDtype: { int4: { decodeTokensPerSecond: { '8': 99 } } } },
       log: (line) => lines.push(line),
     })) as DecoderBenchmarkReport;
@@ -167,6 +168,7 @@ describe('runDecoderBenchmark', () => {
       prefillLength: 16,
       generateTokens: 3,
       isolated: false,
+      idleWait: false,
     });
     expect(JSON.parse(await readFile(join(resultsDir, 'tiny.json'), 'utf8'))).toEqual(report);
 

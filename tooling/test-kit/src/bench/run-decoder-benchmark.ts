@@ -20,6 +20,7 @@ import type {
 import { formatBenchmarkTable } from './format-benchmark-table.js';
 import { machineInfo } from './machine-info.js';
 import { measureBuild, measureRun, type RunSettings } from './measure-decoder.js';
+import type { IdleWait } from './other-cpu-share.js';
 import { prepareBenchCheckpoint } from './prepare-bench-checkpoint.js';
 
 /** What {@link runDecoderBenchmark} measures and where it writes. */
@@ -64,6 +65,14 @@ export interface DecoderBenchmarkOptions {
   resultsDir?: string | false;
   /** Numbers to print beside the measured ones. */
   baseline?: BenchmarkBaseline;
+  /**
+   * Before each timed part (graph build, start, each context, the prompt),
+   * wait up to `timeoutMs` for a window of `windowMs` in which other processes
+   * used at most `maxOtherCpuShare` of the CPU: on shared machines load comes
+   * in bursts. Default `{ maxOtherCpuShare: 0.1, windowMs: 2000, timeoutMs: 30000 }`;
+   * false never waits. Every result records the share it actually got.
+   */
+  idleWait?: Partial<IdleWait> | false;
   /**
    * Measure each dtype's build and run in fresh processes (re-running this
    * script), so peak RSS and start times belong to that dtype alone. Default
@@ -196,6 +205,10 @@ function resolveSettings(options: DecoderBenchmarkOptions) {
   const prefillLength = options.prefillLength ?? 512;
   const generateTokens = options.generateTokens ?? 16;
   const needed = Math.max(...contexts.map((c) => c + warmupSteps + decodeSteps), prefillLength + generateTokens);
+  const idleWait: IdleWait | false =
+    options.idleWait === false
+      ? false
+      : { maxOtherCpuShare: 0.1, windowMs: 2000, timeoutMs: 30000, ...(options.idleWait ?? {}) };
   return {
     dtypes: [...(options.dtypes ?? ['float32', 'int4'])] as Dtype[],
     numThreads: options.numThreads ?? availableParallelism(),
@@ -205,6 +218,7 @@ function resolveSettings(options: DecoderBenchmarkOptions) {
     warmupSteps,
     prefillLength,
     generateTokens,
+    idleWait,
   };
 }
 
@@ -285,6 +299,7 @@ async function measureTask(
     checkpoint: task.checkpointDir,
     cacheDir: task.cacheDir,
     runtime: { dtype: task.dtype, numThreads: settings.numThreads, maxContextLength: task.maxContextLength },
+    ...(settings.idleWait ? { idleWait: settings.idleWait } : {}),
     log,
   };
   if (task.phase === 'build') return measureBuild(plugin, load);
