@@ -78,8 +78,9 @@ class GraphStepper {
     private readonly layers: number,
     private readonly rowSize: number,
   ) {
-    this.keys = Array.from({ length: layers }, () => new Float32Array(0));
-    this.values = Array.from({ length: layers }, () => new Float32Array(0));
+    // Each cache starts with the padding row the graph ignores.
+    this.keys = Array.from({ length: layers }, () => new Float32Array(rowSize));
+    this.values = Array.from({ length: layers }, () => new Float32Array(rowSize));
   }
 
   static async create(bytes: Uint8Array, layers: number, rowSize: number): Promise<GraphStepper> {
@@ -91,16 +92,16 @@ class GraphStepper {
   async step(ids: readonly number[], reset = false): Promise<Float32Array> {
     if (reset) {
       this.length = 0;
-      this.keys.fill(new Float32Array(0));
-      this.values.fill(new Float32Array(0));
+      this.keys.fill(new Float32Array(this.rowSize));
+      this.values.fill(new Float32Array(this.rowSize));
     }
     const feeds: Record<string, ort.Tensor> = {
       [io.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]),
       [io.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [ids.length]),
     };
     for (let l = 0; l < this.layers; l++) {
-      feeds[io.pastKey(l)] = new ort.Tensor('float32', this.keys[l]!, [this.length, this.rowSize]);
-      feeds[io.pastValue(l)] = new ort.Tensor('float32', this.values[l]!, [this.length, this.rowSize]);
+      feeds[io.pastKey(l)] = new ort.Tensor('float32', this.keys[l]!, [1 + this.length, this.rowSize]);
+      feeds[io.pastValue(l)] = new ort.Tensor('float32', this.values[l]!, [1 + this.length, this.rowSize]);
     }
     const out = await this.session.run(feeds);
     for (let l = 0; l < this.layers; l++) {

@@ -35,18 +35,19 @@ afterAll(async () => {
 /** Runs the graph like the engine: a JS cache fed as views, only new K/V returned. */
 async function runGraph(bytes: Uint8Array, layers: number, rowSize: number, steps: number[][]) {
   const session = await ort.InferenceSession.create(bytes);
-  const keys: number[][] = Array.from({ length: layers }, () => []);
-  const values: number[][] = Array.from({ length: layers }, () => []);
+  // Each cache starts with the padding row the graph ignores.
+  const keys: number[][] = Array.from({ length: layers }, () => new Array<number>(rowSize).fill(0));
+  const values: number[][] = Array.from({ length: layers }, () => new Array<number>(rowSize).fill(0));
   const results: Float32Array[] = [];
   for (const ids of steps) {
-    const past = keys[0]!.length / rowSize;
+    const pastRows = keys[0]!.length / rowSize;
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]),
       logit_indices: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(i))), [ids.length]),
     };
     for (let l = 0; l < layers; l++) {
-      feeds[io.pastKey(l)] = new ort.Tensor('float32', Float32Array.from(keys[l]!), [past, rowSize]);
-      feeds[io.pastValue(l)] = new ort.Tensor('float32', Float32Array.from(values[l]!), [past, rowSize]);
+      feeds[io.pastKey(l)] = new ort.Tensor('float32', Float32Array.from(keys[l]!), [pastRows, rowSize]);
+      feeds[io.pastValue(l)] = new ort.Tensor('float32', Float32Array.from(values[l]!), [pastRows, rowSize]);
     }
     const out = await session.run(feeds);
     for (let l = 0; l < layers; l++) {

@@ -7,7 +7,7 @@
  * | --- | --- | --- | --- |
  * | `input_ids` | int64 | `[S]` | the new tokens |
  * | `logit_indices` | int64 | `[L]` | which of the S new positions need logits |
- * | `past_key.{i}` / `past_value.{i}` | float32 | `[T, R]` | layer i's cache, token-major (a zero-copy view) |
+ * | `past_key.{i}` / `past_value.{i}` | float32 | `[1 + T, R]` | layer i's cache, token-major (a zero-copy view); row 0 is padding the graph ignores |
  * | `logits` | float32 | `[L, vocab]` | logits at `logit_indices` |
  * | `new_key.{i}` / `new_value.{i}` | float32 | `[S, R]` | layer i's K (after RoPE) and V of the new tokens |
  *

@@ -59,15 +59,15 @@ export class DecoderRunner {
     if (this.cache.length + count > this.shape.maxLength) {
       throw new RangeError(`sequence of ${this.cache.length + count} tokens exceeds maxLength ${this.shape.maxLength}`);
     }
-    const past = this.cache.length;
+    const rows = this.cache.viewRows;
     const { rowSize, numLayers } = this.shape;
     const feeds: Record<string, ort.Tensor> = {
       [decoderIo.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [count]),
       [decoderIo.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(logitIndices, BigInt), [logitIndices.length]),
     };
     for (let layer = 0; layer < numLayers; layer++) {
-      feeds[decoderIo.pastKey(layer)] = new ort.Tensor('float32', this.cache.keyView(layer), [past, rowSize]);
-      feeds[decoderIo.pastValue(layer)] = new ort.Tensor('float32', this.cache.valueView(layer), [past, rowSize]);
+      feeds[decoderIo.pastKey(layer)] = new ort.Tensor('float32', this.cache.keyView(layer), [rows, rowSize]);
+      feeds[decoderIo.pastValue(layer)] = new ort.Tensor('float32', this.cache.valueView(layer), [rows, rowSize]);
     }
     const outputs = await session.run(feeds, this.outputNames);
     const keys: Float32Array[] = [];

@@ -12,10 +12,10 @@ describe('filterCandidates', () => {
     return weights.map((w) => w / total);
   };
 
-  it('orders survivors by likelihood and keeps all without filters', () => {
+  it('keeps all tokens without filters (in id order: nothing needs sorting)', () => {
     const c = filterCandidates(row, {});
-    expect([...c.ids]).toEqual([1, 3, 0, 2]);
-    expect([...c.weights].map((w) => w / c.total)).toEqual(probability([1, 3, 0, 2]).map((p) => expect.closeTo(p, 12)));
+    expect([...c.ids]).toEqual([0, 1, 2, 3]);
+    expect([...c.weights].map((w) => w / c.total)).toEqual(probability([0, 1, 2, 3]).map((p) => expect.closeTo(p, 12)));
   });
 
   it('top-k keeps the k most likely', () => {
@@ -32,13 +32,14 @@ describe('filterCandidates', () => {
   it('min-p drops tokens below minP times the top probability', () => {
     // Ratios to the top: 1, e^-1 = 0.368, e^-2 = 0.135, e^-3 = 0.050.
     expect([...filterCandidates(row, { minP: 0.2 }).ids]).toEqual([1, 3]);
-    expect([...filterCandidates(row, { minP: 0.1 }).ids]).toEqual([1, 3, 0]);
+    expect([...filterCandidates(row, { minP: 0.1 }).ids]).toEqual([0, 1, 3]);
+    expect([...filterCandidates(row, { minP: 0.1, topK: 4 }).ids]).toEqual([1, 3, 0]);
   });
 
   it('temperature sharpens or flattens the weights', () => {
-    const cold = filterCandidates(row, { temperature: 0.5 });
+    const cold = filterCandidates(row, { temperature: 0.5, topK: 4 });
     expect(cold.weights[1]! / cold.weights[0]!).toBeCloseTo(Math.exp(-2), 12);
-    const hot = filterCandidates(row, { temperature: 2 });
+    const hot = filterCandidates(row, { temperature: 2, topK: 4 });
     expect(hot.weights[1]! / hot.weights[0]!).toBeCloseTo(Math.exp(-0.5), 12);
   });
 });

@@ -116,7 +116,11 @@ export function applyPenalties(row: Float32Array, history: TokenHistory, setting
   }
 }
 
-/** The tokens that survive temperature, top-k, top-p and min-p, with unnormalized weights, most likely first. */
+/**
+ * The tokens that survive temperature, top-k, top-p and min-p, with
+ * unnormalized weights: most likely first when top-k or top-p is on,
+ * otherwise in id order.
+ */
 export interface Candidates {
   /** Token ids, most likely first. */
   ids: Int32Array;
@@ -143,7 +147,8 @@ export function filterCandidates(row: Float32Array, settings: SamplingSettings):
   for (let i = 0; i < row.length; i++) if (row[i]! >= floor) count++;
   const ids = new Int32Array(count);
   for (let i = 0, j = 0; i < row.length; i++) if (row[i]! >= floor) ids[j++] = i;
-  ids.sort((a, b) => row[b]! - row[a]! || a - b);
+  // Only top-k and top-p need the order; min-p and plain sampling need the maximum alone.
+  if (topK > 0 || topP < 1) ids.sort((a, b) => row[b]! - row[a]! || a - b);
 
   let keep = topK > 0 ? Math.min(topK, ids.length) : ids.length;
   const weights = new Float64Array(keep);
@@ -162,15 +167,18 @@ export function filterCandidates(row: Float32Array, settings: SamplingSettings):
     }
     keep = Math.max(1, kept);
   }
+  let keptIds = ids.subarray(0, keep);
+  let keptWeights = weights.subarray(0, keep);
   if (minP > 0) {
-    const cutoff = minP * weights[0]!;
-    let kept = 0;
-    while (kept < keep && weights[kept]! >= cutoff) kept++;
-    keep = Math.max(1, kept);
+    // Weights are relative to the maximum (1), so the cutoff is minP itself; order is kept.
+    const survivors: number[] = [];
+    for (let i = 0; i < keep; i++) if (keptWeights[i]! >= minP) survivors.push(i);
+    keptIds = Int32Array.from(survivors, (i) => keptIds[i]!);
+    keptWeights = Float64Array.from(survivors, (i) => keptWeights[i]!);
   }
   total = 0;
-  for (let i = 0; i < keep; i++) total += weights[i]!;
-  return { ids: ids.slice(0, keep), weights: weights.slice(0, keep), total };
+  for (let i = 0; i < keptWeights.length; i++) total += keptWeights[i]!;
+  return { ids: keptIds.slice(), weights: keptWeights.slice(), total };
 }
 
 function check(condition: boolean, message: string): void {

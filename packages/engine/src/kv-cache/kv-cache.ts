@@ -12,8 +12,10 @@ export interface KvCacheOptions {
 
 /**
  * The KV cache, kept in JS: one token-major `Float32Array` per layer for K and
- * one for V, `[capacity, rowSize]`. Each step feeds `view(layer)` (a
- * `subarray`, no copy) to the graph, and {@link KvCache.append} writes the new
+ * one for V, `[1 + capacity, rowSize]`. Row 0 is a zero padding row the graph
+ * ignores (it keeps the input non-empty before the first token, which
+ * onnxruntime's fused attention MatMul needs). Each step feeds
+ * `keyView(layer)` (a `subarray`, no copy) to the graph, and {@link KvCache.append} writes the new
  * rows the graph returned. FACTS.md measured this design flat in context
  * length (step at 1536 ≈ 1.16× step at 64), where feeding back the graph's
  * full presents (transformers.js) slows 7×.
@@ -49,17 +51,22 @@ export class KvCache {
 
   /** Bytes allocated for K and V of every layer. */
   get byteLength(): number {
-    return 2 * this.numLayers * this.capacity * this.rowSize * 4;
+    return 2 * this.numLayers * (1 + this.capacity) * this.rowSize * 4;
   }
 
-  /** `[length, rowSize]` view of layer `layer`'s keys: no copy. */
+  /** Rows of each view: the padding row and the tokens held. */
+  get viewRows(): number {
+    return 1 + this.used;
+  }
+
+  /** `[1 + length, rowSize]` view of layer `layer`'s keys (padding row first): no copy. */
   keyView(layer: number): Float32Array {
-    return this.keys[layer]!.subarray(0, this.used * this.rowSize);
+    return this.keys[layer]!.subarray(0, this.viewRows * this.rowSize);
   }
 
-  /** `[length, rowSize]` view of layer `layer`'s values: no copy. */
+  /** `[1 + length, rowSize]` view of layer `layer`'s values (padding row first): no copy. */
   valueView(layer: number): Float32Array {
-    return this.values[layer]!.subarray(0, this.used * this.rowSize);
+    return this.values[layer]!.subarray(0, this.viewRows * this.rowSize);
   }
 
   /**
@@ -74,7 +81,7 @@ export class KvCache {
       throw new RangeError(`KV cache overflow: ${needed} tokens > maxLength ${this.maxLength}`);
     }
     if (needed > this.capacity) this.grow(needed);
-    const offset = this.used * this.rowSize;
+    const offset = this.viewRows * this.rowSize;
     const size = count * this.rowSize;
     for (let layer = 0; layer < this.numLayers; layer++) {
       this.keys[layer]!.set(newKeys[layer]!.subarray(0, size), offset);
@@ -103,7 +110,7 @@ export class KvCache {
   }
 
   private allocate(): Float32Array[] {
-    return Array.from({ length: this.numLayers }, () => new Float32Array(this.capacity * this.rowSize));
+    return Array.from({ length: this.numLayers }, () => new Float32Array((1 + this.capacity) * this.rowSize));
   }
 
   private grow(needed: number): void {
@@ -112,8 +119,8 @@ export class KvCache {
     this.capacity = Math.min(capacity, this.maxLength);
     const copy = (old: Float32Array[]) =>
       old.map((buffer) => {
-        const bigger = new Float32Array(this.capacity * this.rowSize);
-        bigger.set(buffer.subarray(0, this.used * this.rowSize));
+        const bigger = new Float32Array((1 + this.capacity) * this.rowSize);
+        bigger.set(buffer.subarray(0, this.viewRows * this.rowSize));
         return bigger;
       });
     this.keys = copy(this.keys);

@@ -197,7 +197,13 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     await this.runner?.dispose();
     this.runner = undefined;
     const checkpoint = this.checkpoint;
-    const buildOptions = { version: this.definition.buildVersion, dtype: current.dtype, plugin: this.metadata.name };
+    // Everything the graph depends on besides the checkpoint: its rotary tables are sized by maxContextLength.
+    const buildOptions = {
+      version: this.definition.buildVersion,
+      dtype: current.dtype,
+      maxContextLength: current.maxContextLength,
+      plugin: this.metadata.name,
+    };
     const key = await checkpointBuildKey(checkpoint, buildOptions);
     const cache = new BuildCache(this.cacheDir ? join(this.cacheDir, 'builds') : undefined);
     const { dir, record, fromCache } = await cache.getOrBuild(key, async (outDir) => {

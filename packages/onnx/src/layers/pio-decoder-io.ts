@@ -10,9 +10,9 @@ export interface DecoderIoNames {
   logitIndices: string;
   /** float32 `[L, vocab]`. */
   logits: string;
-  /** float32 `[T, kvHeads * headDim]` cache of layer i. */
+  /** float32 `[1 + T, kvHeads * headDim]` cache of layer i: a padding row (ignored), then T cached tokens. */
   pastKey(layer: number): string;
-  /** float32 `[T, kvHeads * headDim]`. */
+  /** float32 `[1 + T, kvHeads * headDim]`, laid out as `pastKey`. */
   pastValue(layer: number): string;
   /** float32 `[S, kvHeads * headDim]` new keys (rotated) of layer i. */
   newKey(layer: number): string;
@@ -22,8 +22,8 @@ export interface DecoderIoNames {
 
 /**
  * PIO's engine I/O, batch size 1: new tokens in, each layer's cache in as a
- * token-major `[T, kvHeads * headDim]` view (kept in JS), positions
- * `T + [0, S)`, logits only at `logit_indices`, and only the new tokens' K/V
+ * token-major `[1 + T, kvHeads * headDim]` view (kept in JS; row 0 is
+ * padding that keeps the input non-empty), positions `T + [0, S)`, logits only at `logit_indices`, and only the new tokens' K/V
  * out (JS appends them to its cache).
  *
  * @param graph the graph
@@ -42,10 +42,10 @@ export function pioDecoderIo(
   const tokenIds = graph.input(names.inputIds, 'int64', ['new_tokens']);
   const logitIndices = graph.input(names.logitIndices, 'int64', ['logit_count']);
   const past = Array.from({ length: numLayers }, (_, layer) => ({
-    key: graph.input(names.pastKey(layer), 'float32', ['past_tokens', kvSize]),
-    value: graph.input(names.pastValue(layer), 'float32', ['past_tokens', kvSize]),
+    key: graph.input(names.pastKey(layer), 'float32', ['past_rows', kvSize]),
+    value: graph.input(names.pastValue(layer), 'float32', ['past_rows', kvSize]),
   }));
-  const pastLength = graph.shape(past[0]!.key, { start: 0, end: 1 });
+  const pastLength = graph.sub(graph.shape(past[0]!.key, { start: 0, end: 1 }), graph.constInt64([1]));
   // RotaryEmbedding reads a [1] position as the first of consecutive positions.
   const rotate = (x: string, heads: number) =>
     graph.reshape(
@@ -61,7 +61,7 @@ export function pioDecoderIo(
       const { key: pastKey, value: pastValue } = past[layer]!;
       return cachedAttention(
         graph,
-        { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue, pastLength },
+        { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue },
         { numHeads, numKvHeads, headDim },
       );
     },

@@ -72,7 +72,7 @@ export interface RunMeasurement {
   firstForwardMs: number;
   /** Decode speed at each context length. */
   decode: DecodeMeasurement[];
-  /** `generateText` of a `prefillLength`-token prompt: time to first token and decode rate, as a user sees them. */
+  /** Greedy `generateText` of a `prefillLength`-token prompt: time to first token and decode rate, as a caller sees them. */
   generation: {
     promptTokens: number;
     /** Prompt tokens the engine found already in its cache (0 here: the prompt is new). */
@@ -82,7 +82,7 @@ export interface RunMeasurement {
     timeToFirstTokenMs: number;
     /** `(promptTokens - cachedPromptTokens) / timeToFirstToken`: the prefill rate. */
     prefillTokensPerSecond: number;
-    /** Tokens per second after the first one. */
+    /** Tokens per second after the first one (mean over the generated tokens, slow steps included). */
     tokensPerSecond: number;
     /** Share of the machine's CPU other processes used meanwhile. */
     otherCpuShare: number | null;
@@ -114,6 +114,8 @@ export interface DtypeSummary {
   timeToFirstTokenMs: number;
   /** Decode tokens per second by context length. */
   decodeTokensPerSecond: Record<string, number>;
+  /** Tokens per second of `generateText` after the `prefillLength`-token prompt (a mean, slow steps included). */
+  generateTokensPerSecond: number;
   /** Median step time at the longest context over the shortest. */
   stepRatio: number;
   /** Peak RSS of the process that built the graph, MiB. */

@@ -25,6 +25,7 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
       (s) => s.decodeTokensPerSecond[context]?.toFixed(1) ?? '-',
     ]),
     [`step ${last} / step ${first}`, (s) => s.stepRatio.toFixed(2)],
+    [`generate ${settings.generateTokens} after the prompt (tok/s)`, (s) => s.generateTokensPerSecond.toFixed(1)],
     ['peak RSS, build (MiB)', (s) => s.peakRssBuildMiB.toFixed(0)],
     ['peak RSS, run (MiB)', (s) => s.peakRssRunMiB.toFixed(0)],
     ['parameters', (s) => s.parameters.toLocaleString('en-US')],
@@ -63,7 +64,7 @@ export function formatBenchmarkTable(report: DecoderBenchmarkReport): string {
     [result.build.otherCpuShare, result.run.otherCpuShare].some((share) => share !== null && share > 0.1),
   );
   const notes = [
-    `decode: median of ${settings.decodeSteps} timed steps after ${settings.warmupSteps} untimed ones, per cache fill`,
+    `decode: median of ${settings.decodeSteps} timed steps after ${settings.warmupSteps} untimed ones, per cache fill; generate: greedy generateText, mean of every step`,
     `CPU taken by other processes (build / run): ${shares.join(', ')}; 0% on an idle machine`,
     ...(contended
       ? ['warning: other processes shared the CPU, so these numbers are slower than on an idle machine']

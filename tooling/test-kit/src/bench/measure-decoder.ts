@@ -88,8 +88,8 @@ export async function measureBuild(plugin: SteppingTextPlugin, settings: LoadSet
  * A start from the build cache and the speed of the loaded model: the first
  * forward call; for each context, a fill of that many tokens in one
  * `forward()`, `warmupSteps` untimed and `decodeSteps` timed single-token
- * steps; then `generateText` of a `prefillLength`-token prompt for the time
- * to first token. Run it in a fresh process for a meaningful peak RSS.
+ * steps; then greedy `generateText` of a `prefillLength`-token prompt for
+ * the time to first token and the decode rate a caller sees. Run it in a fresh process for a meaningful peak RSS.
  *
  * @param plugin - A created, uninitialized plugin; cleaned up afterwards.
  * @param settings - Checkpoint, cache folder holding the build, what to time.
@@ -145,7 +145,8 @@ export async function measureRun(plugin: SteppingTextPlugin, settings: RunSettin
     const generated = await contention.timed('time to first token', () =>
       plugin.generateText(
         { inputIds: settings.promptIds(settings.prefillLength, 1) },
-        { maxNewTokens: settings.generateTokens },
+        // Greedy: the engine's speed, not the sampler's (which sorts candidates on every token).
+        { maxNewTokens: settings.generateTokens, temperature: 0 },
       ),
     );
     const result = generated.value;

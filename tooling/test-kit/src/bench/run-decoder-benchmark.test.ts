@@ -75,8 +75,11 @@ function createCountingPlugin(calls: Record<string, unknown>[]): PluginFactory {
         spin(0.2 + cached * 0.02);
         return new Float32Array(8);
       },
-      async generateText(prompt: { inputIds: readonly number[] }, options: { maxNewTokens?: number }) {
-        calls.push({ method: 'generateText', first: prompt.inputIds[0], length: prompt.inputIds.length });
+      async generateText(
+        prompt: { inputIds: readonly number[] },
+        options: { maxNewTokens?: number; temperature?: number },
+      ) {
+        calls.push({ method: 'generateText', first: prompt.inputIds[0], length: prompt.inputIds.length, options });
         return {
           text: '',
           promptIds: [...prompt.inputIds],
@@ -136,6 +139,7 @@ describe('runDecoderBenchmark', () => {
     const generation = calls.find((call) => call.method === 'generateText')!;
     expect(generation.length).toBe(16);
     expect(generation.first).not.toBe(13);
+    expect(generation.options).toEqual({ maxNewTokens: 3, temperature: 0 });
 
     const [float32] = report.results;
     expect(float32!.build.fromCache).toBe(false);

@@ -339,6 +339,7 @@ function summarize(build: BuildMeasurement, run: RunMeasurement): DtypeSummary {
     prefillTokensPerSecond: run.generation.prefillTokensPerSecond,
     timeToFirstTokenMs: run.generation.timeToFirstTokenMs,
     decodeTokensPerSecond: Object.fromEntries(run.decode.map((d) => [String(d.fill.tokens), d.tokensPerSecond])),
+    generateTokensPerSecond: run.generation.tokensPerSecond,
     stepRatio: last.msPerStep.median / first.msPerStep.median,
     peakRssBuildMiB: build.peakRssBytes / mib,
     peakRssRunMiB: run.peakRssBytes / mib,
