@@ -51,3 +51,4 @@ export {
 } from './manager/plugin-manager.js';
 export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
 export { coreVersion } from './version.js';
+export { defaultCacheDir } from './paths/default-cache-dir.js';

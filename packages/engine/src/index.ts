@@ -2,7 +2,6 @@ export {
   BuildCache,
   type BuildRecord,
   checkpointBuildKey,
-  defaultCacheDir,
 } from './build-cache/build-cache.js';
 export { ChatTemplateError } from './chat/chat-template-error.js';
 export { type RenderChatOptions, renderChat } from './chat/render-chat.js';

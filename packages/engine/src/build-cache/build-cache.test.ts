@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSafetensors } from '@pio/safetensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildCache, type BuildRecord, checkpointBuildKey, defaultCacheDir } from './build-cache.js';
+import { defaultCacheDir } from '@pio/core';
+import { BuildCache, type BuildRecord, checkpointBuildKey } from './build-cache.js';
 
 let root: string;
 let count = 0;

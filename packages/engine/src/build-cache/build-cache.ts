@@ -1,13 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-
-/** The default cache folder: `$PIO_CACHE_DIR`, else `$XDG_CACHE_HOME/pio`, else `~/.cache/pio`. */
-export function defaultCacheDir(): string {
-  if (process.env.PIO_CACHE_DIR) return process.env.PIO_CACHE_DIR;
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pio');
-}
+import { defaultCacheDir } from '@pio/core';
 
 /**
  * A key for a checkpoint's build: a SHA-256 over `config.json`, every

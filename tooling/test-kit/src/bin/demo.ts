@@ -10,8 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { isTextModelPlugin, PluginManager } from '@pio/core';
-import { defaultCacheDir } from '@pio/engine';
+import { defaultCacheDir, isTextModelPlugin, PluginManager } from '@pio/core';
 import { writeRandomCheckpoint } from '../checkpoint/write-random-checkpoint.js';
 
 const prompt = process.argv.slice(2).join(' ') || 'Once upon a time';
