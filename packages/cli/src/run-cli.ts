@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { PioError } from '@pio/core';
 import packageJson from '../package.json' with { type: 'json' };
+import { infoCommand } from './commands/info.js';
 import { listCommand } from './commands/list.js';
 import { newModelCommand } from './commands/new-model.js';
 import { type RunOptions, runCommand } from './commands/run.js';
@@ -30,6 +31,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
       exitCode = await listCommand(io, options);
+    });
+
+  program
+    .command('info')
+    .description("show a plugin's manifest, or a checkpoint's plugin, size and memory per dtype (loads no weights)")
+    .argument('<target>', 'an installed plugin name, or a checkpoint folder')
+    .option('--json', 'print one JSON object')
+    .action(async (target: string, options: { json?: boolean }) => {
+      exitCode = await infoCommand(io, target, options);
     });
 
   program

@@ -3,23 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../io.js';
+import { captureIo } from '../testing/capture-io.js';
 import { runCli } from '../run-cli.js';
-
-function captureIo(cwd: string): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    cwd,
-    stdout: '',
-    stderr: '',
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-  };
-  return io;
-}
 
 let root: string;
 let checkpoint: string;

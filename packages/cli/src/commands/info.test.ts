@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeRandomCheckpoint } from '@pio/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../testing/capture-io.js';
+import { runCli } from '../run-cli.js';
+
+let root: string;
+let checkpoint: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'pio-cli-info-'));
+  checkpoint = (await writeRandomCheckpoint(join(root, 'model'), { arch: 'llama', tokenizer: 'gpt2', seed: 2 })).dir;
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('pio info', () => {
+  it('describes a checkpoint without loading it: plugin, parameters, memory per dtype', async () => {
+    const io = captureIo(root);
+    expect(await runCli(['info', checkpoint, '--json'], io)).toBe(0);
+    const info = JSON.parse(io.stdout) as {
+      plugin: string;
+      parameters: number;
+      weightsBytes: { float32: number; int8: number; int4: number };
+    };
+    expect(info.plugin).toMatch(/^@pio\/model-llama@/);
+    // The test kit's default Llama: hidden 64, 2 layers, 4 query and 2 key/value heads of 16, intermediate 128,
+    // untied, GPT-2 vocabulary.
+    expect(info.parameters).toBe(50257 * 64 * 2 + 2 * (2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 128 + 2 * 64) + 64);
+    expect(info.weightsBytes.float32).toBe(info.parameters * 4);
+    expect(info.weightsBytes.int4).toBeLessThan(info.weightsBytes.int8);
+  });
+
+  it("prints an installed plugin's manifest, and a one-line error for an unknown one", async () => {
+    const io = captureIo(root);
+    expect(await runCli(['info', '@pio/model-llama'], io)).toBe(0);
+    expect(io.stdout).toMatch(/architectures\s+\["LlamaForCausalLM","MistralForCausalLM"\]/);
+    const unknown = captureIo(root);
+    expect(await runCli(['info', '@pio/model-nope'], unknown)).toBe(1);
+    expect(unknown.stderr).toContain('Unknown model plugin "@pio/model-nope"');
+  });
+});

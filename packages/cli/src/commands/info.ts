@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BaseConfig, readCheckpointConfig } from '@pio/core';
+import type { CliIo } from '../io.js';
+import { createManager } from './open-checkpoint.js';
+
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+
+/**
+ * `pio info <plugin | checkpoint-dir>`: a plugin's manifest, or for a
+ * checkpoint folder the plugin that runs it, its architecture, parameter
+ * count and estimated memory per dtype. Loads no weights.
+ *
+ * @returns the exit code.
+ */
+export async function infoCommand(io: CliIo, target: string, options: { json?: boolean } = {}): Promise<number> {
+  await using manager = createManager(io);
+  await manager.discover();
+  const dir = resolve(io.cwd, target);
+  if (!existsSync(dir)) {
+    const { metadata, packageDir } = manager.get(target);
+    io.out(options.json ? `${JSON.stringify({ ...metadata, packageDir }, null, 2)}\n` : formatFields({ ...metadata, packageDir }));
+    return 0;
+  }
+  const record = await manager.findForCheckpoint(dir);
+  const config = BaseConfig.fromHuggingFace(await readCheckpointConfig(dir), {}, resolve(dir, 'config.json'));
+  const parameters = config.estimateParameters();
+  // Weight-only quantization keeps the embedding in fp32; the linear layers take bits/8 bytes plus a 4-byte scale per 64.
+  const embedding = config.vocabSize * config.hiddenSize;
+  const linear = parameters - embedding;
+  const weights = {
+    float32: parameters * 4,
+    int8: embedding * 4 + linear * (1 + 4 / 64),
+    int4: embedding * 4 + linear * (0.5 + 4 / 64),
+  };
+  const info = {
+    checkpoint: dir,
+    plugin: `${record.metadata.name}@${record.metadata.version}`,
+    architectures: config.architectures,
+    modelType: config.modelType,
+    parameters,
+    layers: config.numHiddenLayers,
+    hiddenSize: config.hiddenSize,
+    heads: `${config.numAttentionHeads} query / ${config.numKeyValueHeads} key-value × ${config.headDim}`,
+    vocabSize: config.vocabSize,
+    contextLength: config.maxContextLength,
+    weightsBytes: weights,
+    kvCacheBytesAtContext: config.kvCacheBytes(),
+  };
+  if (options.json) {
+    io.out(`${JSON.stringify(info, null, 2)}\n`);
+    return 0;
+  }
+  io.out(
+    formatFields({
+      ...info,
+      parameters: parameters.toLocaleString('en-US'),
+      weightsBytes: `float32 ${gib(weights.float32)}, int8 ≈ ${gib(weights.int8)}, int4 ≈ ${gib(weights.int4)}`,
+      kvCacheBytesAtContext: `${gib(info.kvCacheBytesAtContext)} (fp32, ${config.maxContextLength} tokens)`,
+    }),
+  );
+  return 0;
+}
+
+function formatFields(fields: Record<string, unknown>): string {
+  const width = Math.max(...Object.keys(fields).map((key) => key.length));
+  return `${Object.entries(fields)
+    .map(([key, value]) => `${key.padEnd(width)}  ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('\n')}\n`;
+}
