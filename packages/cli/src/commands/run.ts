@@ -2,17 +2,21 @@ import { type GenerateOptions, type GenerationDelta, PioError, type RuntimeField
 import type { CliIo } from '../io.js';
 import { type OpenedCheckpoint, openCheckpoint } from './open-checkpoint.js';
 
+/** The generation options `pio run` passes through as flags of the same names. */
+const generationFlags = [
+  'maxNewTokens',
+  'temperature',
+  'topK',
+  'topP',
+  'minP',
+  'repetitionPenalty',
+  'presencePenalty',
+  'frequencyPenalty',
+  'seed',
+] as const;
+
 /** Options of `pio run`, as commander parses them. */
-export interface RunOptions {
-  maxNewTokens?: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  repetitionPenalty?: number;
-  presencePenalty?: number;
-  frequencyPenalty?: number;
-  seed?: number;
+export interface RunOptions extends Pick<GenerateOptions, (typeof generationFlags)[number]> {
   stop?: string[];
   inputIds?: number[];
   json?: boolean;
@@ -52,18 +56,10 @@ export async function runCommand(io: CliIo, checkpoint: string, promptWords: str
 
 async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, options: RunOptions): Promise<number> {
   const { plugin } = opened;
-  const generateOptions: GenerateOptions = {
-    ...(options.maxNewTokens !== undefined ? { maxNewTokens: options.maxNewTokens } : {}),
-    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-    ...(options.topK !== undefined ? { topK: options.topK } : {}),
-    ...(options.topP !== undefined ? { topP: options.topP } : {}),
-    ...(options.minP !== undefined ? { minP: options.minP } : {}),
-    ...(options.repetitionPenalty !== undefined ? { repetitionPenalty: options.repetitionPenalty } : {}),
-    ...(options.presencePenalty !== undefined ? { presencePenalty: options.presencePenalty } : {}),
-    ...(options.frequencyPenalty !== undefined ? { frequencyPenalty: options.frequencyPenalty } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.stop?.length ? { stop: options.stop } : {}),
-  };
+  const generateOptions: GenerateOptions = options.stop?.length ? { stop: options.stop } : {};
+  for (const flag of generationFlags) {
+    if (options[flag] !== undefined) generateOptions[flag] = options[flag];
+  }
   const promptIds = options.inputIds ?? plugin.tokenize(prompt);
   const deltas: AsyncIterable<GenerationDelta> = plugin.generate
     ? plugin.generate({ inputIds: promptIds }, generateOptions)
