@@ -1,0 +1,46 @@
+import type { ChatMessage } from '@pio/core';
+import type { WorkerGenerateOptions } from '../protocol.js';
+import type { ChatCompletionRequest, CompletionRequest } from './schemas.js';
+
+/**
+ * The plugin's generation options for an OpenAI request. Fields left out
+ * (or null) fall back to the checkpoint's generation_config.json, as
+ * `pio run` does: greedy unless it sets `do_sample`.
+ */
+export function generationOptions(request: ChatCompletionRequest | CompletionRequest): WorkerGenerateOptions {
+  const options: WorkerGenerateOptions = {};
+  const maxTokens = ('max_completion_tokens' in request ? request.max_completion_tokens : undefined) ?? request.max_tokens;
+  if (maxTokens != null) options.maxNewTokens = maxTokens;
+  if (request.temperature != null) options.temperature = request.temperature;
+  if (request.top_p != null) options.topP = request.top_p;
+  if (request.top_k != null) options.topK = request.top_k;
+  if (request.min_p != null) options.minP = request.min_p;
+  if (request.presence_penalty != null) options.presencePenalty = request.presence_penalty;
+  if (request.frequency_penalty != null) options.frequencyPenalty = request.frequency_penalty;
+  if (request.repetition_penalty != null) options.repetitionPenalty = request.repetition_penalty;
+  if (request.seed != null) options.seed = request.seed;
+  if (request.stop != null) {
+    const stop = (typeof request.stop === 'string' ? [request.stop] : request.stop).filter((text) => text !== '');
+    if (stop.length > 0) options.stop = stop;
+  }
+  return options;
+}
+
+/** Chat messages as templates expect them: text parts joined, `developer` spoken as `system`. */
+export function chatMessages(request: ChatCompletionRequest): ChatMessage[] {
+  return request.messages.map((message) => ({
+    role: message.role === 'developer' ? 'system' : message.role,
+    content:
+      typeof message.content === 'string' ? message.content : (message.content ?? []).map((part) => part.text).join(''),
+  }));
+}
+
+/** The prompt of a completion request: text, or token ids. */
+export function completionPrompt(request: CompletionRequest): string | { inputIds: number[] } {
+  const prompt = request.prompt;
+  if (typeof prompt === 'string') return prompt;
+  const first = prompt[0];
+  if (typeof first === 'string') return first;
+  if (Array.isArray(first)) return { inputIds: first };
+  return { inputIds: prompt as number[] };
+}

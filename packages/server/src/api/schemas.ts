@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+// OpenAI clients send `null` for fields they leave unset: every optional field is nullish.
+const probability = z.number().min(0).max(1).nullish();
+const penalty = z.number().min(-2).max(2).nullish();
+const positiveInt = z.number().int().positive().nullish();
+const stop = z.union([z.string(), z.array(z.string()).max(16)]).nullish();
+const onlyOne = z
+  .number()
+  .int()
+  .refine((n) => n === 1, { message: 'only n = 1 is supported' })
+  .nullish();
+
+/** Sampling and length fields shared by both endpoints (OpenAI names, plus top_k, min_p, repetition_penalty). */
+const samplingShape = {
+  model: z.string().min(1),
+  max_tokens: positiveInt,
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: probability,
+  presence_penalty: penalty,
+  frequency_penalty: penalty,
+  seed: z.number().int().nullish(),
+  stop,
+  n: onlyOne,
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  top_k: z.number().int().min(0).nullish(),
+  min_p: probability,
+  repetition_penalty: z.number().positive().nullish(),
+  user: z.string().nullish(),
+};
+
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const messageContent = z.union([z.string(), z.array(textPart)]).nullish();
+
+/** The body of `POST /v1/chat/completions`. Unknown fields are ignored. */
+export const chatCompletionRequestSchema = z.object({
+  ...samplingShape,
+  max_completion_tokens: positiveInt,
+  messages: z
+    .array(
+      z.object({
+        role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+        content: messageContent,
+        name: z.string().nullish(),
+      }),
+    )
+    .min(1),
+});
+
+/** The body of `POST /v1/completions`. Unknown fields are ignored. */
+export const completionRequestSchema = z.object({
+  ...samplingShape,
+  prompt: z.union([
+    z.string(),
+    z.array(z.string()).length(1, { message: 'only one prompt per request is supported' }),
+    z.array(z.number().int().nonnegative()).min(1),
+    z.array(z.array(z.number().int().nonnegative()).min(1)).length(1, { message: 'only one prompt per request is supported' }),
+  ]),
+  echo: z
+    .boolean()
+    .refine((echo) => !echo, { message: 'echo is not supported' })
+    .nullish(),
+  best_of: onlyOne,
+  logprobs: z.null().optional(),
+  suffix: z.null().optional(),
+});
+
+/** A parsed chat completion request. */
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+/** A parsed completion request. */
+export type CompletionRequest = z.infer<typeof completionRequestSchema>;
