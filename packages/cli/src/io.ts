@@ -1,4 +1,4 @@
-/** Where a command writes: stdout for results, stderr for messages. Tests pass their own. */
+/** Where a command reads and writes: stdout for results, stderr for messages. Tests pass their own. */
 export interface CliIo {
   /** Results (tables, JSON, generated text). */
   out(text: string): void;
@@ -6,6 +6,10 @@ export interface CliIo {
   err(text: string): void;
   /** The working directory commands resolve paths against. */
   cwd: string;
+  /** Interactive input (`pio chat`); the process's stdin when absent. */
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** The stream behind {@link err}, when there is one: progress bars are drawn on it when it is a terminal. */
+  errStream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 /** The {@link CliIo} of this process. */
@@ -14,5 +18,7 @@ export function processIo(): CliIo {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     cwd: process.cwd(),
+    input: process.stdin,
+    errStream: process.stderr,
   };
 }

@@ -33,3 +33,12 @@ export function dtype(value: string): 'float32' | 'float16' | 'int8' | 'int4' {
   if (value === 'float32' || value === 'float16' || value === 'int8' || value === 'int4') return value;
   throw new InvalidArgumentError(`"${value}" is not one of float32, int8, int4.`);
 }
+
+/** Commander parser of a comma-separated list of positive integers (`--prompt-lengths 64,512`). */
+export function positiveIntegers(value: string): number[] {
+  const numbers = value.split(',').map((part) => Number(part.trim()));
+  if (numbers.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new InvalidArgumentError(`"${value}" is not a comma-separated list of positive integers.`);
+  }
+  return numbers;
+}

@@ -5,7 +5,15 @@ import { infoCommand } from './commands/info.js';
 import { listCommand } from './commands/list.js';
 import { newModelCommand } from './commands/new-model.js';
 import { type RunOptions, runCommand } from './commands/run.js';
-import { collect, dtype, integer, number, tokenIds } from './parse-args.js';
+import { type ServeOptions, serveCommand } from './commands/serve.js';
+import { type BenchOptions, benchCommand } from './commands/bench.js';
+import { type ChatCommandOptions, chatCommand } from './commands/chat.js';
+import { type DemoOptions, demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
+import { type PullCommandOptions, pullCommand } from './commands/pull.js';
+import { addGenerationOptions } from './options/generation-options.js';
+import { addRuntimeOptions } from './options/runtime-options.js';
+import { collect, integer, positiveIntegers, tokenIds } from './parse-args.js';
 import { type CliIo, processIo } from './io.js';
 
 /**
@@ -42,29 +50,89 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       exitCode = await infoCommand(io, target, options);
     });
 
-  program
+  const run = program
     .command('run')
     .description('stream a completion of a prompt from a Hugging Face checkpoint folder')
     .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)')
-    .argument('[prompt...]', 'the prompt')
-    .option('-n, --max-new-tokens <n>', 'most tokens to generate', integer)
-    .option('-t, --temperature <t>', 'sampling temperature; 0 is greedy', number)
-    .option('--top-k <k>', 'keep the k most likely tokens', integer)
-    .option('--top-p <p>', 'keep the most likely tokens up to probability mass p', number)
-    .option('--min-p <p>', 'drop tokens below p times the top probability', number)
-    .option('--repetition-penalty <r>', 'penalize tokens already seen (1 = off)', number)
-    .option('--presence-penalty <x>', 'OpenAI presence penalty', number)
-    .option('--frequency-penalty <x>', 'OpenAI frequency penalty', number)
-    .option('--seed <n>', 'seed for reproducible sampling', integer)
-    .option('--stop <text>', 'stop when this text appears (repeatable)', collect)
+    .argument('[prompt...]', 'the prompt');
+  addRuntimeOptions(addGenerationOptions(run))
     .option('--input-ids <ids>', 'start from these token ids (comma-separated) instead of a prompt', tokenIds)
-    .option('--dtype <dtype>', 'weights: float32, int8 or int4', dtype)
-    .option('--threads <n>', 'onnxruntime threads (0: all cores)', integer)
-    .option('--context <n>', 'context length (prompt + generation)', integer)
-    .option('--cache-dir <dir>', 'where built graphs are cached')
     .option('--json', 'print one JSON object: promptIds, ids, text, finishReason, usage')
     .action(async (checkpoint: string, prompt: string[], options: RunOptions) => {
       exitCode = await runCommand(io, checkpoint, prompt, options);
+    });
+
+  const chat = program
+    .command('chat')
+    .description("chat with a checkpoint through its chat template (/help inside lists the commands)")
+    .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)');
+  addRuntimeOptions(addGenerationOptions(chat))
+    .option('--system <text>', 'the first system message')
+    .option('--chat-template <file>', "a Jinja chat template file to use instead of the model's")
+    .action(async (checkpoint: string, options: ChatCommandOptions) => {
+      exitCode = await chatCommand(io, checkpoint, options);
+    });
+
+  addRuntimeOptions(
+    program
+      .command('bench')
+      .description('measure time to first token, prefill and decode tokens/s and peak memory of a checkpoint')
+      .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)')
+      .option('--prompt-lengths <list>', 'comma-separated prompt lengths in tokens (default 128,512,1024 as the context allows)', positiveIntegers)
+      .option('--decode-tokens <n>', 'tokens to generate after each prompt (default 32)', integer)
+      .option('--repeat <n>', 'runs per prompt length; medians are reported (default 1)', integer),
+  )
+    .option('--json', 'print one JSON object')
+    .action(async (checkpoint: string, options: BenchOptions) => {
+      exitCode = await benchCommand(io, checkpoint, options);
+    });
+
+  addRuntimeOptions(
+    program
+      .command('demo')
+      .description('run a small random demo model (written once to the cache) through the whole stack, stage by stage')
+      .argument('[prompt...]', 'the prompt (default "Once upon a time")')
+      .option('-n, --max-new-tokens <n>', 'tokens to generate (default 48)', integer),
+  ).action(async (prompt: string[], options: DemoOptions) => {
+    exitCode = await demoCommand(io, prompt, options);
+  });
+
+  program
+    .command('doctor')
+    .description('check Node, the CPU, onnxruntime-node and its execution providers, the cache and the plugins')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await doctorCommand(io, options);
+    });
+
+  addRuntimeOptions(
+    program
+      .command('serve')
+      .description('serve checkpoints over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions)')
+      .argument('<checkpoint...>', 'checkpoint folders; each is a model named after its folder')
+      .option('--port <n>', 'TCP port (0: any free port)', integer, 8080)
+      .option('--host <host>', 'interface to bind (0.0.0.0 serves the network)', '127.0.0.1')
+      .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1 (default: $PIO_API_KEY)')
+      .option('--max-queue <n>', 'requests allowed to wait per model; more get 429 (default 32)', integer)
+      .option('--name <id>', 'model id of each checkpoint, in order (repeatable)', collect),
+  ).action(async (checkpoints: string[], options: ServeOptions) => {
+    exitCode = await serveCommand(io, checkpoints, options);
+  });
+
+  program
+    .command('pull')
+    .description('download a model from the Hugging Face hub into the cache (resumable, verified); then `pio run <repo-id>`')
+    .argument('<repo-id>', 'the model repository, owner/name')
+    .option('--revision <rev>', 'branch, tag or commit sha (default: main)')
+    .option('--dtype <dtype>', 'ONNX variant of an onnx-only repository: fp32 (default), fp16, q8, int8, uint8, q4, q4f16, bnb4')
+    .option('--include <glob>', 'also download files matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'do not download files matching this glob (repeatable)', collect)
+    .option('--cache-dir <dir>', 'the PIO cache folder (default: $PIO_CACHE_DIR or ~/.cache/pio)')
+    .option('--token <token>', 'hub access token (default: $HF_TOKEN)')
+    .option('--endpoint <url>', 'hub URL (default: $HF_ENDPOINT or https://huggingface.co)')
+    .option('--json', 'print one JSON object')
+    .action(async (repoId: string, options: PullCommandOptions) => {
+      exitCode = await pullCommand(io, repoId, options);
     });
 
   program

@@ -1,21 +1,34 @@
-export { buildHfConfig, type CheckpointDtype, transformersVersion } from './checkpoint/build-hf-config.js';
+// Random checkpoints live in the published @pio/demo (the `pio demo` checkpoint); the kit re-exports them.
+export {
+  type Architecture,
+  architectures,
+  buildHfConfig,
+  type CheckpointDtype,
+  createRandomWeights,
+  createRng,
+  type DecoderShape,
+  decoderWeightShapes,
+  demoTokenizerName,
+  type HfDecoderConfig,
+  type HfRopeScaling,
+  RandomCheckpointError,
+  type RandomWeightsOptions,
+  type Rng,
+  type RopeScaling,
+  resolveDecoderShape,
+  shardLimitForCount,
+  type TokenizerInfo,
+  type TokenizerName,
+  tokenizerInfo,
+  tokenizerNames,
+  transformersVersion,
+} from '@pio/demo';
 export { type CheckpointShape, type CheckpointShapeName, checkpointShapes } from './checkpoint/checkpoint-shapes.js';
-export { createRandomWeights, type RandomWeightsOptions } from './checkpoint/create-random-weights.js';
-export { shardLimitForCount } from './checkpoint/shard-limit-for-count.js';
 export {
   type RandomCheckpoint,
   type RandomCheckpointOptions,
   writeRandomCheckpoint,
 } from './checkpoint/write-random-checkpoint.js';
-export type { DecoderShape, RopeScaling } from './config/decoder-shape.js';
-export { decoderWeightShapes } from './config/decoder-weight-shapes.js';
-export {
-  type Architecture,
-  architectures,
-  type HfDecoderConfig,
-  type HfRopeScaling,
-} from './config/hf-decoder-config.js';
-export { resolveDecoderShape } from './config/resolve-decoder-shape.js';
 export { TestKitError } from './errors/test-kit-error.js';
 export { argmaxWithMargin, type TopToken } from './reference/argmax-with-margin.js';
 export { linear } from './reference/linear.js';
@@ -32,15 +45,7 @@ export {
 export { createReferenceKvCache, ReferenceKvCache } from './reference/reference-kv-cache.js';
 export { rmsNormRows } from './reference/rms-norm.js';
 export { applyRotaryEmbedding, type RopeSettings, ropeInverseFrequencies } from './reference/rope.js';
-export { createRng, type Rng } from './rng/create-rng.js';
 export { loadTokenizerFiles, type TokenizerFiles, tokenizerDir } from './tokenizer/load-tokenizer-files.js';
-export {
-  demoTokenizerName,
-  type TokenizerInfo,
-  type TokenizerName,
-  tokenizerInfo,
-  tokenizerNames,
-} from './tokenizer/tokenizer-info.js';
 export { describeInferenceSuite, type InferenceSuiteOptions, type SteppingTextPlugin } from './suites/describe-inference-suite.js';
 export { BenchmarkError } from './bench/benchmark-error.js';
 export type {

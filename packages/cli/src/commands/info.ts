@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BaseConfig, readCheckpointConfig } from '@pio/core';
+import { findModelPath } from '@pio/hub';
 import type { CliIo } from '../io.js';
 import { createManager } from './open-checkpoint.js';
 
@@ -16,7 +17,8 @@ const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 export async function infoCommand(io: CliIo, target: string, options: { json?: boolean } = {}): Promise<number> {
   await using manager = createManager(io);
   await manager.discover();
-  const dir = resolve(io.cwd, target);
+  // A pulled `owner/name` reads as its snapshot folder; anything else that is not a path is a plugin name.
+  const dir = findModelPath(target, { cwd: io.cwd }) ?? resolve(io.cwd, target);
   if (!existsSync(dir)) {
     const { metadata, packageDir } = manager.get(target);
     io.out(options.json ? `${JSON.stringify({ ...metadata, packageDir }, null, 2)}\n` : formatFields({ ...metadata, packageDir }));

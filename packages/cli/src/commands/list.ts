@@ -12,14 +12,21 @@ export interface ListOptions {
 }
 
 /**
+ * Where the CLI discovers plugins: the working directory and the CLI's own
+ * folder, so plugins installed beside it (as its dependencies or in a global
+ * install) are found from any working directory.
+ */
+export function cliDiscoveryRoots(io: CliIo): string[] {
+  return [io.cwd, dirname(fileURLToPath(import.meta.url))];
+}
+
+/**
  * `pio list`: the installed model plugins and every discovery problem.
  *
  * @returns the exit code: 0, or 1 when a plugin package has an error.
  */
 export async function listCommand(io: CliIo, options: ListOptions = {}): Promise<number> {
-  // The CLI's own folder is a root too, so plugins installed beside it (as its
-  // dependencies or in a global install) are found from any working directory.
-  const roots = options.roots ?? [io.cwd, dirname(fileURLToPath(import.meta.url))];
+  const roots = options.roots ?? cliDiscoveryRoots(io);
   const result = await discoverPlugins({ roots });
   const errors = result.problems.filter((problem) => problem.severity === 'error').length;
   if (options.json) {

@@ -9,6 +9,7 @@ import {
   type RuntimeFields,
   type TextModelPlugin,
 } from '@pio/core';
+import { isRepoId, resolveModelPath } from '@pio/hub';
 import type { CliIo } from '../io.js';
 
 /** Export conditions this process runs with (`--conditions`/`-C`), so plugins resolve as the CLI itself did. */
@@ -39,8 +40,22 @@ export interface OpenedCheckpoint {
   plugin: TextModelPlugin;
   /** The plugin package's name. */
   pluginName: string;
+  /** The checkpoint folder (a pulled repo id resolved). */
+  dir: string;
   /** Milliseconds to discover, load and initialize. */
   loadMs: number;
+}
+
+/**
+ * The folder a checkpoint argument names: a path, or `owner/name` of a model
+ * `pio pull` downloaded (an existing folder of that name wins).
+ *
+ * @throws ModelNotFoundError (from `@pio/hub`) for a repo id that is neither a folder nor pulled.
+ */
+export function resolveCheckpointDir(io: CliIo, checkpoint: string, cacheDir?: string): string {
+  return isRepoId(checkpoint)
+    ? resolveModelPath(checkpoint, { cwd: io.cwd, ...(cacheDir ? { cacheDir } : {}) })
+    : resolve(io.cwd, checkpoint);
 }
 
 /**
@@ -56,7 +71,7 @@ export async function openCheckpoint(
   options: { cacheDir?: string; onProgress?: ProgressCallback } = {},
 ): Promise<OpenedCheckpoint> {
   const started = performance.now();
-  const dir = resolve(io.cwd, checkpoint);
+  const dir = resolveCheckpointDir(io, checkpoint, options.cacheDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new CheckpointError({
       file: dir,
@@ -77,5 +92,5 @@ export async function openCheckpoint(
     await manager[Symbol.asyncDispose]();
     throw new CheckpointError({ file: dir, reason: `${record.metadata.name} is not a text model plugin` });
   }
-  return { manager, plugin, pluginName: record.metadata.name, loadMs: performance.now() - started };
+  return { manager, plugin, pluginName: record.metadata.name, dir, loadMs: performance.now() - started };
 }

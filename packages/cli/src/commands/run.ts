@@ -1,29 +1,16 @@
-import { type GenerateOptions, type GenerationDelta, PioError, type RuntimeFields } from '@pio/core';
+import { type GenerationDelta, PioError } from '@pio/core';
 import type { CliIo } from '../io.js';
-import { type OpenedCheckpoint, openCheckpoint } from './open-checkpoint.js';
-
-/** The generation options `pio run` passes through as flags of the same names. */
-const generationFlags = [
-  'maxNewTokens',
-  'temperature',
-  'topK',
-  'topP',
-  'minP',
-  'repetitionPenalty',
-  'presencePenalty',
-  'frequencyPenalty',
-  'seed',
-] as const;
+import { type GenerationFlagOptions, generateOptionsFrom } from '../options/generation-options.js';
+import type { RuntimeFlagOptions } from '../options/runtime-options.js';
+import type { OpenedCheckpoint } from './open-checkpoint.js';
+import { openWithProgress } from './open-with-progress.js';
 
 /** Options of `pio run`, as commander parses them. */
-export interface RunOptions extends Pick<GenerateOptions, (typeof generationFlags)[number]> {
-  stop?: string[];
+export interface RunOptions extends GenerationFlagOptions, RuntimeFlagOptions {
+  /** `--input-ids`: start from these ids instead of a prompt. */
   inputIds?: number[];
+  /** `--json`: one JSON object instead of streamed text. */
   json?: boolean;
-  dtype?: RuntimeFields['dtype'];
-  threads?: number;
-  context?: number;
-  cacheDir?: string;
 }
 
 /**
@@ -41,12 +28,7 @@ export async function runCommand(io: CliIo, checkpoint: string, promptWords: str
       hint: 'For example: pio run ./SmolLM2-135M "Once upon a time"',
     });
   }
-  const runtime: Partial<RuntimeFields> = {
-    ...(options.dtype ? { dtype: options.dtype } : {}),
-    ...(options.threads !== undefined ? { numThreads: options.threads } : {}),
-    ...(options.context !== undefined ? { maxContextLength: options.context } : {}),
-  };
-  const opened = await openCheckpoint(io, checkpoint, runtime, options.cacheDir ? { cacheDir: options.cacheDir } : {});
+  const opened = await openWithProgress(io, checkpoint, options);
   try {
     return await stream(io, opened, prompt, options);
   } finally {
@@ -56,10 +38,7 @@ export async function runCommand(io: CliIo, checkpoint: string, promptWords: str
 
 async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, options: RunOptions): Promise<number> {
   const { plugin } = opened;
-  const generateOptions: GenerateOptions = options.stop?.length ? { stop: options.stop } : {};
-  for (const flag of generationFlags) {
-    if (options[flag] !== undefined) generateOptions[flag] = options[flag];
-  }
+  const generateOptions = generateOptionsFrom(options);
   const promptIds = options.inputIds ?? plugin.tokenize(prompt);
   const deltas: AsyncIterable<GenerationDelta> = plugin.generate
     ? plugin.generate({ inputIds: promptIds }, generateOptions)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { openCheckpointWeights } from '@pio/safetensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHfConfig } from '../checkpoint/build-hf-config.js';
+import { buildHfConfig } from '@pio/demo';
 import { prepareBenchCheckpoint } from './prepare-bench-checkpoint.js';
 
 let root: string;

@@ -2,13 +2,19 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type TensorToWrite, writeShardedSafetensors } from '@pio/safetensors';
-import { buildHfConfig, type CheckpointDtype, transformersVersion } from '../checkpoint/build-hf-config.js';
-import { createRandomWeights } from '../checkpoint/create-random-weights.js';
-import { decoderWeightShapes } from '../config/decoder-weight-shapes.js';
-import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import {
+  type Architecture,
+  buildHfConfig,
+  type CheckpointDtype,
+  createRandomWeights,
+  decoderWeightShapes,
+  type HfDecoderConfig,
+  resolveDecoderShape,
+  tokenizerInfo,
+  type TokenizerName,
+  transformersVersion,
+} from '@pio/demo';
 import { loadTokenizerFiles } from '../tokenizer/load-tokenizer-files.js';
-import { type TokenizerName, tokenizerInfo } from '../tokenizer/tokenizer-info.js';
 import { trimTokenizer } from './trim-tokenizer.js';
 
 /** What a benchmark checkpoint is made of; the same recipe always gives the same files. */

@@ -4,10 +4,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Dtype, type PluginFactory, readManifest } from '@pio/core';
-import type { CheckpointDtype } from '../checkpoint/build-hf-config.js';
-import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
+import { type Architecture, type CheckpointDtype, type HfDecoderConfig, type TokenizerName } from '@pio/demo';
 import type { SteppingTextPlugin } from '../suites/describe-inference-suite.js';
-import type { TokenizerName } from '../tokenizer/tokenizer-info.js';
 import { BenchmarkError } from './benchmark-error.js';
 import type {
   BenchmarkBaseline,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
-import { buildHfConfig } from './build-hf-config.js';
+import { buildHfConfig, resolveDecoderShape } from '@pio/demo';
 import { checkpointShapes } from './checkpoint-shapes.js';
 
 const resolved = Object.entries(checkpointShapes).map(([name, shape]) => {

@@ -26,8 +26,12 @@ export class TestKitError extends PioError {
     this.where = options.where;
   }
 
-  /** True when `error` is a TestKitError from any installed copy of `@pio/test-kit`. */
+  /**
+   * True when `error` is a TestKitError from any installed copy of
+   * `@pio/test-kit`, or a `RandomCheckpointError` of `@pio/demo` (the random
+   * checkpoint writer moved there and throws that).
+   */
   static override isInstance(error: unknown): error is TestKitError {
-    return PioError.hasMarker(error, marker);
+    return PioError.hasMarker(error, marker) || PioError.hasMarker(error, 'pio.error.RandomCheckpointError');
   }
 }

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createRandomWeights } from '../checkpoint/create-random-weights.js';
-import { decoderWeightShapes } from '../config/decoder-weight-shapes.js';
-import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import {
+  type Architecture,
+  createRandomWeights,
+  createRng,
+  decoderWeightShapes,
+  type HfDecoderConfig,
+  resolveDecoderShape,
+} from '@pio/demo';
 import { TestKitError } from '../errors/test-kit-error.js';
-import { createRng } from '../rng/create-rng.js';
 import { referenceForward } from './reference-forward.js';
 import { createReferenceKvCache } from './reference-kv-cache.js';
 

@@ -1,7 +1,10 @@
-import type { DecoderShape } from '../config/decoder-shape.js';
-import { decoderWeightShapes } from '../config/decoder-weight-shapes.js';
-import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import {
+  type Architecture,
+  type DecoderShape,
+  decoderWeightShapes,
+  type HfDecoderConfig,
+  resolveDecoderShape,
+} from '@pio/demo';
 import { TestKitError } from '../errors/test-kit-error.js';
 import { linear } from './linear.js';
 import { ReferenceKvCache } from './reference-kv-cache.js';

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandomWeights } from '../checkpoint/create-random-weights.js';
-import type { HfDecoderConfig } from '../config/hf-decoder-config.js';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import { createRandomWeights, type HfDecoderConfig, resolveDecoderShape } from '@pio/demo';
 import { TestKitError } from '../errors/test-kit-error.js';
 import { argmaxWithMargin } from './argmax-with-margin.js';
 import { referenceForward } from './reference-forward.js';

@@ -1,5 +1,4 @@
-import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import { type Architecture, type HfDecoderConfig, resolveDecoderShape } from '@pio/demo';
 import { TestKitError } from '../errors/test-kit-error.js';
 import { argmaxWithMargin } from './argmax-with-margin.js';
 import { type ReferenceWeights, referenceForward } from './reference-forward.js';

@@ -1,6 +1,4 @@
-import type { DecoderShape } from '../config/decoder-shape.js';
-import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import { type Architecture, type DecoderShape, type HfDecoderConfig, resolveDecoderShape } from '@pio/demo';
 
 /**
  * The key/value cache of the reference forward pass: per layer, one

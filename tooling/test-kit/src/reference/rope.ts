@@ -1,4 +1,4 @@
-import type { RopeScaling } from '../config/decoder-shape.js';
+import type { RopeScaling } from '@pio/demo';
 
 /** What {@link ropeInverseFrequencies} needs from a config. */
 export interface RopeSettings {

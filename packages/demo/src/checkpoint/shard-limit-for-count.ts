@@ -1,4 +1,4 @@
-import { TestKitError } from '../errors/test-kit-error.js';
+import { RandomCheckpointError } from '../errors/random-checkpoint-error.js';
 
 /**
  * The smallest `maxShardBytes` for which `writeShardedSafetensors` splits
@@ -9,7 +9,7 @@ import { TestKitError } from '../errors/test-kit-error.js';
  *
  * @param tensorBytes - Stored size of each tensor by name.
  * @param shards - The wanted number of files (1 or more).
- * @throws TestKitError when no limit gives exactly that many shards.
+ * @throws RandomCheckpointError when no limit gives exactly that many shards.
  */
 export function shardLimitForCount(tensorBytes: ReadonlyMap<string, number>, shards: number): number {
   const sizes = [...tensorBytes.keys()].sort().map((name) => tensorBytes.get(name)!);
@@ -25,7 +25,7 @@ export function shardLimitForCount(tensorBytes: ReadonlyMap<string, number>, sha
     }
     if (countShards(sizes, low) === shards) return low;
   }
-  throw new TestKitError({
+  throw new RandomCheckpointError({
     where: 'writeRandomCheckpoint.shards',
     message: `cannot split ${sizes.length} tensors into exactly ${shards} shards.`,
     hint: `Ask for an integer from 1 to about ${sizes.length}, or pass { maxShardBytes } instead.`,

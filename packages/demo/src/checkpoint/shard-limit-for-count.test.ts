@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TestKitError } from '../errors/test-kit-error.js';
+import { RandomCheckpointError } from '../errors/random-checkpoint-error.js';
 import { shardLimitForCount } from './shard-limit-for-count.js';
 
 describe('shardLimitForCount', () => {
@@ -19,8 +19,8 @@ describe('shardLimitForCount', () => {
     expect(shardLimitForCount(sizes, 4)).toBe(1);
   });
 
-  it('throws a TestKitError when no limit gives that many shards', () => {
-    expect(() => shardLimitForCount(sizes, 5)).toThrow(TestKitError);
+  it('throws a RandomCheckpointError when no limit gives that many shards', () => {
+    expect(() => shardLimitForCount(sizes, 5)).toThrow(RandomCheckpointError);
     expect(() => shardLimitForCount(sizes, 0)).toThrow(/exactly 0 shards/);
   });
 });

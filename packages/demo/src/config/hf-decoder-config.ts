@@ -1,7 +1,7 @@
-/** The decoder architectures the kit knows: `LlamaForCausalLM` and `Qwen3ForCausalLM`. */
+/** The decoder architectures these checkpoints can have: `LlamaForCausalLM` and `Qwen3ForCausalLM`. */
 export type Architecture = 'llama' | 'qwen3';
 
-/** Every architecture the kit knows, in a stable order. */
+/** Every architecture, in a stable order. */
 export const architectures: readonly Architecture[] = ['llama', 'qwen3'];
 
 /**

@@ -1,7 +1,7 @@
 import { bfloat16ToFloat32, float32ToBfloat16 } from '@pio/safetensors';
 import type { DecoderShape } from '../config/decoder-shape.js';
 import { decoderWeightShapes } from '../config/decoder-weight-shapes.js';
-import { TestKitError } from '../errors/test-kit-error.js';
+import { RandomCheckpointError } from '../errors/random-checkpoint-error.js';
 import { createRng, type Rng } from '../rng/create-rng.js';
 import type { CheckpointDtype } from './build-hf-config.js';
 
@@ -40,13 +40,13 @@ export interface RandomWeightsOptions {
  * @param shape - The checked config.
  * @param options - Seed, dtype and peakiness.
  * @returns Tensor name to values, in checkpoint order, exactly as they will be stored.
- * @throws TestKitError when `peaky` is negative, or `tokenizerVocabSize` or `regularTokens` is out of range.
+ * @throws RandomCheckpointError when `peaky` is negative, or `tokenizerVocabSize` or `regularTokens` is out of range.
  */
 export function createRandomWeights(shape: DecoderShape, options: RandomWeightsOptions): Map<string, Float32Array> {
   const { seed, dtype, peaky = 0, tokenizerVocabSize = shape.vocabSize } = options;
   const regularTokens = options.regularTokens ?? tokenizerVocabSize;
   if (!(Number.isFinite(peaky) && peaky >= 0)) {
-    throw new TestKitError({
+    throw new RandomCheckpointError({
       where: 'createRandomWeights',
       message: `peaky must be a non-negative number, got ${peaky}.`,
       hint: 'Pass 0 for plain random weights, or about 4-8 for clear-cut greedy choices.',
@@ -58,7 +58,7 @@ export function createRandomWeights(shape: DecoderShape, options: RandomWeightsO
   ] as const) {
     const high = option === 'regularTokens' ? tokenizerVocabSize : shape.vocabSize;
     if (!Number.isInteger(value) || value < low || value > high) {
-      throw new TestKitError({
+      throw new RandomCheckpointError({
         where: 'createRandomWeights',
         message: `${option} must be an integer in [${low}, ${high}], got ${value}.`,
         hint: "Pass the tokenizer's number of ids (tokenizerVocabSize) and of ordinary, non-special tokens (regularTokens).",

@@ -1,0 +1,135 @@
+import { type PullProgress, type PullResult, pullModel } from '@pio/hub';
+import cliProgress from 'cli-progress';
+import type { CliIo } from '../io.js';
+
+/** Options of `pio pull`, as commander parses them. */
+export interface PullCommandOptions {
+  /** Branch, tag or commit sha (default `main`). */
+  revision?: string;
+  /** ONNX variant for an onnx-only repository (fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4). */
+  dtype?: string;
+  /** The PIO cache folder (default `$PIO_CACHE_DIR` or `~/.cache/pio`). */
+  cacheDir?: string;
+  /** Access token (default `$HF_TOKEN`). */
+  token?: string;
+  /** Hub URL (default `$HF_ENDPOINT` or https://huggingface.co). */
+  endpoint?: string;
+  /** Globs of more files to download. */
+  include?: string[];
+  /** Globs of files to leave out. */
+  exclude?: string[];
+  /** Print one JSON object. */
+  json?: boolean;
+}
+
+/**
+ * `pio pull <owner/name>`: downloads the files a model needs from the hub
+ * into the PIO cache (resumable, verified) and prints the snapshot folder;
+ * afterwards `pio run owner/name` finds it. Progress goes to stderr: bars on
+ * a terminal, one line per file otherwise.
+ *
+ * @returns the exit code.
+ */
+export async function pullCommand(io: CliIo, repo: string, options: PullCommandOptions): Promise<number> {
+  const display = options.json ? undefined : createPullDisplay(io, repo);
+  let result: PullResult;
+  try {
+    result = await pullModel(repo, {
+      ...(options.revision ? { revision: options.revision } : {}),
+      ...(options.dtype ? { dtype: options.dtype } : {}),
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.include?.length ? { include: options.include } : {}),
+      ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+      ...(display ? { onProgress: display.onProgress } : {}),
+    });
+  } finally {
+    display?.stop();
+  }
+  if (options.json) {
+    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+  const downloaded = result.files.filter((file) => file.downloaded).length;
+  io.err(
+    `Pulled ${result.repo}@${result.revision} (commit ${result.commit.slice(0, 12)}, ${result.format}${result.dtype ? ` ${result.dtype}` : ''}): ` +
+      `${result.files.length} files, ${formatSize(result.totalBytes)}; ${downloaded} downloaded (${formatSize(result.downloadedBytes)}).\n` +
+      // A bare id runs what `main` points at (else the newest pull); another revision runs by its folder.
+      `Run it: pio run ${result.revision === 'main' ? result.repo : result.dir} "Hello"\n`,
+  );
+  io.out(`${result.dir}\n`);
+  return 0;
+}
+
+interface PullDisplay {
+  onProgress(event: PullProgress): void;
+  stop(): void;
+}
+
+/** Bars (`cli-progress`: the total and one per file being downloaded) on a terminal, else a line per finished file. */
+function createPullDisplay(io: CliIo, repo: string): PullDisplay {
+  const stream = io.errStream?.isTTY ? io.errStream : undefined;
+  if (!stream) {
+    return {
+      onProgress(event) {
+        if (event.type === 'listed') {
+          io.err(`Pulling ${repo}: ${event.filesTotal} files, ${formatSize(event.totalBytes)}\n`);
+        } else if (event.type === 'file-done') {
+          io.err(`  [${event.filesDone}/${event.filesTotal}] ${event.file} ${formatSize(event.fileBytes)}\n`);
+        }
+      },
+      stop() {},
+    };
+  }
+  const bars = new cliProgress.MultiBar(
+    {
+      stream: stream as NodeJS.WritableStream & { isTTY: true },
+      format: '{name} [{bar}] {percentage}% {done}/{size}',
+      hideCursor: true,
+      clearOnComplete: true,
+      autopadding: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let total: cliProgress.SingleBar | undefined;
+  const files = new Map<string, cliProgress.SingleBar>();
+  const sizes = (done: number, size: number) => ({ done: formatSize(done), size: formatSize(size) });
+  return {
+    onProgress(event) {
+      if (event.type === 'listed') {
+        total = bars.create(Math.max(event.totalBytes, 1), event.bytes, { name: `${repo} (${event.filesTotal} files)`, ...sizes(event.bytes, event.totalBytes) });
+        return;
+      }
+      total?.update(event.bytes, sizes(event.bytes, event.totalBytes));
+      const file = event.file!;
+      if (event.type === 'file-start') {
+        const size = event.fileTotal ?? 0;
+        files.set(file, bars.create(Math.max(size, 1), 0, { name: `  ${file}`, ...sizes(0, size) }));
+      } else if (event.type === 'file-progress') {
+        files.get(file)?.update(Math.max(event.fileBytes, 0), sizes(event.fileBytes, event.fileTotal ?? 0));
+      } else if (event.type === 'file-done') {
+        const bar = files.get(file);
+        if (bar) {
+          bars.remove(bar);
+          files.delete(file);
+        }
+      }
+    },
+    stop() {
+      bars.stop();
+    },
+  };
+}
+
+function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
