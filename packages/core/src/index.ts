@@ -21,7 +21,12 @@ export type {
   GenerationUsage,
   Prompt,
 } from './contract/generation.js';
-export type { PluginCompatibility, PluginMetadata } from './contract/plugin-metadata.js';
+export {
+  type CheckpointFormat,
+  checkpointFormats,
+  type PluginCompatibility,
+  type PluginMetadata,
+} from './contract/plugin-metadata.js';
 export { type Modality, modalities, PluginType, pluginTypes } from './contract/plugin-type.js';
 export {
   type DetokenizeOptions,
@@ -50,5 +55,6 @@ export {
   type RegisterOptions,
 } from './manager/plugin-manager.js';
 export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
+export { detectCheckpointFormats } from './manager/detect-checkpoint-formats.js';
 export { coreVersion } from './version.js';
 export { defaultCacheDir } from './paths/default-cache-dir.js';

@@ -34,6 +34,7 @@ export {
   type ConfigClass,
   type DecoderModelDefinition,
   DecoderTextPlugin,
+  type PrepareGraphsArgs,
 } from './plugin/decoder-text-plugin.js';
 export { type GenerationDefaults, readGenerationConfig } from './plugin/generation-config.js';
 export { createSession, type GraphSource, type SessionSettings } from './session/create-session.js';

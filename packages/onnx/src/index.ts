@@ -56,7 +56,7 @@ export {
 } from './layers/cached-attention.js';
 export type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './layers/decoder-graph-io.js';
 export { optimumDecoderIo, optimumIoNames } from './layers/optimum-decoder-io.js';
-export { type DecoderIoNames, pioDecoderIo } from './layers/pio-decoder-io.js';
+export { type DecoderIoNames, type PioAttentionKind, pioDecoderIo } from './layers/pio-decoder-io.js';
 export {
   buildDecoderTransformer,
   type DecoderIo,
@@ -65,9 +65,23 @@ export {
   type DecoderWeightFormat,
   type DecoderWeightSource,
 } from './layers/decoder-transformer.js';
+export { prefillAttention } from './layers/prefill-attention.js';
+export { type SavedDecoderTransformer, saveDecoderTransformer } from './layers/save-decoder-transformer.js';
 export {
   decoderConfigSupport,
   decoderOptionsFromConfig,
   ropeScalingFromConfig,
   weightFormatForDtype,
 } from './layers/decoder-options-from-config.js';
+export { OnnxImportError } from './rewrite/onnx-import-error.js';
+export {
+  type PreparedOptimumDecoder,
+  type PrepareOptimumDecoderOptions,
+  prepareOptimumDecoder,
+} from './rewrite/prepare-optimum-decoder.js';
+export {
+  type OptimumDecoderShape,
+  type OptimumRewrite,
+  type OptimumRewriteOptions,
+  rewriteOptimumDecoder,
+} from './rewrite/rewrite-optimum-decoder.js';

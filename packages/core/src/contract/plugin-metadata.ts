@@ -39,6 +39,12 @@ export interface PluginMetadata {
   architectures: readonly string[];
   /** Hugging Face `model_type` values it handles, for example `llama`. */
   modelTypes: readonly string[];
+  /**
+   * Weight formats of the checkpoint folders it runs: `safetensors` (Hugging
+   * Face weights, built into graphs) or `onnx` (an exported `onnx/*.onnx`
+   * folder, as transformers.js uses). Absent means `["safetensors"]`.
+   */
+  formats?: readonly CheckpointFormat[];
   /** Model family, for example `Llama`. */
   family: string;
   /** Size label of the reference checkpoint, for example `135M` or `0.6B`. */
@@ -54,3 +60,9 @@ export interface PluginMetadata {
   /** What the host must offer. */
   compatibility: PluginCompatibility;
 }
+
+/** Weight formats a checkpoint folder can hold (see {@link PluginMetadata.formats}). */
+export type CheckpointFormat = 'safetensors' | 'onnx';
+
+/** Every {@link CheckpointFormat}, in the order {@link PluginManager.findForCheckpoint} prefers them. */
+export const checkpointFormats: readonly CheckpointFormat[] = ['safetensors', 'onnx'];

@@ -15,6 +15,7 @@ import { ManifestError } from '../errors/manifest-error.js';
 import { NoPluginForCheckpointError } from '../errors/no-plugin-for-checkpoint-error.js';
 import { PluginLoadError } from '../errors/plugin-load-error.js';
 import { UnknownPluginError } from '../errors/unknown-plugin-error.js';
+import { detectCheckpointFormats } from './detect-checkpoint-formats.js';
 import { PluginManager } from './plugin-manager.js';
 
 const host: HostInfo = {
@@ -181,6 +182,41 @@ describe('PluginManager', () => {
       expect((await manager.findForCheckpoint(join(checkpoints, 'llama-custom-arch'))).metadata.name).toBe(
         'generic-llama',
       );
+    });
+
+    it('offers a folder only to plugins of its weight format; "*" architectures match any; safetensors win when both are present', async () => {
+      const manager = managerWithPlugins();
+      manager.register({
+        packageJson: pluginPackageJson('@pio/model-onnx', {
+          pio: { modelTypes: [], architectures: ['*'], formats: ['onnx'] },
+        }),
+        packageDir: '/plugins/model-onnx',
+        factory: recordingFactory([]),
+      });
+      const folder = (name: string, files: string[]) => {
+        const dir = join(checkpoints, name);
+        mkdirSync(join(dir, 'onnx'), { recursive: true });
+        writeFileSync(
+          join(dir, 'config.json'),
+          JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }),
+        );
+        for (const file of files) writeFileSync(join(dir, file), '');
+        return dir;
+      };
+      const onnxOnly = folder('onnx-only', ['onnx/model.onnx', 'onnx/model_q4.onnx']);
+      const both = folder('onnx-and-safetensors', ['onnx/model.onnx', 'model.safetensors']);
+      const safetensorsOnly = folder('safetensors-only', ['model.safetensors']);
+      expect(await detectCheckpointFormats(onnxOnly)).toEqual(['onnx']);
+      expect(await detectCheckpointFormats(both)).toEqual(['safetensors', 'onnx']);
+      expect(await detectCheckpointFormats(join(checkpoints, 'smollm2'))).toEqual([]);
+      expect((await manager.findForCheckpoint(onnxOnly)).metadata.name).toBe('@pio/model-onnx');
+      expect((await manager.findForCheckpoint(both)).metadata.name).toBe('@pio/model-llama');
+      expect((await manager.findForCheckpoint(safetensorsOnly)).metadata.name).toBe('@pio/model-llama');
+      // A config-only folder keeps the old matching (no format filter); "*" comes after exact matches.
+      expect((await manager.findForCheckpoint(join(checkpoints, 'smollm2'))).metadata.name).toBe('@pio/model-llama');
+      expect((await manager.findForCheckpoint(join(checkpoints, 'gpt2'))).metadata.name).toBe('@pio/model-onnx');
+      expect(manager.get('@pio/model-onnx').metadata.formats).toEqual(['onnx']);
+      expect(manager.get('@pio/model-llama').metadata.formats).toBeUndefined();
     });
 
     it('throws NoPluginForCheckpointError naming the installed plugins and what to install', async () => {

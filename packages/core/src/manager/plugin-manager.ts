@@ -8,6 +8,7 @@ import { NoPluginForCheckpointError } from '../errors/no-plugin-for-checkpoint-e
 import { UnknownPluginError } from '../errors/unknown-plugin-error.js';
 import { type PluginPackage, readManifest } from '../manifest/read-manifest.js';
 import { createPlugin, type LoadConditions, loadPlugin } from './load-plugin.js';
+import { detectCheckpointFormats } from './detect-checkpoint-formats.js';
 import { readCheckpointConfig } from './read-checkpoint-config.js';
 
 /** A plugin the manager knows: validated, not necessarily loaded. */
@@ -127,9 +128,12 @@ export class PluginManager implements AsyncDisposable {
   }
 
   /**
-   * The plugin for a Hugging Face checkpoint folder, chosen by its
-   * `config.json`: a plugin declaring one of its `architectures` wins over one
-   * declaring its `model_type`.
+   * The plugin for a Hugging Face checkpoint folder, chosen by its weight
+   * format and its `config.json`. Only plugins of the folder's format are
+   * candidates ({@link detectCheckpointFormats}: safetensors files first, then
+   * `onnx/*.onnx`; a plugin without `formats` runs safetensors). Among them, a
+   * plugin declaring one of its `architectures` wins over one declaring its
+   * `model_type`, which wins over one declaring `architectures: ["*"]`.
    *
    * @throws CheckpointError when config.json is missing or malformed.
    * @throws NoPluginForCheckpointError naming the installed plugins.
@@ -141,12 +145,22 @@ export class PluginManager implements AsyncDisposable {
       ? config.architectures.filter((value): value is string => typeof value === 'string')
       : [];
     const records = this.list();
-    const byArchitecture = records.find((record) =>
-      record.metadata.architectures.some((architecture) => architectures.includes(architecture)),
-    );
-    const byModelType = modelType ? records.find((record) => record.metadata.modelTypes.includes(modelType)) : undefined;
-    const found = byArchitecture ?? byModelType;
-    if (found) return found;
+    const formats = await detectCheckpointFormats(checkpointDir);
+    // Without weights (a config-only folder) every plugin is a candidate, as before formats existed.
+    for (const format of formats.length > 0 ? formats : [undefined]) {
+      const candidates = format
+        ? records.filter((record) => (record.metadata.formats ?? ['safetensors']).includes(format))
+        : records;
+      const byArchitecture = candidates.find((record) =>
+        record.metadata.architectures.some((architecture) => architectures.includes(architecture)),
+      );
+      const byModelType = modelType
+        ? candidates.find((record) => record.metadata.modelTypes.includes(modelType))
+        : undefined;
+      const anyArchitecture = candidates.find((record) => record.metadata.architectures.includes('*'));
+      const found = byArchitecture ?? byModelType ?? anyArchitecture;
+      if (found) return found;
+    }
     throw new NoPluginForCheckpointError({
       checkpoint: resolve(checkpointDir),
       modelType,

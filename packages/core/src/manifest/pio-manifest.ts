@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { modalities, pluginTypes } from '../contract/plugin-type.js';
-import type { PluginCompatibility } from '../contract/plugin-metadata.js';
+import { type CheckpointFormat, checkpointFormats, type PluginCompatibility } from '../contract/plugin-metadata.js';
 import type { Modality, PluginType } from '../contract/plugin-type.js';
 import { validRange } from 'semver';
 
@@ -19,6 +19,7 @@ import { validRange } from 'semver';
  *   "license": "MIT",
  *   "architectures": ["LlamaForCausalLM"],
  *   "modelTypes": ["llama"],
+ *   "formats": ["safetensors"],
  *   "family": "Llama",
  *   "size": "135M",
  *   "parameters": 134515008,
@@ -43,10 +44,17 @@ export interface PioManifest {
   author: string;
   /** SPDX license of the plugin code. */
   license: string;
-  /** Hugging Face `architectures` values it handles. */
+  /** Hugging Face `architectures` values it handles; `"*"` means any (for format plugins such as `@pio/model-onnx`). */
   architectures: string[];
   /** Hugging Face `model_type` values it handles. */
   modelTypes: string[];
+  /**
+   * Weight formats of the checkpoint folders it runs: `"safetensors"` (the
+   * default) or `"onnx"` (a transformers.js / Optimum export with
+   * `onnx/model*.onnx`). `findForCheckpoint` only offers a folder to plugins of
+   * its format.
+   */
+  formats?: CheckpointFormat[];
   /** Model family. */
   family: string;
   /** Size label of the reference checkpoint. */
@@ -87,6 +95,15 @@ export const pioManifestSchema = z.strictObject({
   license: nonEmpty(),
   architectures: z.array(nonEmpty(), { error: 'must be a list of strings' }),
   modelTypes: z.array(nonEmpty(), { error: 'must be a list of strings' }),
+  formats: z
+    .array(
+      z.enum(checkpointFormats as [CheckpointFormat, ...CheckpointFormat[]], {
+        error: `must be one of ${checkpointFormats.join(', ')}`,
+      }),
+      { error: `must be a list of formats (${checkpointFormats.join(', ')})` },
+    )
+    .min(1, { error: 'must name at least one format' })
+    .optional(),
   family: nonEmpty(),
   size: nonEmpty(),
   parameters: z

@@ -114,6 +114,17 @@ describe('readManifest', () => {
     ]);
   });
 
+  it('accepts formats (safetensors, onnx) and rejects unknown or empty ones', () => {
+    const pkg = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['onnx'] }) }, location);
+    expect(pkg.metadata.formats).toEqual(['onnx']);
+    expect(manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['gguf'] }) }).rows).toEqual([
+      ['pio.formats.0', 'must be one of safetensors, onnx'],
+    ]);
+    expect(manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: [] }) }).rows).toEqual([
+      ['pio.formats', 'must name at least one format'],
+    ]);
+  });
+
   it('rejects bad semver ranges wherever they are', () => {
     const pio = pioManifest({ compatibility: { core: '', node: 'twenty', onnxruntime: '>=1.x.y.z' } });
     expect(manifestIssues({ name: 'p', version: '1.0.0', pio }).rows).toEqual([

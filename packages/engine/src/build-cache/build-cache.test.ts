@@ -186,4 +186,19 @@ describe('checkpointBuildKey', () => {
     await writeSafetensors(join(dir, 'model-00002-of-00002.safetensors'), { c: tensor });
     expect(await checkpointBuildKey(dir, options)).not.toBe(reindexed);
   });
+
+  it('covers the files of an onnx/ folder (name, size, mtime), for exported graphs', async () => {
+    const dir = fresh('onnx-folder');
+    await mkdir(join(dir, 'onnx'), { recursive: true });
+    await writeFile(join(dir, 'config.json'), '{}');
+    await writeFile(join(dir, 'onnx', 'model.onnx'), 'graph');
+    await utimes(join(dir, 'onnx', 'model.onnx'), 1_700_000_000, 1_700_000_000);
+    const key = await checkpointBuildKey(dir, options);
+    expect(await checkpointBuildKey(dir, options)).toBe(key);
+    await writeFile(join(dir, 'onnx', 'model_q4.onnx'), 'another variant');
+    const added = await checkpointBuildKey(dir, options);
+    expect(added).not.toBe(key);
+    await utimes(join(dir, 'onnx', 'model.onnx'), 1_800_000_000, 1_800_000_000);
+    expect(await checkpointBuildKey(dir, options)).not.toBe(added);
+  });
 });

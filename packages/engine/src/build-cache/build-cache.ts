@@ -6,9 +6,10 @@ import { defaultCacheDir } from '@pio/core';
 /**
  * A key for a checkpoint's build: a SHA-256 over `config.json`, every
  * `*.safetensors` file's header (names, dtypes, shapes, offsets), size and
- * modification time, and the build options. Reading headers instead of all
- * weights keeps a cached start fast; a weight file rewritten in place changes
- * its mtime, which changes the key.
+ * modification time, the name, size and modification time of every file in
+ * its `onnx/` folder (exported graphs and their external data), and the
+ * build options. Reading headers instead of all weights keeps a cached start
+ * fast; a weight file rewritten in place changes its mtime, which changes the key.
  */
 export async function checkpointBuildKey(checkpointDir: string, buildOptions: Record<string, unknown>): Promise<string> {
   const hash = createHash('sha256');
@@ -22,9 +23,24 @@ export async function checkpointBuildKey(checkpointDir: string, buildOptions: Re
       const info = await stat(file);
       hash.update(`${name}:${info.size}:${info.mtimeMs}`);
       hash.update(await readHeaderBytes(file, info.size));
+    } else if (name === 'onnx') {
+      await hashOnnxFolder(hash, join(checkpointDir, name));
     }
   }
   return hash.digest('hex').slice(0, 32);
+}
+
+async function hashOnnxFolder(hash: ReturnType<typeof createHash>, dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).sort();
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const info = await stat(join(dir, name));
+    if (info.isFile()) hash.update(`onnx/${name}:${info.size}:${info.mtimeMs}`);
+  }
 }
 
 async function readHeaderBytes(file: string, size: number): Promise<Buffer> {

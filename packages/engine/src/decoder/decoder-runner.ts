@@ -1,7 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { KvCache } from '../kv-cache/kv-cache.js';
 import { createSession, type GraphSource, type SessionSettings } from '../session/create-session.js';
 import { type DecoderShape, decoderIo } from './decoder-io.js';
+
+/** Whether a graph (bytes, or the path of its model file) has `MatMulNBits` nodes: a byte search of the model file, weights excluded. */
+async function hasQuantizedWeights(graph: GraphSource): Promise<boolean> {
+  const bytes = typeof graph === 'string' ? await readFile(graph) : Buffer.from(graph.buffer, graph.byteOffset, graph.byteLength);
+  return bytes.indexOf('MatMulNBits') !== -1;
+}
 
 /** The graphs of one decoder model. */
 export interface DecoderGraphs {
@@ -37,10 +44,19 @@ export class DecoderRunner {
     }
   }
 
-  /** Creates the sessions of `graphs`. */
+  /**
+   * Creates the sessions of `graphs`. The prefill session shares the weight
+   * file but not onnxruntime's packed copies of the weights: it packs only
+   * quantized ones (`MatMulNBits` runs at half speed unpacked; their copy is
+   * small), never float ones (that would double the model's memory; float
+   * GEMMs pack per call, negligible for a long prompt). Float weights are then
+   * read from the memory-mapped file: page cache, not private memory.
+   */
   static async create(graphs: DecoderGraphs, shape: DecoderShape, settings: SessionSettings = {}): Promise<DecoderRunner> {
     const decode = await createSession(graphs.decode, settings);
-    const prefill = graphs.prefill ? await createSession(graphs.prefill, settings) : undefined;
+    const prefill = graphs.prefill
+      ? await createSession(graphs.prefill, { ...settings, prepackWeights: await hasQuantizedWeights(graphs.prefill) })
+      : undefined;
     return new DecoderRunner(shape, decode, prefill);
   }
 

@@ -2,7 +2,7 @@ import { access, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type BaseConfig, CheckpointError, ConfigError, type ProgressCallback, readCheckpointConfig } from '@pio/core';
 import { openCheckpointWeights } from '@pio/safetensors';
-import type { DecoderModelDefinition } from '../plugin/decoder-text-plugin.js';
+import type { BuiltGraphs, DecoderModelDefinition } from '../plugin/decoder-text-plugin.js';
 import { ExportError } from './export-error.js';
 
 /** What {@link exportTransformersJsFolder} needs. */
@@ -92,13 +92,21 @@ export async function exportTransformersJsFolder<TConfig extends BaseConfig>(
     }
   }
 
+  const { buildGraphs } = definition;
+  if (!buildGraphs) {
+    throw new ExportError({
+      outDir: dir,
+      reason: 'the model definition has no buildGraphs (its checkpoints are ONNX folders already)',
+      hint: 'Copy the ONNX folder itself; transformers.js loads it as it is.',
+    });
+  }
   const onnxDir = join(dir, 'onnx');
   await mkdir(onnxDir, { recursive: true });
   await rm(join(onnxDir, dataFile), { force: true });
   const weights = await openCheckpointWeights(checkpoint);
-  let built: Awaited<ReturnType<typeof definition.buildGraphs>>;
+  let built: BuiltGraphs;
   try {
-    built = await definition.buildGraphs({
+    built = await buildGraphs({
       config,
       weights,
       outDir: onnxDir,

@@ -74,6 +74,18 @@ export interface BuiltGraphs {
   weightBytes: number;
 }
 
+/** What a model's graph preparer is given (see {@link DecoderModelDefinition.prepareGraphs}). */
+export interface PrepareGraphsArgs<TConfig extends BaseConfig> {
+  /** The checkpoint folder, absolute. */
+  checkpoint: string;
+  /** The validated config, runtime fields included. */
+  config: TConfig;
+  /** Folder to write the graph files into (a build-cache folder). */
+  outDir: string;
+  /** Progress of the preparation. */
+  onProgress?: ProgressCallback;
+}
+
 /**
  * Everything model-specific about a decoder-only text model: its config class
  * and how to build its graphs. A model package hands one to
@@ -86,8 +98,22 @@ export interface DecoderModelDefinition<TConfig extends BaseConfig> {
   buildVersion: string;
   /** Extra checks of a config beyond its schema (say why not). */
   supportsConfig?(config: TConfig): ConfigSupport;
-  /** Writes the model's graphs for `config` from `weights` into `outDir`, with the I/O of `args.ioStyle`. */
-  buildGraphs(args: BuildGraphsArgs<TConfig>): Promise<BuiltGraphs>;
+  /**
+   * Writes the model's graphs for `config` from `weights` into `outDir`, with
+   * the I/O of `args.ioStyle`. Absent when the definition has
+   * {@link DecoderModelDefinition.prepareGraphs} instead.
+   */
+  buildGraphs?(args: BuildGraphsArgs<TConfig>): Promise<BuiltGraphs>;
+  /**
+   * The alternative to `buildGraphs` for checkpoints that already hold graphs
+   * (a transformers.js / Optimum ONNX folder): writes graphs following
+   * {@link decoderIo} into `outDir` from the checkpoint's files (no safetensors
+   * are opened). The result is cached like a build, keyed on config.json, the
+   * files under `onnx/` (name, size, mtime) and {@link DecoderModelDefinition.buildOptions}.
+   */
+  prepareGraphs?(args: PrepareGraphsArgs<TConfig>): Promise<BuiltGraphs>;
+  /** Extra settings the graphs depend on (for example the chosen ONNX variant); part of the build key. */
+  buildOptions?(config: TConfig): Record<string, unknown>;
 }
 
 /**
@@ -203,13 +229,34 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       dtype: current.dtype,
       maxContextLength: current.maxContextLength,
       plugin: this.metadata.name,
+      ...this.definition.buildOptions?.(current),
     };
     const key = await checkpointBuildKey(checkpoint, buildOptions);
     const cache = new BuildCache(this.cacheDir ? join(this.cacheDir, 'builds') : undefined);
     const { dir, record, fromCache } = await cache.getOrBuild(key, async (outDir) => {
+      const { prepareGraphs, buildGraphs } = this.definition;
+      if (prepareGraphs) {
+        const prepared = await prepareGraphs({
+          checkpoint,
+          config: current,
+          outDir,
+          ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+        });
+        return {
+          graphs: prepared.graphs,
+          info: { parameters: prepared.parameters, weightBytes: prepared.weightBytes },
+        };
+      }
+      if (!buildGraphs) {
+        throw new PluginStateError({
+          pluginName: this.metadata.name,
+          reason: 'its model definition has neither buildGraphs nor prepareGraphs',
+          hint: 'Give the DecoderModelDefinition one of them.',
+        });
+      }
       const weights = await openCheckpointWeights(checkpoint);
       try {
-        const built = await this.definition.buildGraphs({
+        const built = await buildGraphs({
           config: current,
           weights,
           outDir,
@@ -325,6 +372,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     }
     const { architectures, modelTypes } = this.metadata;
     const known =
+      architectures.includes('*') ||
       parsed.architectures.some((name) => architectures.includes(name)) ||
       (parsed.modelType !== '' && modelTypes.includes(parsed.modelType));
     if (!known) {
@@ -357,12 +405,9 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationDelta> {
     const runner = this.requireRunner('generate');
     const config = this.requireConfig();
-    let promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
     const defaults = this.generationDefaults;
-    const maxNewTokens = options.maxNewTokens ?? defaults.maxNewTokens ?? 256;
-    if (options.truncatePrompt && promptIds.length + maxNewTokens > config.maxContextLength) {
-      promptIds = promptIds.slice(Math.max(0, promptIds.length + maxNewTokens - config.maxContextLength));
-    }
+    const maxNewTokens = this.maxNewTokensFor(options);
+    const promptIds = this.promptIdsFor(prompt, options);
     this.checkContext(promptIds.length, maxNewTokens);
     const stopTokenIds = new Set([...config.eosTokenIds, ...defaults.eosTokenIds, ...(options.stopTokenIds ?? [])]);
     const tokenizerEos = this.tokenizer?.eosTokenId;
@@ -418,7 +463,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
 
   /** Generates a completion of `prompt` and returns it whole. */
   async generateText(prompt: Prompt, options: GenerateOptions = {}): Promise<GenerateTextResult> {
-    const promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
+    // The ids actually generated from: with truncatePrompt, only the end of a prompt too long for the context.
+    const promptIds = this.promptIdsFor(prompt, options);
     const ids: number[] = [];
     let text = '';
     for await (const delta of this.generate({ inputIds: promptIds }, options)) {
@@ -445,6 +491,17 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   /** Same as {@link DecoderTextPlugin.cleanup}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.cleanup();
+  }
+
+  private maxNewTokensFor(options: GenerateOptions): number {
+    return options.maxNewTokens ?? this.generationDefaults.maxNewTokens ?? 256;
+  }
+
+  /** The prompt's ids; with `truncatePrompt`, only its end when prompt + maxNewTokens exceed the context. */
+  private promptIdsFor(prompt: Prompt, options: GenerateOptions): number[] {
+    const promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
+    const excess = promptIds.length + this.maxNewTokensFor(options) - this.requireConfig().maxContextLength;
+    return options.truncatePrompt && excess > 0 ? promptIds.slice(excess) : promptIds;
   }
 
   private checkContext(promptTokens: number, maxNewTokens: number): void {

@@ -7,6 +7,15 @@ export interface SessionSettings {
   numThreads?: number;
   /** Where to run; only `cpu` works on machines without a GPU. */
   executionProvider?: ExecutionProvider;
+  /**
+   * Let onnxruntime repack weights into its kernels' layouts at session
+   * creation (default true). The packed copy is private to the session: a
+   * second session over the same weights (the prefill graph) doubles their
+   * memory, which for float weights buys nothing on long prompts (the GEMM
+   * packs per call, negligible at hundreds of rows), so it turns this off for
+   * them. `MatMulNBits` (int4/int8) needs it: half the speed without.
+   */
+  prepackWeights?: boolean;
 }
 
 /** A model graph: serialized ONNX bytes, or the path of a `.onnx` file (with its external data beside it). */
@@ -23,7 +32,12 @@ export async function createSession(graph: GraphSource, settings: SessionSetting
     graphOptimizationLevel: 'all',
     interOpNumThreads: 1,
     ...(settings.numThreads ? { intraOpNumThreads: settings.numThreads } : {}),
-    extra: { session: { intra_op: { allow_spinning: '1' } } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: '1' },
+        ...(settings.prepackWeights === false ? { disable_prepacking: '1' } : {}),
+      },
+    },
   };
   return typeof graph === 'string'
     ? ort.InferenceSession.create(graph, options)

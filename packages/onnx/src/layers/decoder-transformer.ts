@@ -1,9 +1,9 @@
 import { GraphError } from '../errors/graph-error.js';
 import { GraphBuilder } from '../graph/graph-builder.js';
-import { type NBitsOptions, quantizeLinearNBits } from '../quantization/matmul-nbits.js';
+import { type NBitsOptions, type QuantizedMatMulNBits, quantizeLinearNBits } from '../quantization/matmul-nbits.js';
 import type { DecoderGraphIo } from './decoder-graph-io.js';
 import { optimumDecoderIo } from './optimum-decoder-io.js';
-import { type DecoderIoNames, pioDecoderIo } from './pio-decoder-io.js';
+import { type DecoderIoNames, type PioAttentionKind, pioDecoderIo } from './pio-decoder-io.js';
 import { type RopeScaling, addRotaryCaches, rotaryCaches } from './rotary.js';
 
 export type { DecoderIoNames } from './pio-decoder-io.js';
@@ -65,6 +65,14 @@ export interface DecoderTransformerOptions {
   weightFormat: DecoderWeightFormat;
   /** The graph's I/O: PIO's engine I/O with these names, or `'optimum'`. */
   io: DecoderIo;
+  /**
+   * Also build a prefill graph (PIO's engine I/O only): the same I/O and
+   * weights, with onnxruntime's fused causal `GroupQueryAttention` (see
+   * `prefillAttention`), for feeding many tokens at once. Its weights are the
+   * same arrays in the same order, so {@link saveDecoderTransformer} writes
+   * one side file for both graphs.
+   */
+  prefillGraph?: boolean;
   /** Reports each layer built. */
   onLayer?: (built: number, total: number) => void;
 }
@@ -73,6 +81,8 @@ export interface DecoderTransformerOptions {
 export interface DecoderTransformer {
   /** The graph, ready to `save` or `toBytes`. */
   graph: GraphBuilder;
+  /** The prefill graph when `options.prefillGraph`: same I/O and initializers, fused causal attention. */
+  prefill?: GraphBuilder;
   /** Parameters read from the checkpoint. */
   parameters: number;
 }
@@ -99,16 +109,58 @@ export async function buildDecoderTransformer(
   weights: DecoderWeightSource,
   options: DecoderTransformerOptions,
 ): Promise<DecoderTransformer> {
+  if (!options.prefillGraph) {
+    const counter = { parameters: 0 };
+    const graph = await buildGraph(weights, options, 'cached', counter, undefined);
+    return { graph, parameters: counter.parameters };
+  }
+  if (options.io === 'optimum') {
+    throw new GraphError({
+      graphName: 'decoder',
+      issues: [{ problem: 'invalid-argument', detail: "prefillGraph needs PIO's engine I/O, not 'optimum'" }],
+      hint: 'Build the Optimum graph without prefillGraph.',
+    });
+  }
+  // Both graphs take the very same weight arrays (read, fused and quantized once), in the same order.
+  const counter = { parameters: 0 };
+  const memo = new Map<string, unknown>();
+  const graph = await buildGraph(weights, options, 'cached', counter, memo);
+  const prefill = await buildGraph(weights, { ...options, onLayer: undefined }, 'prefill', counter, memo);
+  return { graph, prefill, parameters: counter.parameters };
+}
+
+/** Values computed once and shared by the graphs of one build. */
+type WeightMemo = Map<string, unknown>;
+
+async function remember<T>(memo: WeightMemo | undefined, key: string, compute: () => Promise<T> | T): Promise<T> {
+  if (!memo) return compute();
+  if (memo.has(key)) return memo.get(key) as T;
+  const value = await compute();
+  memo.set(key, value);
+  return value;
+}
+
+async function buildGraph(
+  weights: DecoderWeightSource,
+  options: DecoderTransformerOptions,
+  attention: PioAttentionKind,
+  counter: { parameters: number },
+  memo: WeightMemo | undefined,
+): Promise<GraphBuilder> {
   const { hiddenSize, numHeads, numKvHeads, headDim, numLayers, intermediateSize, vocabSize } = options;
-  const g = new GraphBuilder({ name: 'decoder' });
-  let parameters = 0;
-  const read = async (name: string, size: number): Promise<Float32Array> => {
+  const g = new GraphBuilder({ name: attention === 'prefill' ? 'prefill' : 'decoder' });
+  // The first graph of a build counts the parameters; a second one reads only what it does not share.
+  const counting = memo === undefined || memo.size === 0;
+  const readNow = async (name: string, size: number): Promise<Float32Array> => {
     if (!weights.has(name)) fail(g, name, 'is missing from the checkpoint, but its config.json implies it');
     const data = await weights.read(name);
     if (data.length !== size) fail(g, name, `has ${data.length} values, but config.json implies ${size}`);
-    parameters += data.length;
+    if (counting) counter.parameters += data.length;
     return data;
   };
+  // `keep`: the array itself becomes an initializer, so a second graph must get the same one.
+  const read = (name: string, size: number, keep = true): Promise<Float32Array> =>
+    keep ? remember(memo, name, () => readNow(name, size)) : readNow(name, size);
   const readOptional = async (name: string, size: number, wanted: boolean) =>
     wanted || weights.has(name) ? read(name, size) : undefined;
   const queryScale = 1 / Math.sqrt(headDim);
@@ -117,18 +169,39 @@ export async function buildDecoderTransformer(
 
   const caches = addRotaryCaches(
     g,
-    rotaryCaches({ headDim, maxPositions: options.maxPositions, theta: options.rope.theta, ...(options.rope.scaling ? { scaling: options.rope.scaling } : {}) }),
+    await remember(memo, 'rotary', () =>
+      rotaryCaches({ headDim, maxPositions: options.maxPositions, theta: options.rope.theta, ...(options.rope.scaling ? { scaling: options.rope.scaling } : {}) }),
+    ),
   );
   const ioShape = { numLayers, numHeads, numKvHeads, headDim, vocabSize };
   const io: DecoderGraphIo =
-    options.io === 'optimum' ? optimumDecoderIo(g, ioShape, caches) : pioDecoderIo(g, options.io, ioShape, caches);
+    options.io === 'optimum'
+      ? optimumDecoderIo(g, ioShape, caches)
+      : pioDecoderIo(g, options.io, ioShape, caches, attention);
   const embedName = 'model.embed_tokens.weight';
   const embedTokens = await read(embedName, vocabSize * hiddenSize);
   const embedding = g.initializer(embedName, embedTokens, [vocabSize, hiddenSize]);
   let hidden = g.gather(embedding, io.tokenIds, 0);
 
-  const linear = (x: string, name: string, weight: Float32Array, outFeatures: number, inFeatures: number, bias?: Float32Array) =>
-    linearLayer(g, x, name, { weight, outFeatures, inFeatures, ...(bias ? { bias } : {}) }, options.weightFormat);
+  // True when an earlier graph of this build stored the linear layer `name` (its weight or quantized form).
+  const shared = (name: string) => memo !== undefined && (memo.has(`${name}.weight`) || memo.has(`${name}.quantized`));
+  // The weight is read (and fused) lazily: a second graph of the build takes the first one's array or quantized form.
+  const linear = async (
+    x: string,
+    name: string,
+    weight: () => Promise<Float32Array>,
+    outFeatures: number,
+    inFeatures: number,
+    bias?: Float32Array,
+  ): Promise<string> => {
+    const stored =
+      options.weightFormat.kind === 'float32'
+        ? await remember(memo, `${name}.weight`, weight)
+        : await remember(memo, `${name}.quantized`, async () =>
+            quantizeLinearNBits(await weight(), outFeatures, inFeatures, options.weightFormat as NBitsFormat),
+          );
+    return linearLayer(g, x, name, { weight: stored, outFeatures, inFeatures, ...(bias ? { bias } : {}) }, options.weightFormat);
+  };
 
   let residual: string | undefined;
   for (let layer = 0; layer < numLayers; layer++) {
@@ -146,33 +219,42 @@ export async function buildDecoderTransformer(
       residual = fused.inputSkipBiasSum;
     }
     const attn = `${prefix}.self_attn`;
-    const qWeight = await read(`${attn}.q_proj.weight`, qSize * hiddenSize);
-    const kWeight = await read(`${attn}.k_proj.weight`, kvSize * hiddenSize);
-    const vWeight = await read(`${attn}.v_proj.weight`, kvSize * hiddenSize);
+    // Read in checkpoint order (errors name the first tensor that does not fit); a second graph of the build reuses the first's.
+    const qkvParts = shared(`${attn}.qkv_proj`)
+      ? undefined
+      : [
+          await read(`${attn}.q_proj.weight`, qSize * hiddenSize, false),
+          await read(`${attn}.k_proj.weight`, kvSize * hiddenSize, false),
+          await read(`${attn}.v_proj.weight`, kvSize * hiddenSize, false),
+        ];
     const qBias = await readOptional(`${attn}.q_proj.bias`, qSize, options.attentionBias);
     const kBias = await readOptional(`${attn}.k_proj.bias`, kvSize, options.attentionBias);
     const vBias = await readOptional(`${attn}.v_proj.bias`, kvSize, options.attentionBias);
     let qNorm: Float32Array | undefined;
     let kNorm: Float32Array | undefined;
     if (options.queryKeyNorm) {
-      qNorm = scaled(await read(`${attn}.q_norm.weight`, headDim), queryScale);
+      qNorm = await remember(memo, `${attn}.q_norm.scaled`, async () =>
+        scaled(await read(`${attn}.q_norm.weight`, headDim), queryScale),
+      );
       kNorm = await read(`${attn}.k_norm.weight`, headDim);
     }
-    // Without q_norm the scale folds into the query projection (RoPE is linear).
-    const qkv = linear(
-      normed,
-      `${attn}.qkv_proj`,
-      concatRows([qNorm ? qWeight : scaled(qWeight, queryScale), kWeight, vWeight]),
-      qSize + 2 * kvSize,
-      hiddenSize,
+    const scaledByNorm = qNorm !== undefined;
+    const qkvWeight = async () => {
+      const [qWeight, kWeight, vWeight] = qkvParts!;
+      return concatRows([scaledByNorm ? qWeight! : scaled(qWeight!, queryScale), kWeight!, vWeight!]);
+    };
+    const qkvBias =
       qBias || kBias || vBias
-        ? concatRows([
-            qBias ? (qNorm ? qBias : scaled(qBias, queryScale)) : new Float32Array(qSize),
-            kBias ?? new Float32Array(kvSize),
-            vBias ?? new Float32Array(kvSize),
-          ])
-        : undefined,
-    );
+        ? await remember(memo, `${attn}.qkv_proj.bias`, () =>
+            concatRows([
+              qBias ? (scaledByNorm ? qBias : scaled(qBias, queryScale)) : new Float32Array(qSize),
+              kBias ?? new Float32Array(kvSize),
+              vBias ?? new Float32Array(kvSize),
+            ]),
+          )
+        : undefined;
+    // Without q_norm the scale folds into the query projection (RoPE is linear).
+    const qkv = await linear(normed, `${attn}.qkv_proj`, qkvWeight, qSize + 2 * kvSize, hiddenSize, qkvBias);
     let [query, key, value] = g.split(qkv, { axis: -1, sizes: [qSize, kvSize, kvSize] });
     if (qNorm && kNorm) {
       query = headNorm(g, query!, g.initializer(`${attn}.q_norm.weight`, qNorm, [headDim]), numHeads, headDim, options.rmsNormEps);
@@ -180,7 +262,7 @@ export async function buildDecoderTransformer(
     }
     const context = io.attention(layer, { query: query!, key: key!, value: value! });
     const oBias = await readOptional(`${attn}.o_proj.bias`, hiddenSize, options.outputBias ?? options.attentionBias);
-    const attentionOut = linear(context, `${attn}.o_proj`, await read(`${attn}.o_proj.weight`, hiddenSize * qSize), hiddenSize, qSize, oBias);
+    const attentionOut = await linear(context, `${attn}.o_proj`, () => read(`${attn}.o_proj.weight`, hiddenSize * qSize, false), hiddenSize, qSize, oBias);
 
     // MLP block.
     const postNorm = g.initializer(
@@ -191,24 +273,26 @@ export async function buildDecoderTransformer(
     const fused = g.skipSimplifiedLayerNormalization(attentionOut, residual, postNorm, { epsilon: options.rmsNormEps });
     residual = fused.inputSkipBiasSum;
     const mlp = `${prefix}.mlp`;
-    const gate = await read(`${mlp}.gate_proj.weight`, intermediateSize * hiddenSize);
-    const up = await read(`${mlp}.up_proj.weight`, intermediateSize * hiddenSize);
+    const gateUpParts = shared(`${mlp}.gate_up_proj`)
+      ? undefined
+      : [
+          await read(`${mlp}.gate_proj.weight`, intermediateSize * hiddenSize, false),
+          await read(`${mlp}.up_proj.weight`, intermediateSize * hiddenSize, false),
+        ];
+    const gateUpWeight = async () => concatRows(gateUpParts!);
     const gateBias = await readOptional(`${mlp}.gate_proj.bias`, intermediateSize, options.mlpBias);
     const upBias = await readOptional(`${mlp}.up_proj.bias`, intermediateSize, options.mlpBias);
-    const gateUp = linear(
-      fused.output,
-      `${mlp}.gate_up_proj`,
-      concatRows([gate, up]),
-      2 * intermediateSize,
-      hiddenSize,
+    const gateUpBias =
       gateBias || upBias
-        ? concatRows([gateBias ?? new Float32Array(intermediateSize), upBias ?? new Float32Array(intermediateSize)])
-        : undefined,
-    );
+        ? await remember(memo, `${mlp}.gate_up_proj.bias`, () =>
+            concatRows([gateBias ?? new Float32Array(intermediateSize), upBias ?? new Float32Array(intermediateSize)]),
+          )
+        : undefined;
+    const gateUp = await linear(fused.output, `${mlp}.gate_up_proj`, gateUpWeight, 2 * intermediateSize, hiddenSize, gateUpBias);
     const [gated, upped] = g.split(gateUp, { axis: -1, sizes: [intermediateSize, intermediateSize] });
     const activated = g.mul(g.mul(gated!, g.sigmoid(gated!)), upped!);
     const downBias = await readOptional(`${mlp}.down_proj.bias`, hiddenSize, options.mlpBias);
-    hidden = linear(activated, `${mlp}.down_proj`, await read(`${mlp}.down_proj.weight`, hiddenSize * intermediateSize), hiddenSize, intermediateSize, downBias);
+    hidden = await linear(activated, `${mlp}.down_proj`, () => read(`${mlp}.down_proj.weight`, hiddenSize * intermediateSize, false), hiddenSize, intermediateSize, downBias);
     options.onLayer?.(layer + 1, numLayers);
   }
 
@@ -221,29 +305,31 @@ export async function buildDecoderTransformer(
     logits =
       options.weightFormat.kind === 'float32'
         ? g.gemm(normedOut, embedding, undefined, { transB: true })
-        : linearLayer(g, normedOut, 'lm_head', { weight: embedTokens, outFeatures: vocabSize, inFeatures: hiddenSize }, options.weightFormat);
+        : await linear(normedOut, 'lm_head', async () => embedTokens, vocabSize, hiddenSize);
   } else {
-    logits = linear(normedOut, 'lm_head', await read('lm_head.weight', vocabSize * hiddenSize), vocabSize, hiddenSize);
+    logits = await linear(normedOut, 'lm_head', () => read('lm_head.weight', vocabSize * hiddenSize, false), vocabSize, hiddenSize);
   }
   io.outputLogits(logits);
-  return { graph: g, parameters };
+  return g;
 }
 
-/** `y = x · Wᵀ + b` for a Hugging Face `[out, in]` weight: Gemm with transB (no transposed copy), or MatMulNBits. */
+type NBitsFormat = Extract<DecoderWeightFormat, { kind: 'nbits' }>;
+
+/** `y = x · Wᵀ + b` for a Hugging Face `[out, in]` weight: Gemm with transB (no transposed copy), or MatMulNBits on its quantized form. */
 function linearLayer(
   g: GraphBuilder,
   x: string,
   name: string,
-  layer: { weight: Float32Array; outFeatures: number; inFeatures: number; bias?: Float32Array },
+  layer: { weight: Float32Array | QuantizedMatMulNBits; outFeatures: number; inFeatures: number; bias?: Float32Array },
   format: DecoderWeightFormat,
 ): string {
   const bias = layer.bias ? g.initializer(`${name}.bias`, layer.bias, [layer.outFeatures]) : undefined;
-  if (format.kind === 'float32') {
+  if (layer.weight instanceof Float32Array) {
     const weight = g.initializer(`${name}.weight`, layer.weight, [layer.outFeatures, layer.inFeatures]);
     return g.gemm(x, weight, bias, { transB: true });
   }
-  const quantized = quantizeLinearNBits(layer.weight, layer.outFeatures, layer.inFeatures, format);
-  return g.quantizedMatMul(x, name, quantized, { accuracyLevel: format.accuracyLevel ?? 0, ...(bias ? { bias } : {}) });
+  const accuracyLevel = format.kind === 'nbits' ? (format.accuracyLevel ?? 0) : 0;
+  return g.quantizedMatMul(x, name, layer.weight, { accuracyLevel, ...(bias ? { bias } : {}) });
 }
 
 /** RMSNorm over each head of `[S, heads * headDim]`. */

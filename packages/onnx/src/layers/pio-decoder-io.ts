@@ -1,6 +1,15 @@
 import type { GraphBuilder } from '../graph/graph-builder.js';
 import { cachedAttention } from './cached-attention.js';
 import type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './decoder-graph-io.js';
+import { prefillAttention } from './prefill-attention.js';
+
+/**
+ * How a PIO-I/O graph attends: `'cached'` ({@link cachedAttention}, fastest
+ * for one or a few new tokens: the decode graph) or `'prefill'`
+ * ({@link prefillAttention}: onnxruntime's fused causal GroupQueryAttention,
+ * fastest for long prompts).
+ */
+export type PioAttentionKind = 'cached' | 'prefill';
 
 /** Names of the inputs and outputs of PIO's engine I/O (see `decoderIo` of `@pio/engine`). */
 export interface DecoderIoNames {
@@ -30,12 +39,14 @@ export interface DecoderIoNames {
  * @param names input and output names
  * @param shape sizes
  * @param rotary cos/sin caches
+ * @param attention which attention the layers use (default `'cached'`); the I/O is the same
  */
 export function pioDecoderIo(
   graph: GraphBuilder,
   names: DecoderIoNames,
   shape: DecoderIoShape,
   rotary: DecoderIoRotary,
+  attention: PioAttentionKind = 'cached',
 ): DecoderGraphIo {
   const { numLayers, numHeads, numKvHeads, headDim, vocabSize } = shape;
   const kvSize = numKvHeads * headDim;
@@ -59,7 +70,7 @@ export function pioDecoderIo(
       graph.output(names.newKey(layer), 'float32', ['new_tokens', kvSize], graph.identity(rotatedKey));
       graph.output(names.newValue(layer), 'float32', ['new_tokens', kvSize], graph.identity(value));
       const { key: pastKey, value: pastValue } = past[layer]!;
-      return cachedAttention(
+      return (attention === 'prefill' ? prefillAttention : cachedAttention)(
         graph,
         { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue },
         { numHeads, numKvHeads, headDim },

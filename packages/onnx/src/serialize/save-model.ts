@@ -28,6 +28,13 @@ export interface SaveOptions {
    * ones are aligned to 64 bytes.
    */
   alignThresholdBytes?: number;
+  /**
+   * Write the side file (default true). `false` writes only the model file,
+   * for a second graph over the same weights: the side file must already
+   * hold its initializers, written by the save of a graph with the same
+   * initializers in the same order (so the same offsets).
+   */
+  writeData?: boolean;
 }
 
 /** What `GraphBuilder.save` wrote. */
@@ -78,7 +85,7 @@ export async function saveModel(graph: GraphContents, dir: string, options: Save
 
   await mkdir(dir, { recursive: true });
   const dataPath = plan.offsets.size > 0 ? join(dir, dataFile) : undefined;
-  if (dataPath) await writeDataFile(dataPath, plan.offsets);
+  if (dataPath && options.writeData !== false) await writeDataFile(dataPath, plan.offsets);
 
   const model = buildModelProto(graph, (init) => {
     const offset = plan.offsets.get(init);

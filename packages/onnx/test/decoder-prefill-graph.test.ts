@@ -1,0 +1,144 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCheckpointWeights } from '@pio/safetensors';
+import { checkpointShapes, resolveDecoderShape, writeRandomCheckpoint } from '@pio/test-kit';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildDecoderTransformer,
+  type DecoderIoNames,
+  type DecoderTransformerOptions,
+  GraphError,
+  saveDecoderTransformer,
+} from '../src/index.js';
+
+const io: DecoderIoNames = {
+  inputIds: 'input_ids',
+  logitIndices: 'logit_indices',
+  logits: 'logits',
+  pastKey: (i) => `past_key.${i}`,
+  pastValue: (i) => `past_value.${i}`,
+  newKey: (i) => `new_key.${i}`,
+  newValue: (i) => `new_value.${i}`,
+};
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'pio-prefill-graph-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Steps through `steps` like the engine (JS cache with its padding row, only new K/V out), each step on the session `pick` chooses. */
+async function run(
+  sessions: { decode: ort.InferenceSession; prefill: ort.InferenceSession },
+  pick: (ids: readonly number[]) => 'decode' | 'prefill',
+  layers: number,
+  rowSize: number,
+  steps: readonly (readonly number[])[],
+): Promise<Float32Array[]> {
+  const keys: number[][] = Array.from({ length: layers }, () => new Array<number>(rowSize).fill(0));
+  const values: number[][] = Array.from({ length: layers }, () => new Array<number>(rowSize).fill(0));
+  const results: Float32Array[] = [];
+  for (const ids of steps) {
+    const rows = keys[0]!.length / rowSize;
+    const feeds: Record<string, ort.Tensor> = {
+      [io.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]),
+      [io.logitIndices]: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, i) => BigInt(i)),
+        [ids.length],
+      ),
+    };
+    for (let l = 0; l < layers; l++) {
+      feeds[io.pastKey(l)] = new ort.Tensor('float32', Float32Array.from(keys[l]!), [rows, rowSize]);
+      feeds[io.pastValue(l)] = new ort.Tensor('float32', Float32Array.from(values[l]!), [rows, rowSize]);
+    }
+    const out = await sessions[pick(ids)].run(feeds);
+    for (let l = 0; l < layers; l++) {
+      keys[l]!.push(...(out[io.newKey(l)]!.data as Float32Array));
+      values[l]!.push(...(out[io.newValue(l)]!.data as Float32Array));
+    }
+    results.push(out[io.logits]!.data as Float32Array);
+  }
+  return results;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+describe('buildDecoderTransformer with prefillGraph', () => {
+  it('writes a prefill graph over the same side file that computes what the decode graph does, over an empty or a cached past', async () => {
+    const shape = checkpointShapes['llama-kv2'];
+    const checkpoint = await writeRandomCheckpoint(join(root, 'checkpoint'), {
+      arch: shape.arch,
+      tokenizer: shape.tokenizer,
+      config: shape.config,
+      seed: 5,
+    });
+    const resolved = resolveDecoderShape(shape.arch, checkpoint.config);
+    const store = await openCheckpointWeights(checkpoint.dir);
+    const options: DecoderTransformerOptions = {
+      hiddenSize: resolved.hiddenSize,
+      numHeads: resolved.numAttentionHeads,
+      numKvHeads: resolved.numKeyValueHeads,
+      headDim: resolved.headDim,
+      numLayers: resolved.numLayers,
+      intermediateSize: resolved.intermediateSize,
+      vocabSize: resolved.vocabSize,
+      rmsNormEps: resolved.rmsNormEps,
+      maxPositions: 64,
+      rope: { theta: checkpoint.config.rope_theta ?? 10000 },
+      tieWordEmbeddings: checkpoint.config.tie_word_embeddings === true,
+      attentionBias: false,
+      mlpBias: false,
+      queryKeyNorm: false,
+      // Quantized, so the shared quantized weights are checked too (level 0: exact against fp32 on the same values).
+      weightFormat: { kind: 'nbits', bits: 4, blockSize: 32, accuracyLevel: 0 },
+      io,
+      prefillGraph: true,
+    };
+    const built = await buildDecoderTransformer(store, options);
+    await expect(buildDecoderTransformer(store, { ...options, io: 'optimum' })).rejects.toSatisfy((error) =>
+      GraphError.isInstance(error),
+    );
+    const single = await buildDecoderTransformer(store, { ...options, prefillGraph: false });
+    await store.close();
+    expect(single.prefill).toBeUndefined();
+    expect(built.parameters).toBe(single.parameters);
+
+    const dir = join(root, 'graphs');
+    const saved = await saveDecoderTransformer(built, dir, { modelFile: 'decoder.onnx', externalData: true });
+    expect(saved.prefill?.dataPath).toBe(saved.decode.dataPath);
+    expect((await readdir(dir)).sort()).toEqual(['decoder.onnx', 'decoder.onnx_data', 'prefill.onnx']);
+
+    const sessions = {
+      decode: await ort.InferenceSession.create(saved.decode.modelPath),
+      prefill: await ort.InferenceSession.create(saved.prefill!.modelPath),
+    };
+    try {
+      const rowSize = resolved.numKeyValueHeads * resolved.headDim;
+      const steps = [Array.from({ length: 9 }, (_, i) => (i * 37 + 5) % 512), [11], [300, 7, 42, 99], [3]];
+      const decodeOnly = await run(sessions, () => 'decode', resolved.numLayers, rowSize, steps);
+      const withPrefill = await run(
+        sessions,
+        (ids) => (ids.length > 1 ? 'prefill' : 'decode'),
+        resolved.numLayers,
+        rowSize,
+        steps,
+      );
+      for (const [index, expected] of decodeOnly.entries()) {
+        expect(maxAbsDiff(withPrefill[index]!, expected), `step ${index}`).toBeLessThan(1e-4);
+      }
+    } finally {
+      await sessions.decode.release();
+      await sessions.prefill.release();
+    }
+  });
+});
