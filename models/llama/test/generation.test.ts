@@ -89,6 +89,7 @@ describe('generation through the Llama plugin', () => {
     expect((error as Error).message).toContain('120 tokens and 16 more');
     const truncated = await plugin.generateText(long, { maxNewTokens: 16, truncatePrompt: true });
     expect(truncated.usage.promptTokens).toBe(112);
+    expect(truncated.promptIds).toEqual(long.inputIds.slice(8));
     expect(truncated.ids).toHaveLength(16);
   });
 });

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { type BuildGraphsArgs, type BuiltGraphs, decoderIo, graphSaveOptions } from '@pio/engine';
-import { buildDecoderTransformer, decoderOptionsFromConfig } from '@pio/onnx';
+import { buildDecoderTransformer, decoderOptionsFromConfig, saveDecoderTransformer } from '@pio/onnx';
 import type { LlamaConfig } from '../config.js';
 
 /**
@@ -11,13 +11,19 @@ import type { LlamaConfig } from '../config.js';
  */
 export async function buildLlamaGraph(args: BuildGraphsArgs<LlamaConfig>): Promise<BuiltGraphs> {
   const { config, weights, outDir, onProgress } = args;
-  const { graph, parameters } = await buildDecoderTransformer(weights, {
+  const built = await buildDecoderTransformer(weights, {
     ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
     attentionBias: config.attentionBias,
     mlpBias: config.mlpBias,
+    // The engine's graphs come in pairs: decode, and prefill (fused causal attention) over the same weight file.
+    prefillGraph: args.ioStyle !== 'optimum',
     queryKeyNorm: false,
     onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
   });
-  const saved = await graph.save(outDir, graphSaveOptions(args));
-  return { graphs: { decode: basename(saved.modelPath) }, parameters, weightBytes: saved.dataBytes };
+  const saved = await saveDecoderTransformer(built, outDir, graphSaveOptions(args));
+  return {
+    graphs: { decode: basename(saved.decode.modelPath), ...(saved.prefill ? { prefill: basename(saved.prefill.modelPath) } : {}) },
+    parameters: built.parameters,
+    weightBytes: saved.decode.dataBytes,
+  };
 }

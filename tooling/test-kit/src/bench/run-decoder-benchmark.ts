@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Dtype, type PluginFactory, readManifest } from '@pio/core';
-import { type Architecture, type CheckpointDtype, type HfDecoderConfig, type TokenizerName } from '@pio/demo';
+import type { Architecture, CheckpointDtype, HfDecoderConfig, TokenizerName } from '@pio/demo';
 import type { SteppingTextPlugin } from '../suites/describe-inference-suite.js';
 import { BenchmarkError } from './benchmark-error.js';
 import type {

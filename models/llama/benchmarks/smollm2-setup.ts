@@ -1,0 +1,74 @@
+/**
+ * Shared by the extra Llama benchmarks (prefill, multi-turn, soak): the
+ * SmolLM2-135M-shaped random checkpoint of `llama.bench.ts` (same recipe, so
+ * the same folder is reused), a plugin loaded from it, and RSS helpers.
+ */
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Dtype, readManifest } from '@pio/core';
+import { prepareBenchCheckpoint } from '@pio/test-kit';
+import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
+
+/** The model package folder. */
+export const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** The SmolLM2-135M checkpoint of `llama.bench.ts` (written once into the OS temp folder). */
+export async function smolLm2Checkpoint(): Promise<{ dir: string; regularTokens: number }> {
+  const dir = join(tmpdir(), 'pio-bench', 'smollm2-135m');
+  const checkpoint = await prepareBenchCheckpoint(dir, {
+    arch: 'llama',
+    config: {
+      hidden_size: 576,
+      intermediate_size: 1536,
+      num_hidden_layers: 30,
+      num_attention_heads: 9,
+      num_key_value_heads: 3,
+      vocab_size: 49152,
+      tie_word_embeddings: true,
+      rope_theta: 100000,
+      max_position_embeddings: 8192,
+      rms_norm_eps: 1e-5,
+    },
+    tokenizer: 'gpt2',
+    seed: 0,
+    dtype: 'bfloat16',
+  });
+  return { dir, regularTokens: checkpoint.regularTokens };
+}
+
+/** One build cache per dtype, kept between runs (the builds of `llama.bench.ts` are thrown away). */
+export function extraCacheDir(dtype: Dtype): string {
+  return join(tmpdir(), `pio-bench-extra-cache-${dtype}`);
+}
+
+/** A Llama plugin created as discovery would (its package.json manifest). */
+export async function createPlugin(): Promise<LlamaPlugin> {
+  const packageJsonPath = join(packageDir, 'package.json');
+  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
+  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
+  return createLlamaPlugin({ metadata, packageDir });
+}
+
+/** Runtime options of every extra benchmark: 2 threads, a 2048-token context. */
+export function runtime(dtype: Dtype): Record<string, unknown> {
+  return { dtype, numThreads: 2, maxContextLength: 2048 };
+}
+
+/** Synthetic prompt ids: a fixed stride over the ordinary tokens; `variant` moves the start. */
+export function promptIds(length: number, regularTokens: number, variant = 0): number[] {
+  return Array.from({ length }, (_, i) => (i * 7919 + 13 + variant * 104729) % regularTokens);
+}
+
+/** Resident set size in MiB. */
+export function rssMiB(): number {
+  return process.memoryUsage.rss() / 2 ** 20;
+}
+
+/** Median of `values`. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
