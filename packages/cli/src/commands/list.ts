@@ -59,7 +59,10 @@ export async function listCommand(io: CliIo, options: ListOptions = {}): Promise
       metadata.version,
       metadata.family,
       metadata.size,
-      [...metadata.architectures, ...metadata.modelTypes.map((type) => `model_type=${type}`)].join(', '),
+      [
+        ...metadata.architectures.map((name) => (name === '*' ? 'any architecture' : name)),
+        ...metadata.modelTypes.map((type) => `model_type=${type}`),
+      ].join(', ') + (metadata.formats?.length ? ` (${metadata.formats.join(', ')} folders)` : ''),
     ]);
     io.out(formatTable(['name', 'version', 'family', 'size', 'handles'], rows));
   }
