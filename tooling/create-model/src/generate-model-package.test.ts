@@ -48,10 +48,16 @@ describe('generateModelPackage', () => {
     expect(pluginTest).toContain("architectures: ['GPTNeoXForCausalLM'],");
     expect(pluginTest).toContain('createPlugin: createGptNeoxPlugin,');
     const plugin = await readFile(join(result.dir, 'src/plugin.ts'), 'utf8');
-    expect(plugin).toContain('export class GptNeoxPlugin implements TextModelPlugin');
-    expect(plugin).toContain('@pio/model-gpt-neox: ');
-    expect(plugin).toContain('() in models/gpt-neox/src/plugin.ts');
-    expect(plugin).not.toMatch(/__[A-Za-z]+__/);
+    expect(plugin).toContain('export const gptNeoxDefinition: DecoderModelDefinition<GptNeoxConfig> = {');
+    expect(plugin).toContain("buildVersion: 'gpt-neox-1',");
+    expect(plugin).toContain("from './architecture/build-gpt-neox-graph.js';");
+    expect(plugin).toContain('new DecoderTextPlugin(context, gptNeoxDefinition)');
+    const graph = await readFile(join(result.dir, 'src/architecture/build-gpt-neox-graph.ts'), 'utf8');
+    expect(graph).toContain('export async function buildGptNeoxGraph(args: BuildGraphsArgs<GptNeoxConfig>)');
+    expect(json.dependencies).toMatchObject({ '@pio/engine': 'workspace:^', '@pio/onnx': 'workspace:^' });
+    for (const file of result.files) {
+      expect(await readFile(join(result.dir, file), 'utf8'), file).not.toMatch(/__[A-Za-z]+__/);
+    }
   });
 
   it('defaults to models/ of the workspace it is run in', async () => {
@@ -83,7 +89,7 @@ describe('generateModelPackage', () => {
   it('writes into an existing empty folder', async () => {
     await mkdir(join(root, 'empty', 'mamba'), { recursive: true });
     const { files } = await generateModelPackage({ name: 'mamba', targetDir: join(root, 'empty') });
-    expect(files).toHaveLength(11);
+    expect(files).toHaveLength(12);
   });
 
   it.each([

@@ -54,8 +54,11 @@ const modelTypePattern = /^[a-z0-9][a-z0-9_.-]*$/;
 /**
  * Writes a new model plugin package, `@pio/model-<name>`, from the templates in
  * `templates/`: package.json with its `pio` manifest (compatible with this
- * `@pio/core`), tool configs, README, `src/{index,config,plugin}.ts` with
- * tests (the plugin test runs the shared conformance suite) and a benchmark.
+ * `@pio/core`), tool configs, README, a runnable Llama-style decoder
+ * (`src/config.ts`, `src/architecture/build-<name>-graph.ts` over the shared
+ * decoder of `@pio/onnx`, `src/plugin.ts` handing both to `DecoderTextPlugin`
+ * of `@pio/engine`) with tests (the plugin test runs the shared conformance
+ * suite with a round trip on a tiny random checkpoint) and a benchmark.
  * The result passes `checkModelPackage` and is found by discovery as it is.
  *
  * @throws InvalidModelNameError when `name` is not lowercase kebab-case.
@@ -91,6 +94,7 @@ export async function generateModelPackage(options: GenerateModelOptions): Promi
   const values: TemplateValues = {
     name: names.name,
     Pascal: names.pascal,
+    camel: names.pascal[0]!.toLowerCase() + names.pascal.slice(1),
     displayName,
     coreVersion,
     architecturesList: architectures.join(', '),

@@ -52,7 +52,7 @@ describe('pio-create-model', () => {
     );
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toContain(`Created @pio/model-mistral in ${join(root, 'models', 'mistral')} (11 files).`);
+    expect(out).toContain(`Created @pio/model-mistral in ${join(root, 'models', 'mistral')} (12 files).`);
     expect(out).toContain('pnpm --filter @pio/model-mistral test');
     const json = JSON.parse(await readFile(join(root, 'models/mistral/package.json'), 'utf8'));
     expect(json.pio).toMatchObject({

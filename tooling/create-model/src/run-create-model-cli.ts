@@ -76,7 +76,7 @@ export async function runCreateModelCli(argv: readonly string[], io: CreateModel
         'Next:\n' +
         '  1. pnpm install                  links its workspace dependencies\n' +
         `  2. pnpm --filter ${result.packageName} test\n` +
-        '  3. fill in src/config.ts and src/plugin.ts, and "size", "parameters", "requiredMemoryGb" in its package.json\n' +
+        '  3. adapt src/config.ts and src/architecture/ where the model differs from Llama, and set "size", "parameters", "requiredMemoryGb" in its package.json\n' +
         'See docs/model-authors.md.\n',
     );
     return 0;

@@ -2,19 +2,28 @@
 
 PIO model plugin for __displayName__ checkpoints (`__architecturesList__`, model type `__modelTypesList__`).
 
-> **Generated stub.** It reads and validates a checkpoint's `config.json`; loading
-> weights, running the model and tokenizing throw `PIO_NOT_IMPLEMENTED` until they
-> are filled in. The package is `"private": true` until then, so it cannot be
-> published by accident. The guide is [docs/model-authors.md](../../docs/model-authors.md).
+> **Generated package.** It runs as it is: __displayName__ is built as a
+> Llama-style decoder (the shared one of `@pio/onnx`) and run by `DecoderTextPlugin`
+> of `@pio/engine`, which reads the checkpoint (config, tokenizer, safetensors),
+> caches the built graphs and generates. Check that this matches the real
+> architecture before trusting its output. The package is `"private": true`
+> until it is released. The guide is [docs/model-authors.md](../../docs/model-authors.md).
 
-## What to fill in
+## What is here
 
-- [ ] `src/config.ts`: the `config.json` keys this architecture adds to `BaseConfig` (the two fields there are examples).
-- [ ] `src/plugin.ts`: `loadModel`, `infer`, `tokenize`, `detokenize`, `generateText` (and `generate`/`chat` if you stream).
-- [ ] Model code in folders of `src/` named after what they hold (`architecture/`, `attention/`, `mlp/`, `rotary-embeddings/`, `kv-cache/`, `fused-layers/`, `specific-optimizations/`), created only when they hold code.
-- [ ] `package.json` `"pio"`: `size`, `parameters` and `requiredMemoryGb` of the reference checkpoint, `description`, `tags`, and `compatibility.onnxruntime` once you use onnxruntime-node.
-- [ ] `src/plugin.test.ts`: add the `roundTrip` option of `describeConformance` and delete the "generated stub" block.
-- [ ] `benchmarks/__name__.bench.ts`: time loading and decoding instead of config parsing.
+- `src/config.ts`: `__Pascal__Config`, `BaseConfig` plus the `config.json` keys this architecture adds (the two there, `attention_bias` and `hidden_act`, are the Llama keys the generated code reads).
+- `src/architecture/build-__name__-graph.ts`: the graph builder, `buildDecoderTransformer` with this model's options.
+- `src/plugin.ts`: the `DecoderModelDefinition` (config class, graph builder, `buildVersion`, which configs it runs) and the factory `create__Pascal__Plugin`.
+- `src/plugin.test.ts`: the shared conformance suite with a round trip on a tiny random checkpoint (`writeRandomCheckpoint` of `@pio/test-kit`).
+
+## Where __displayName__ differs from Llama
+
+- [ ] `src/config.ts`: the keys its `config.json` has and `BaseConfig.huggingFaceKeys` lacks; reject values the graph cannot run in `supports__Pascal__Config` (`src/plugin.ts`).
+- [ ] `src/architecture/build-__name__-graph.ts`: the options of `buildDecoderTransformer` (`attentionBias`, `mlpBias`, `queryKeyNorm`, ...), or layers of its own in folders of `src/` named after what they hold (`attention/`, `mlp/`, `rotary-embeddings/`, ...), created only when they hold code. Bump `buildVersion` when the graphs change.
+- [ ] `src/plugin.test.ts`: the random checkpoint is a Llama one (`arch: 'llama'`) relabelled with this model type; if the weights differ (extra norms, biases), add a reference forward pass test (see `models/llama/test/inference.test.ts`).
+- [ ] A real checkpoint: run it and compare its logits with the reference implementation's.
+- [ ] `package.json` `"pio"`: `size`, `parameters` and `requiredMemoryGb` of the reference checkpoint, `description`, `tags`.
+- [ ] `benchmarks/__name__.bench.ts`: time loading, prefill and decode (`runDecoderBenchmark` of `@pio/test-kit`, as `models/llama/benchmarks/llama.bench.ts` does).
 - [ ] This README: which checkpoints were tested, measured speed, known limits.
 - [ ] Remove `"private": true` and add a changeset (`pnpm changeset`) for the first release.
 
@@ -26,6 +35,7 @@ import { PluginManager } from '@pio/core';
 const manager = new PluginManager();
 await manager.discover();
 const plugin = await manager.activate('@pio/model-__name__', { checkpoint: 'path/to/checkpoint' });
+const { text } = await plugin.generateText('Hello', { maxNewTokens: 20 });
 ```
 
 ## Develop

@@ -48,7 +48,8 @@
     "tags": ["text-generation"],
     "compatibility": {
       "core": "^__coreVersion__",
-      "node": ">=20"
+      "node": ">=20",
+      "onnxruntime": ">=1.20.0"
     },
     "entryPoint": {
       "export": ".",
@@ -57,10 +58,13 @@
   },
   "dependencies": {
     "@pio/core": "workspace:^",
+    "@pio/engine": "workspace:^",
+    "@pio/onnx": "workspace:^",
     "zod": "^4.1.0"
   },
   "devDependencies": {
     "@pio/conformance": "workspace:*",
+    "@pio/test-kit": "workspace:*",
     "@pio/tsconfig": "workspace:*",
     "@pio/tsup-config": "workspace:*",
     "@pio/vitest-preset": "workspace:*"

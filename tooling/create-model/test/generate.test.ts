@@ -44,6 +44,7 @@ describe('a generated model package', () => {
       'README.md',
       `benchmarks/${name}.bench.ts`,
       'package.json',
+      `src/architecture/build-${name}-graph.ts`,
       'src/config.test.ts',
       'src/config.ts',
       'src/index.ts',
@@ -66,7 +67,11 @@ describe('a generated model package', () => {
       entryPoint: { export: '.', factory: `create${pascal}Plugin` },
     });
     expect(generated.factoryName).toBe(`create${pascal}Plugin`);
-    expect(json.dependencies['@pio/core']).toBe('workspace:^');
+    expect(json.dependencies).toMatchObject({
+      '@pio/core': 'workspace:^',
+      '@pio/engine': 'workspace:^',
+      '@pio/onnx': 'workspace:^',
+    });
     expect(json.devDependencies['@pio/conformance']).toBe('workspace:*');
   });
 
@@ -121,6 +126,14 @@ describe('a generated model package', () => {
       `conformance of @pio/model-${name} has the files and package.json shape of every model package`,
     );
     expect(titles.filter((title) => title.startsWith('conformance of')).length).toBeGreaterThanOrEqual(8);
+    // The generated plugin runs: the round trip loads a random checkpoint, infers and generates.
+    const roundTrip = titles.filter((title) =>
+      title.startsWith(`conformance of @pio/model-${name} round trip on a checkpoint`),
+    );
+    expect(roundTrip.length, titles.join('\n')).toBeGreaterThanOrEqual(6);
+    expect(titles).toContain(
+      `conformance of @pio/model-${name} round trip on a checkpoint generates greedily within maxNewTokens, the same every time`,
+    );
   });
 
   it('runs its benchmark with node --import tsx', async () => {

@@ -1,7 +1,9 @@
 // `pnpm --filter @pio/model-__name__ bench`: times __Pascal__Config.fromHuggingFace
-// on a config.json, the one step the generated stub runs, and writes
-// benchmarks/results/__name__.json. Once the model runs, time what users feel
-// instead: load time, prefill tokens/s and decode tokens/s at a few context lengths.
+// on a config.json (a quick check that runs anywhere) and writes
+// benchmarks/results/__name__.json. To time what users feel (graph build,
+// cached start, prefill and decode tokens/s at a few context lengths, peak RSS)
+// on a random checkpoint in the shape of the real model, add a benchmark with
+// `runDecoderBenchmark` of `@pio/test-kit`, as models/llama/benchmarks/llama.bench.ts does.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';

@@ -2,9 +2,11 @@ import { BaseConfig, type ConfigSchema, defineConfigSchema } from '@pio/core';
 import { z } from 'zod';
 
 // The fields __displayName__ adds to BaseConfig, with the defaults used when a
-// config.json leaves them out. Replace these two examples with the keys your
-// architecture's config.json has and BaseConfig.huggingFaceKeys lacks; pass a
-// second argument to defineConfigSchema for rules that span several fields.
+// config.json leaves them out. These two are the Llama ones the generated code
+// uses (the graph builder reads attentionBias, supports__Pascal__Config in
+// plugin.ts checks hiddenAct); add the keys your architecture's config.json has
+// and BaseConfig.huggingFaceKeys lacks. Pass a second argument to
+// defineConfigSchema for rules that span several fields.
 const schema = defineConfigSchema({
   attentionBias: z.boolean({ error: 'must be true or false' }).default(false),
   hiddenAct: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).default('silu'),

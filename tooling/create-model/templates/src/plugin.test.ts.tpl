@@ -1,16 +1,20 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeConformance, readPluginPackage } from '@pio/conformance';
-import { PioError } from '@pio/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { __Pascal__Config, create__Pascal__Plugin } from './index.js';
+import { describeConformance } from '@pio/conformance';
+import { writeRandomCheckpoint } from '@pio/test-kit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { __Pascal__Config, create__Pascal__Plugin, supports__Pascal__Config } from './index.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const root = await mkdtemp(join(tmpdir(), 'pio-__name__-conformance-'));
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
-/** The config.json of a tiny __displayName__ model. */
-const tinyConfig = {
+/** The sizes of a tiny __displayName__ model, snake_case as in config.json. */
+const tinySizes = {
   model_type: __modelTypeLiteral__,
   architectures: [__architectureLiteral__],
   hidden_size: 64,
@@ -18,40 +22,48 @@ const tinyConfig = {
   num_key_value_heads: 2,
   num_hidden_layers: 2,
   intermediate_size: 128,
-  vocab_size: 256,
   max_position_embeddings: 128,
 };
 
 describeConformance({
   packageDir,
   createPlugin: create__Pascal__Plugin,
-  supportedConfig: tinyConfig,
-  // Once the model runs, add the real round trip (docs/model-authors.md, "Tests"):
-  // roundTrip: { checkpoint: async () => (await writeRandomCheckpoint(dir, { arch: 'llama' })).dir },
+  supportedConfig: { ...tinySizes, vocab_size: 256 },
+  // Loads the tiny checkpoint, then infers, tokenizes, generates, streams and cleans up (about a second).
+  roundTrip: { checkpoint: tinyCheckpoint, initializeOptions: { cacheDir: join(root, 'cache') } },
 });
 
-// Pins down what the generated stub does; delete this block once loadModel() is implemented.
-describe('the generated stub', () => {
-  let checkpoint: string;
-  beforeAll(async () => {
-    checkpoint = await mkdtemp(join(tmpdir(), 'pio-__name__-'));
-    await writeFile(join(checkpoint, 'config.json'), JSON.stringify(tinyConfig));
+/**
+ * A random checkpoint of that shape: Llama weights (the layout the shared
+ * decoder reads), the real GPT-2 tokenizer, and a config.json naming this
+ * model type. Change `arch` or add weights here when the model's differ.
+ */
+async function tinyCheckpoint(): Promise<string> {
+  const { dir } = await writeRandomCheckpoint(join(root, 'model'), {
+    arch: 'llama',
+    tokenizer: 'gpt2',
+    seed: 1,
+    config: tinySizes,
   });
-  afterAll(async () => {
-    await rm(checkpoint, { recursive: true, force: true });
+  return dir;
+}
+
+describe('supports__Pascal__Config', () => {
+  const config = (overrides: Record<string, unknown> = {}) =>
+    __Pascal__Config.fromHuggingFace({ ...tinySizes, vocab_size: 256, ...overrides });
+
+  it('accepts what the shared decoder builds', () => {
+    expect(supports__Pascal__Config(config())).toEqual({ supported: true });
   });
 
-  it('reads the checkpoint config.json, then stops at loadModel with PIO_NOT_IMPLEMENTED', async () => {
-    const { metadata } = await readPluginPackage(packageDir);
-    const plugin = await create__Pascal__Plugin({ metadata, packageDir });
-    const error = await plugin.initialize({ checkpoint }).then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(PioError.isInstance(error) ? error.code : error).toBe('PIO_NOT_IMPLEMENTED');
-    expect((error as Error).message).toContain('models/__name__/src/plugin.ts');
-    expect(plugin.config).toBeInstanceOf(__Pascal__Config);
-    expect(plugin.config?.headDim).toBe(16);
-    expect(plugin.isLoaded).toBe(false);
+  it('names the field it cannot build', () => {
+    expect(supports__Pascal__Config(config({ hidden_act: 'gelu' }))).toMatchObject({
+      supported: false,
+      field: 'hiddenAct',
+    });
+    expect(supports__Pascal__Config(config({ rope_scaling: { rope_type: 'yarn', factor: 4 } }))).toMatchObject({
+      supported: false,
+      field: 'ropeScaling',
+    });
   });
 });

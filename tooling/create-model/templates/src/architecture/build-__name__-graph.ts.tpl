@@ -1,0 +1,50 @@
+import { basename } from 'node:path';
+import { type BuildGraphsArgs, type BuiltGraphs, decoderIo, graphSaveOptions } from '@pio/engine';
+import { buildDecoderTransformer, decoderOptionsFromConfig, saveDecoderTransformer } from '@pio/onnx';
+import type { __Pascal__Config } from '../config.js';
+
+/**
+ * Builds the decoder graphs of a __displayName__ checkpoint with the shared
+ * Llama-style decoder of `@pio/onnx` (RMSNorm, rotary embeddings, grouped-query
+ * attention, SwiGLU MLP), with the I/O of `args.ioStyle`, and saves them into
+ * `outDir` as `graphSaveOptions` says: `decoder.onnx` and `prefill.onnx`
+ * (PIO's engine) or `model.onnx` (transformers.js).
+ *
+ * Where __displayName__ differs from Llama:
+ * - a difference the shared decoder has an option for: set it below
+ *   (`attentionBias`, `outputBias`, `mlpBias`, `queryKeyNorm` for Qwen3-style
+ *   per-head q/k RMSNorm) from the config's fields;
+ * - sizes, norms and rotary settings come from `decoderOptionsFromConfig`;
+ *   override any of them after the spread;
+ * - a layer the shared decoder does not have (another activation, norm or
+ *   attention): write it with the ops of `@pio/onnx` in a folder of `src/`
+ *   named after it (`attention/`, `mlp/`, ...) and build the graph from those
+ *   layers here instead of calling `buildDecoderTransformer`;
+ * - bump `buildVersion` in `src/plugin.ts` whenever the graphs change, so
+ *   cached builds are not reused.
+ */
+export async function build__Pascal__Graph(args: BuildGraphsArgs<__Pascal__Config>): Promise<BuiltGraphs> {
+  const { config, weights, outDir, onProgress } = args;
+  const built = await buildDecoderTransformer(weights, {
+    ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
+    // Biases on the q/k/v projections and o_proj (`attention_bias` in config.json); set
+    // `outputBias: false` too when only q/k/v have them (Qwen2).
+    attentionBias: config.attentionBias,
+    // Biases on the gate/up/down projections: add an `mlpBias` config field if checkpoints have them.
+    mlpBias: false,
+    // Per-head RMSNorm of queries and keys before the rotary embedding (Qwen3's q_norm/k_norm): true if it has them.
+    queryKeyNorm: false,
+    // The engine's graphs come in pairs: decode, and prefill (fused causal attention) over the same weight file.
+    prefillGraph: args.ioStyle !== 'optimum',
+    onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
+  });
+  const saved = await saveDecoderTransformer(built, outDir, graphSaveOptions(args));
+  return {
+    graphs: {
+      decode: basename(saved.decode.modelPath),
+      ...(saved.prefill ? { prefill: basename(saved.prefill.modelPath) } : {}),
+    },
+    parameters: built.parameters,
+    weightBytes: saved.decode.dataBytes,
+  };
+}
