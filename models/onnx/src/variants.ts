@@ -84,7 +84,7 @@ export async function resolveOnnxVariant(checkpoint: string, requested?: string,
     throw new OnnxImportError({
       file: join(checkpoint, 'onnx'),
       reason: `dtype ${dtype} asks for one of the variants ${variantsForDtype[dtype].join(', ')}, and the folder has none`,
-      hint: `Available: ${variants.map((variant) => `${variant.name} (${variant.file})`).join(', ')}; pick one with runtime { variant }.`,
+      hint: `Available: ${variants.map((variant) => `${variant.name} (${variant.file})`).join(', ')}; pick one with runtime { variant } (\`--variant <name>\` on the pio command line).`,
     });
   }
   if (requested === undefined) return variants[0]!;
