@@ -51,8 +51,11 @@ export { defaultElemType, type ElemType, elemTypeByteSize, onnxDataType, type Te
 export { float16ToFloat32, float32ToFloat16 } from './tensor/float16.js';
 export { batchAttention, batchAttentionMask } from './layers/batch-attention.js';
 export {
+  type CachedAttentionInputs,
+  type CachedAttentionLayout,
   type CachedAttentionShape,
   cachedAttention,
+  defaultCachedAttentionLayout,
 } from './layers/cached-attention.js';
 export type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './layers/decoder-graph-io.js';
 export { optimumDecoderIo, optimumIoNames } from './layers/optimum-decoder-io.js';

@@ -12,7 +12,7 @@ import {
   writeRandomCheckpoint,
 } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDecoderTransformer, type DecoderIoNames } from '../src/index.js';
+import { buildDecoderTransformer, type CachedAttentionLayout, type DecoderIoNames } from '../src/index.js';
 
 const io: DecoderIoNames = {
   inputIds: 'input_ids',
@@ -68,12 +68,16 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 const shapes: CheckpointShapeName[] = ['llama-kv2', 'llama-tied', 'llama-head-dim', 'qwen3-kv2'];
+// Each decode attention layout on every shape (default first).
+const cases: { name: CheckpointShapeName; layout: CachedAttentionLayout }[] = shapes.flatMap((name) =>
+  (['grouped', 'block-diagonal'] as const).map((layout) => ({ name, layout })),
+);
 
 describe('buildDecoderTransformer', () => {
-  for (const name of shapes) {
-    it(`equals the reference forward pass for ${name}: prefill, then decode steps`, async () => {
+  for (const { name, layout } of cases) {
+    it(`equals the reference forward pass for ${name} (${layout} attention): prefill, then decode steps`, async () => {
       const shape = checkpointShapes[name];
-      const checkpoint = await writeRandomCheckpoint(join(root, name), {
+      const checkpoint = await writeRandomCheckpoint(join(root, `${name}-${layout}`), {
         arch: shape.arch,
         tokenizer: shape.tokenizer,
         config: shape.config,
@@ -99,6 +103,7 @@ describe('buildDecoderTransformer', () => {
         queryKeyNorm: shape.arch === 'qwen3',
         weightFormat: { kind: 'float32' },
         io,
+        decodeAttention: layout,
       });
       await store.close();
       const prompt = Array.from({ length: 8 }, (_, i) => (i * 37 + 5) % 512);

@@ -1,5 +1,47 @@
 import type { GraphBuilder } from '../graph/graph-builder.js';
 
+/**
+ * How {@link cachedAttention} lays out its products:
+ *
+ * - `'grouped'`: the query heads of a group stacked, one batched MatMul per
+ *   K/V head over the cache reshaped and transposed to `[kv, D, T]` /
+ *   `[kv, T, D]` (onnxruntime folds the transposes into `FusedMatMul`):
+ *   scores `[kvHeads, S * group, 1 + T + S]`, the minimal FLOPs;
+ * - `'block-diagonal'`: each query head zero-padded to the full K/V row (its
+ *   values in its K/V head's columns, the rest zeros), so ONE MatMul over the
+ *   cache as stored (`[1 + T, kvHeads * D]`, the cache as left operand)
+ *   scores every head, and one MatMul with the values gives each head's
+ *   context in its own column block, which a Gather picks. No reshape or
+ *   transpose of the cache; `kvHeads` times the minimal FLOPs, which is cheap
+ *   while few tokens are fed and K/V heads are few.
+ *
+ * Measured (`pnpm bench:decode-attention` in models/llama: SmolLM2-135M
+ * shape, 3 K/V heads, 2 threads, both layouts alternating in one process,
+ * median ms/step at context 64 / 512 / 1536, load average 1.2–1.9):
+ * float32 grouped 17.0 / 18.2 / 22.0 (1536/64 = 1.30), block-diagonal
+ * 17.7 / 18.5 / 21.3 (1.20); int4 grouped 6.6 / 8.7 / 12.7, block-diagonal
+ * 6.5 / 8.4 / 12.2. Over four runs block-diagonal was 0.4–1.5 ms (2–6%)
+ * faster at 1536 in float32 and 0.5–1.3 ms (4–10%) in int4, and the same
+ * within noise at 64. The attention alone (`pnpm bench:attention` in
+ * packages/onnx) at 1536: SmolLM2-135M 7.7–8.5 vs 7.9–9.9 ms grouped; for
+ * Qwen3-0.6B's 8 K/V heads of 128 the two tie or grouped wins (25.1 vs 25.1,
+ * 28.7 vs 27.3 ms), hence {@link defaultCachedAttentionLayout}. Either
+ * layout spends 5–8 ms at 1536 over SmolLM2's 71 MB of fp32 cache per step
+ * (a plain copy of that much takes ~4 ms here): a much flatter curve is more
+ * likely to come from fewer cache bytes (an fp16 or int8 cache) than from
+ * another layout.
+ */
+export type CachedAttentionLayout = 'grouped' | 'block-diagonal';
+
+/**
+ * The layout {@link cachedAttention} uses unless told: `'block-diagonal'` for
+ * up to 4 K/V heads (its extra FLOPs grow with them; measured faster with 3),
+ * `'grouped'` above (measured even or slower with 8).
+ */
+export function defaultCachedAttentionLayout(shape: CachedAttentionShape): CachedAttentionLayout {
+  return shape.numKvHeads <= 4 ? 'block-diagonal' : 'grouped';
+}
+
 /** Head counts of {@link cachedAttention}. */
 export interface CachedAttentionShape {
   /** Query heads. */
@@ -24,16 +66,102 @@ export interface CachedAttentionShape {
  * The past and the new tokens are scored separately and only the scores are
  * joined, so the cache is read once and never copied (joining K/V instead
  * copied the whole cache every step: 10.7 of ~40 ms per Qwen3-0.6B int4 step
- * at context 1536). The query heads of each group are stacked, so one batched
- * MatMul per K/V head covers the group: scores `[kvHeads, S * group, 1 + T + S]`.
+ * at context 1536). How the heads meet the cache is `layout` (see
+ * {@link CachedAttentionLayout}); both give the same result.
  *
+ * @param graph the graph
+ * @param inputs the tensors above
+ * @param shape head counts
+ * @param layout the products' layout; default {@link defaultCachedAttentionLayout}
  * @returns the attention output `[S, numHeads * headDim]`
  */
 export function cachedAttention(
   graph: GraphBuilder,
-  inputs: { query: string; key: string; value: string; pastKey: string; pastValue: string },
+  inputs: CachedAttentionInputs,
   shape: CachedAttentionShape,
+  layout: CachedAttentionLayout = defaultCachedAttentionLayout(shape),
 ): string {
+  return layout === 'block-diagonal' ? blockDiagonalAttention(graph, inputs, shape) : groupedAttention(graph, inputs, shape);
+}
+
+/** Tensor names of {@link cachedAttention}'s inputs. */
+export interface CachedAttentionInputs {
+  /** `[S, numHeads * headDim]`, rotated and scaled. */
+  query: string;
+  /** `[S, numKvHeads * headDim]`, rotated. */
+  key: string;
+  /** `[S, numKvHeads * headDim]`. */
+  value: string;
+  /** `[1 + T, numKvHeads * headDim]`: padding row, then the cache. */
+  pastKey: string;
+  /** `[1 + T, numKvHeads * headDim]`. */
+  pastValue: string;
+}
+
+/** Bool `[1 + T]`: true at the padding row 0 of `pastKey`. */
+function paddingRow(graph: GraphBuilder, pastKey: string): { pastRows: string; padding: string } {
+  const pastRows = graph.shape(pastKey, { start: 0, end: 1 });
+  const padding = graph.equal(graph.range(0, graph.squeeze(pastRows, [0]), 1), graph.constInt64(0));
+  return { pastRows, padding };
+}
+
+/** Bool `[S * rowsPerToken, S]`: true where row r (new token floor(r / rowsPerToken)) may not see new token j. */
+function futureTokens(graph: GraphBuilder, key: string, rowsPerToken: number): string {
+  const newLength = graph.shape(key, { start: 0, end: 1 });
+  const tokenIndex = graph.range(0, graph.squeeze(newLength, [0]), 1);
+  const rowToken = graph.reshape(
+    graph.expand(graph.unsqueeze(tokenIndex, [1]), graph.constInt64([1, rowsPerToken])),
+    [-1, 1],
+  );
+  return graph.op('Greater', [tokenIndex, rowToken])[0]!;
+}
+
+function blockDiagonalAttention(graph: GraphBuilder, inputs: CachedAttentionInputs, shape: CachedAttentionShape): string {
+  const { numHeads, numKvHeads, headDim } = shape;
+  const group = numHeads / numKvHeads;
+  const rowSize = numKvHeads * headDim;
+  // Built from Range, not stored: saveDecoderTransformer treats initializers of 1 KiB and more as weights the
+  // prefill graph must share, and a [H, kv, D] mask would be one. onnxruntime folds these nodes at load.
+  const head = graph.range(0, numHeads, 1);
+  const headKv = graph.div(head, graph.constInt64(group));
+  // 1 where K/V head k serves query head h (k = floor(h / group)): [H, kv, 1].
+  const ownHead = graph.cast(
+    graph.equal(graph.unsqueeze(headKv, [1, 2]), graph.unsqueeze(graph.range(0, numKvHeads, 1), [1])),
+    'float32',
+  );
+  // [S, H*D] -> [S, H, 1, D] · [H, kv, 1] -> [S, H, kv, D] -> [S*H, kv*D]: block-diagonal query rows.
+  const query = graph.reshape(graph.mul(graph.reshape(inputs.query, [-1, numHeads, 1, headDim]), ownHead), [-1, rowSize]);
+  const minusInfinity = graph.constFloat32(Number.NEGATIVE_INFINITY);
+  const { pastRows, padding } = paddingRow(graph, inputs.pastKey);
+  // [1+T, kv*D] x [kv*D, S*H], transposed back: the cache as the left operand, as stored, measured faster than
+  // Gemm(query, pastKey, transB) (attention alone at context 1536: Qwen3-0.6B shape 26.5 -> 23 ms, SmolLM2 even).
+  const pastScores = graph.where(
+    padding,
+    minusInfinity,
+    graph.transpose(graph.matMul(inputs.pastKey, graph.transpose(query, [1, 0])), [1, 0]),
+  );
+  const newScores = graph.where(
+    futureTokens(graph, inputs.key, numHeads),
+    minusInfinity,
+    graph.gemm(query, inputs.key, undefined, { transB: true }),
+  );
+  const probabilities = graph.softmax(graph.concat([pastScores, newScores], 1), -1);
+  const pastProbabilities = graph.slice(probabilities, { starts: [0], ends: pastRows, axes: [1] });
+  const newProbabilities = graph.slice(probabilities, { starts: pastRows, ends: [2 ** 31 - 1], axes: [1] });
+  // [S*H, kv*D]: row (s, h) holds head h's context in block floor(h / group), mixtures of other heads elsewhere.
+  const context = graph.add(
+    graph.matMul(pastProbabilities, inputs.pastValue),
+    graph.matMul(newProbabilities, inputs.value),
+  );
+  // [S, H*kv, D], gather block h*kv + floor(h / group) of each head -> [S, H, D] -> [S, H*D]
+  const blocks = graph.add(graph.mul(head, graph.constInt64(numKvHeads)), headKv);
+  return graph.reshape(
+    graph.gather(graph.reshape(context, [-1, numHeads * numKvHeads, headDim]), blocks, 1),
+    [-1, numHeads * headDim],
+  );
+}
+
+function groupedAttention(graph: GraphBuilder, inputs: CachedAttentionInputs, shape: CachedAttentionShape): string {
   const { numHeads, numKvHeads, headDim } = shape;
   const group = numHeads / numKvHeads;
   // [S, H*D] -> [S, kv, g, D] -> [kv, S, g, D] -> [kv, S*g, D]
@@ -47,15 +175,10 @@ export function cachedAttention(
   const minusInfinity = graph.constFloat32(Number.NEGATIVE_INFINITY);
 
   // Every cached token is visible to every new token; the padding row to none.
-  const pastRows = graph.shape(inputs.pastKey, { start: 0, end: 1 });
-  const padding = graph.equal(graph.range(0, graph.squeeze(pastRows, [0]), 1), graph.constInt64(0));
+  const { pastRows, padding } = paddingRow(graph, inputs.pastKey);
   const pastScores = graph.where(padding, minusInfinity, graph.matMul(q, keysT(inputs.pastKey)));
   // Among the new tokens the mask is causal: row r of a group block is new token floor(r / g).
-  const newLength = graph.shape(inputs.key, { start: 0, end: 1 });
-  const tokenIndex = graph.range(0, graph.squeeze(newLength, [0]), 1);
-  const rowToken = graph.reshape(graph.expand(graph.unsqueeze(tokenIndex, [1]), graph.constInt64([1, group])), [-1, 1]);
-  const future = graph.op('Greater', [tokenIndex, rowToken])[0]!;
-  const newScores = graph.where(future, minusInfinity, graph.matMul(q, keysT(inputs.key)));
+  const newScores = graph.where(futureTokens(graph, inputs.key, group), minusInfinity, graph.matMul(q, keysT(inputs.key)));
 
   const probabilities = graph.softmax(graph.concat([pastScores, newScores], 2), -1);
   const pastProbabilities = graph.slice(probabilities, { starts: [0], ends: pastRows, axes: [2] });

@@ -1,6 +1,7 @@
 import { GraphError } from '../errors/graph-error.js';
 import { GraphBuilder } from '../graph/graph-builder.js';
 import { type NBitsOptions, type QuantizedMatMulNBits, quantizeLinearNBits } from '../quantization/matmul-nbits.js';
+import type { CachedAttentionLayout } from './cached-attention.js';
 import type { DecoderGraphIo } from './decoder-graph-io.js';
 import { optimumDecoderIo } from './optimum-decoder-io.js';
 import { type DecoderIoNames, type PioAttentionKind, pioDecoderIo } from './pio-decoder-io.js';
@@ -73,6 +74,12 @@ export interface DecoderTransformerOptions {
    * one side file for both graphs.
    */
   prefillGraph?: boolean;
+  /**
+   * The layout of the decode graph's attention (PIO's engine I/O only; see
+   * `CachedAttentionLayout`). Default: `defaultCachedAttentionLayout`
+   * (`'block-diagonal'` up to 4 K/V heads, else `'grouped'`).
+   */
+  decodeAttention?: CachedAttentionLayout;
   /** Reports each layer built. */
   onLayer?: (built: number, total: number) => void;
 }
@@ -177,7 +184,7 @@ async function buildGraph(
   const io: DecoderGraphIo =
     options.io === 'optimum'
       ? optimumDecoderIo(g, ioShape, caches)
-      : pioDecoderIo(g, options.io, ioShape, caches, attention);
+      : pioDecoderIo(g, options.io, ioShape, caches, attention, options.decodeAttention);
   const embedName = 'model.embed_tokens.weight';
   const embedTokens = await read(embedName, vocabSize * hiddenSize);
   const embedding = g.initializer(embedName, embedTokens, [vocabSize, hiddenSize]);

@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../graph/graph-builder.js';
-import { cachedAttention } from './cached-attention.js';
+import { type CachedAttentionLayout, cachedAttention } from './cached-attention.js';
 import type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './decoder-graph-io.js';
 import { prefillAttention } from './prefill-attention.js';
 
@@ -40,6 +40,7 @@ export interface DecoderIoNames {
  * @param shape sizes
  * @param rotary cos/sin caches
  * @param attention which attention the layers use (default `'cached'`); the I/O is the same
+ * @param layout the layout of `'cached'` attention (see {@link CachedAttentionLayout}; default `defaultCachedAttentionLayout`)
  */
 export function pioDecoderIo(
   graph: GraphBuilder,
@@ -47,6 +48,7 @@ export function pioDecoderIo(
   shape: DecoderIoShape,
   rotary: DecoderIoRotary,
   attention: PioAttentionKind = 'cached',
+  layout?: CachedAttentionLayout,
 ): DecoderGraphIo {
   const { numLayers, numHeads, numKvHeads, headDim, vocabSize } = shape;
   const kvSize = numKvHeads * headDim;
@@ -70,11 +72,11 @@ export function pioDecoderIo(
       graph.output(names.newKey(layer), 'float32', ['new_tokens', kvSize], graph.identity(rotatedKey));
       graph.output(names.newValue(layer), 'float32', ['new_tokens', kvSize], graph.identity(value));
       const { key: pastKey, value: pastValue } = past[layer]!;
-      return (attention === 'prefill' ? prefillAttention : cachedAttention)(
-        graph,
-        { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue },
-        { numHeads, numKvHeads, headDim },
-      );
+      const inputs = { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue };
+      const heads = { numHeads, numKvHeads, headDim };
+      return attention === 'prefill'
+        ? prefillAttention(graph, inputs, heads)
+        : cachedAttention(graph, inputs, heads, layout);
     },
     // Only the requested rows go through the final norm and the LM head.
     logitRows: (hidden) => graph.gather(hidden, logitIndices, 0),
