@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { KvCache } from '../kv-cache/kv-cache.js';
 import { createSession, type GraphSource, type SessionSettings } from '../session/create-session.js';
@@ -8,6 +9,27 @@ import { type DecoderShape, decoderIo } from './decoder-io.js';
 async function hasQuantizedWeights(graph: GraphSource): Promise<boolean> {
   const bytes = typeof graph === 'string' ? await readFile(graph) : Buffer.from(graph.buffer, graph.byteOffset, graph.byteLength);
   return bytes.indexOf('MatMulNBits') !== -1;
+}
+
+/**
+ * Float weights above this many bytes get no prefill session. Measured on
+ * Qwen3-0.6B fp32 (2.3 GB of weights): with the unpacked prefill session
+ * beside it, decode steps became erratic (57–530 ms, median ≈ 200 ms, against
+ * a steady 60 ms without it, and 60 ms when the prefill session prepacks too,
+ * which doubles memory and start time); SmolLM2-135M fp32 (0.5 GB) decodes at
+ * full speed with it. The cause is not understood yet.
+ */
+const maxUnpackedPrefillBytes = 2 ** 30;
+
+/** Bytes of the external data files beside a graph file (0 for in-memory graphs). */
+async function externalDataBytes(graph: GraphSource): Promise<number> {
+  if (typeof graph !== 'string') return 0;
+  const dir = dirname(graph);
+  let total = 0;
+  for (const name of await readdir(dir)) {
+    if (name.endsWith('.onnx_data')) total += (await stat(join(dir, name))).size;
+  }
+  return total;
 }
 
 /** The graphs of one decoder model. */
@@ -50,13 +72,19 @@ export class DecoderRunner {
    * quantized ones (`MatMulNBits` runs at half speed unpacked; their copy is
    * small), never float ones (that would double the model's memory; float
    * GEMMs pack per call, negligible for a long prompt). Float weights are then
-   * read from the memory-mapped file: page cache, not private memory.
+   * read from the memory-mapped file: page cache, not private memory. Float
+   * models over {@link maxUnpackedPrefillBytes} get no prefill session (their
+   * prompts run through the decode graph).
    */
   static async create(graphs: DecoderGraphs, shape: DecoderShape, settings: SessionSettings = {}): Promise<DecoderRunner> {
     const decode = await createSession(graphs.decode, settings);
-    const prefill = graphs.prefill
-      ? await createSession(graphs.prefill, { ...settings, prepackWeights: await hasQuantizedWeights(graphs.prefill) })
-      : undefined;
+    let prefill: ort.InferenceSession | undefined;
+    if (graphs.prefill) {
+      const quantized = await hasQuantizedWeights(graphs.prefill);
+      if (quantized || (await externalDataBytes(graphs.prefill)) <= maxUnpackedPrefillBytes) {
+        prefill = await createSession(graphs.prefill, { ...settings, prepackWeights: quantized });
+      }
+    }
     return new DecoderRunner(shape, decode, prefill);
   }
 
