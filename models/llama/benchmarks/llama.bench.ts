@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runDecoderBenchmark } from '@pio/test-kit';
+import { runDecoderBenchmark, smolLm2Config } from '@pio/test-kit';
 import { createLlamaPlugin } from '../src/index.js';
 
 await runDecoderBenchmark({
@@ -16,18 +16,7 @@ await runDecoderBenchmark({
   arch: 'llama',
   // HuggingFaceTB/SmolLM2-135M config.json. Its 49,152-id vocabulary is smaller
   // than any tokenizer the kit ships: the GPT-2 one is trimmed to fit.
-  config: {
-    hidden_size: 576,
-    intermediate_size: 1536,
-    num_hidden_layers: 30,
-    num_attention_heads: 9,
-    num_key_value_heads: 3,
-    vocab_size: 49152,
-    tie_word_embeddings: true,
-    rope_theta: 100000,
-    max_position_embeddings: 8192,
-    rms_norm_eps: 1e-5,
-  },
+  config: smolLm2Config,
   tokenizer: 'gpt2',
   dtypes: ['float32', 'int4'],
   contexts: [64, 512, 1536],

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Dtype, readManifest } from '@pio/core';
-import { prepareBenchCheckpoint } from '@pio/test-kit';
+import { prepareBenchCheckpoint, smolLm2Config } from '@pio/test-kit';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
 /** The model package folder. */
@@ -19,18 +19,7 @@ export async function smolLm2Checkpoint(): Promise<{ dir: string; regularTokens:
   const dir = join(tmpdir(), 'pio-bench', 'smollm2-135m');
   const checkpoint = await prepareBenchCheckpoint(dir, {
     arch: 'llama',
-    config: {
-      hidden_size: 576,
-      intermediate_size: 1536,
-      num_hidden_layers: 30,
-      num_attention_heads: 9,
-      num_key_value_heads: 3,
-      vocab_size: 49152,
-      tie_word_embeddings: true,
-      rope_theta: 100000,
-      max_position_embeddings: 8192,
-      rms_norm_eps: 1e-5,
-    },
+    config: smolLm2Config,
     tokenizer: 'gpt2',
     seed: 0,
     dtype: 'bfloat16',

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportTransformersJsFolder } from '@pio/engine';
 import { llamaDefinition } from '@pio/model-llama';
-import { machineInfo, prepareBenchCheckpoint, waitForIdleCpu, watchOtherCpuShare } from '@pio/test-kit';
+import { machineInfo, prepareBenchCheckpoint, smolLm2Config, waitForIdleCpu, watchOtherCpuShare } from '@pio/test-kit';
 import { type EngineJob, type EngineMeasurement, type EngineName, measureEngine } from './measure-engine.js';
 import { measureMemoryBandwidth } from './memory-bandwidth.js';
 
@@ -42,18 +42,7 @@ const log = (line: string) => console.log(line);
 // HuggingFaceTB/SmolLM2-135M config.json (as models/llama/benchmarks/llama.bench.ts).
 const checkpoint = await prepareBenchCheckpoint(join(benchRoot, 'side-by-side-smollm2-135m'), {
   arch: 'llama',
-  config: {
-    hidden_size: 576,
-    intermediate_size: 1536,
-    num_hidden_layers: 30,
-    num_attention_heads: 9,
-    num_key_value_heads: 3,
-    vocab_size: 49152,
-    tie_word_embeddings: true,
-    rope_theta: 100000,
-    max_position_embeddings: 8192,
-    rms_norm_eps: 1e-5,
-  },
+  config: smolLm2Config,
   tokenizer: 'gpt2',
 });
 log(`checkpoint ${checkpoint.dir} (${checkpoint.parameters} parameters${checkpoint.fromCache ? ', reused' : ''})`);
