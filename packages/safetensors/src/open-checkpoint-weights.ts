@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { WeightFileError } from './errors/weight-file-error.js';
 import { readShardIndex } from './read-shard-index.js';
 import { SafetensorsFile } from './safetensors-file.js';
+import { isSymbolicLink, weightFileAccessError } from './weight-file-access-error.js';
 import { WeightStore } from './weight-store.js';
 import { indexFileName, singleFileName } from './write-sharded-safetensors.js';
 
@@ -26,19 +27,24 @@ import { indexFileName, singleFileName } from './write-sharded-safetensors.js';
  *   or two index-less files hold the same tensor.
  */
 export async function openCheckpointWeights(path: string): Promise<WeightStore> {
-  const stats = await stat(path).catch((cause: unknown) => {
-    throw new WeightFileError({
-      file: path,
-      reason: 'it does not exist.',
-      hint: 'Point at a Hugging Face checkpoint folder, a .safetensors file or a model.safetensors.index.json.',
-      cause,
-    });
+  const stats = await stat(path).catch(async (cause: unknown) => {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && !(await isSymbolicLink(path))) {
+      throw new WeightFileError({
+        file: path,
+        reason: 'it does not exist.',
+        hint: 'Point at a Hugging Face checkpoint folder, a .safetensors file or a model.safetensors.index.json.',
+        cause,
+      });
+    }
+    throw await weightFileAccessError(path, cause);
   });
   if (stats.isFile()) {
     return path.endsWith('.index.json') ? openIndexed(path) : openFiles(path, [path]);
   }
 
-  const names = await readdir(path);
+  const names = await readdir(path).catch(async (cause: unknown) => {
+    throw await weightFileAccessError(path, cause);
+  });
   if (names.includes(singleFileName)) return openFiles(path, [join(path, singleFileName)]);
   const indexes = names.filter((name) => name.endsWith('.safetensors.index.json'));
   if (names.includes(indexFileName)) return openIndexed(join(path, indexFileName));

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { WeightFileError } from './errors/weight-file-error.js';
+import { isSymbolicLink, notAFileError, weightFileAccessError } from './weight-file-access-error.js';
 
 /** A validated `model.safetensors.index.json`. */
 export interface ShardIndex {
@@ -24,14 +25,15 @@ export interface ShardIndex {
  * @returns The weight map resolved to shard paths next to the index.
  * @throws WeightFileError when the index is unreadable, not JSON, has no
  *   `weight_map` object of file names, names a shard outside its folder, has a
- *   bad `metadata.total_size`, or names shards that do not exist (all listed).
+ *   bad `metadata.total_size`, or names shards that do not exist (all listed),
+ *   or a shard that is a dangling or looping symbolic link, unreadable, or a folder.
  */
 export async function readShardIndex(file: string): Promise<ShardIndex> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new WeightFileError({ file, reason: `the index cannot be read (${(cause as Error).message}).`, cause });
+    throw await weightFileAccessError(file, cause);
   }
   let json: unknown;
   try {
@@ -76,8 +78,11 @@ export async function readShardIndex(file: string): Promise<ShardIndex> {
     weightMap.set(tensor, path);
   }
 
-  const shardSizes = await Promise.all(shards.map((shard) => sizeOf(shard)));
-  const missing = shards.filter((_, i) => shardSizes[i] === undefined);
+  const found = await Promise.all(shards.map((shard) => sizeOf(shard)));
+  // A shard that is there but unusable (a looping or dangling link, unreadable, a folder) gets its own message.
+  const broken = found.findIndex((result) => typeof result !== 'number' && result.code !== 'missing');
+  if (broken >= 0) throw await shardError(shards[broken]!, found[broken] as ShardProblem, file);
+  const missing = shards.filter((_, i) => typeof found[i] !== 'number');
   if (missing.length > 0) {
     throw new WeightFileError({
       file: missing[0]!,
@@ -85,16 +90,29 @@ export async function readShardIndex(file: string): Promise<ShardIndex> {
       hint: 'The download is incomplete: download the missing shard files again (or the whole checkpoint).',
     });
   }
-  return { file, weightMap, shards, totalSize, shardSizes: shardSizes as number[] };
+  return { file, weightMap, shards, totalSize, shardSizes: found as number[] };
 }
 
-async function sizeOf(path: string): Promise<number | undefined> {
+/** Why a shard has no size: missing (no such path), not a regular file, or the error stat gave. */
+type ShardProblem = { code: 'missing' } | { code: 'not-a-file'; kind: string } | { code: 'error'; cause: unknown };
+
+async function sizeOf(path: string): Promise<number | ShardProblem> {
   try {
     const stats = await stat(path);
-    return stats.isFile() ? stats.size : undefined;
-  } catch {
-    return undefined;
+    if (stats.isFile()) return stats.size;
+    return { code: 'not-a-file', kind: stats.isDirectory() ? 'a folder' : 'a special file' };
+  } catch (cause) {
+    // A dangling link is ENOENT too, but "missing" would hide the link: let the access error say where it points.
+    const plainMissing = (cause as NodeJS.ErrnoException).code === 'ENOENT' && !(await isSymbolicLink(path));
+    return plainMissing ? { code: 'missing' } : { code: 'error', cause };
   }
+}
+
+async function shardError(shard: string, problem: ShardProblem, indexFile: string): Promise<WeightFileError> {
+  const context = `(the index ${indexFile} lists it as a shard)`;
+  return problem.code === 'not-a-file'
+    ? notAFileError(shard, problem.kind, undefined, context)
+    : weightFileAccessError(shard, problem.code === 'error' ? problem.cause : undefined, context);
 }
 
 function escapes(folder: string, shard: string): boolean {

@@ -224,6 +224,8 @@ describe('SafetensorsFile round trips through writeSafetensors', () => {
     await expect(SafetensorsFile.open(missing)).rejects.toThrow(
       `Invalid weights in ${missing}: the file does not exist.\nCheck the path`,
     );
-    await expect(SafetensorsFile.open(dir)).rejects.toThrow(`Invalid weights in ${dir}: it is not a regular file.`);
+    await expect(SafetensorsFile.open(dir)).rejects.toThrow(
+      `Invalid weights in ${dir}: it is a folder, not a regular file.`,
+    );
   });
 });

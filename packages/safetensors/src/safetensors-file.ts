@@ -9,6 +9,7 @@ import { float16ToFloat32 } from './float16.js';
 import { decodeHeaderLength, parseHeader, type SafetensorsHeader, type TensorEntry } from './parse-header.js';
 import { readAt, readChunks } from './read-at.js';
 import { similarNames } from './similar-names.js';
+import { notAFileError, weightFileAccessError } from './weight-file-access-error.js';
 
 /** What a tensor is, without its data. */
 export interface TensorInfo {
@@ -59,7 +60,8 @@ export class SafetensorsFile {
    *
    * @param path - The `.safetensors` file.
    * @returns The open file; call {@link SafetensorsFile.close} when done.
-   * @throws WeightFileError when the file is missing or unreadable, truncated,
+   * @throws WeightFileError when the file is missing, a dangling or looping
+   *   symbolic link, not readable by this user, a folder, truncated,
    *   has a bad header length or a header that is not valid JSON, or a tensor
    *   entry with an unknown dtype, a bad shape, or offsets out of range or
    *   overlapping.
@@ -69,17 +71,11 @@ export class SafetensorsFile {
     try {
       handle = await open(path, 'r');
     } catch (cause) {
-      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new WeightFileError({
-        file: path,
-        reason: missing ? 'the file does not exist.' : `it cannot be opened (${(cause as Error).message}).`,
-        ...(missing ? { hint: 'Check the path, or download the checkpoint again if a file is missing.' } : {}),
-        cause,
-      });
+      throw await weightFileAccessError(path, cause);
     }
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) throw new WeightFileError({ file: path, reason: 'it is not a regular file.' });
+      if (!stats.isFile()) throw notAFileError(path, stats.isDirectory() ? 'a folder' : 'a special file');
       const prefix = new Uint8Array(Math.min(8, stats.size));
       await readAt(handle, prefix, 0, path);
       const headerLength = decodeHeaderLength(prefix, path, stats.size);
@@ -89,11 +85,7 @@ export class SafetensorsFile {
     } catch (error) {
       await handle.close();
       if (WeightFileError.isInstance(error)) throw error;
-      throw new WeightFileError({
-        file: path,
-        reason: `it cannot be read (${(error as Error).message}).`,
-        cause: error,
-      });
+      throw await weightFileAccessError(path, error);
     }
   }
 
