@@ -71,7 +71,16 @@ export interface ArchitectureFields {
 export interface RuntimeFields {
   /** Weight precision of the built graph. */
   dtype: Dtype;
-  /** Longest sequence (prompt plus generation) to run; at most `maxPositionEmbeddings`. */
+  /**
+   * Longest sequence (prompt plus generation) to run; at most
+   * `maxPositionEmbeddings`. Default: `maxPositionEmbeddings`, capped at
+   * {@link defaultContextLengthCap} (32768) tokens. What is sized by it —
+   * the rotary tables baked into the built graph (`maxContextLength × headDim`
+   * floats), the KV cache's largest size, the build cache key — follows the
+   * context actually run, so a config claiming 1e7 or 1e12 positions builds
+   * as small a model as one claiming 4096. Set it higher (the CLI's
+   * `--context N`) to run longer contexts.
+   */
   maxContextLength: number;
   /** Threads for onnxruntime's intra-op pool; 0 lets onnxruntime use every core. */
   numThreads: number;
@@ -84,10 +93,27 @@ export interface RuntimeFields {
 /** Every field of a {@link BaseConfig}. */
 export type BaseConfigFields = ArchitectureFields & RuntimeFields;
 
+/**
+ * Default cap of `maxContextLength` when it is not set: 32768 tokens. Models
+ * declare up to millions of positions (`max_position_embeddings`), far more
+ * than a CPU runs in useful time; the cap keeps the rotary tables of a build
+ * at most `32768 × headDim × 4` bytes (16 MiB at a head size of 128). The KV
+ * cache does not allocate up to it: it grows as tokens arrive.
+ */
+export const defaultContextLengthCap = 32768;
+
+// zod's int() also refuses numbers beyond Number.MAX_SAFE_INTEGER: say so, not "must be an integer" about 1e20.
+const integerError = (issue: { code: string }) => {
+  if (issue.code === 'too_big')
+    return `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`;
+  if (issue.code === 'too_small')
+    return `must be an integer of at least ${Number.MIN_SAFE_INTEGER} (Number.MIN_SAFE_INTEGER)`;
+  return 'must be an integer';
+};
 const positiveInt = () =>
-  z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).positive({ error: 'must be > 0' });
+  z.number({ error: 'must be a number' }).int({ error: integerError }).positive({ error: 'must be > 0' });
 const tokenId = () =>
-  z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).nonnegative({ error: 'must be >= 0' });
+  z.number({ error: 'must be a number' }).int({ error: integerError }).nonnegative({ error: 'must be >= 0' });
 
 const ropeScalingSchema = z.object({
   ropeType: z.enum(['default', 'linear', 'dynamic', 'llama3', 'yarn'], {
@@ -116,9 +142,14 @@ export const baseConfigShape = {
   ropeScaling: ropeScalingSchema.nullable().default(null),
   tieWordEmbeddings: z.boolean({ error: 'must be true or false' }).default(false),
   bosTokenId: tokenId().nullable().default(1),
-  eosTokenId: z.union([tokenId(), z.array(tokenId()).min(1)], { error: 'must be a token id or a list of them' }).nullable().default(2),
+  eosTokenId: z
+    .union([tokenId(), z.array(tokenId()).min(1)], { error: 'must be a token id or a list of them' })
+    .nullable()
+    .default(2),
   padTokenId: tokenId().nullable().default(null),
-  dtype: z.enum(['float32', 'float16', 'int8', 'int4'], { error: 'must be one of float32, float16, int8, int4' }).default('float32'),
+  dtype: z
+    .enum(['float32', 'float16', 'int8', 'int4'], { error: 'must be one of float32, float16, int8, int4' })
+    .default('float32'),
   maxContextLength: positiveInt().optional(),
   numThreads: z.number().int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }).default(0),
   executionProvider: z
@@ -132,14 +163,14 @@ type ParsedShape = z.output<z.ZodObject<typeof baseConfigShape>>;
 /**
  * Fills the defaults that depend on other fields: `numKeyValueHeads` (all
  * heads), `headDim` (`hiddenSize / numAttentionHeads`) and `maxContextLength`
- * (`maxPositionEmbeddings`).
+ * (`maxPositionEmbeddings`, at most {@link defaultContextLengthCap}).
  */
 export function fillDerivedDefaults<T extends ParsedShape>(parsed: T): T & BaseConfigFields {
   return {
     ...parsed,
     numKeyValueHeads: parsed.numKeyValueHeads ?? parsed.numAttentionHeads,
     headDim: parsed.headDim ?? parsed.hiddenSize / parsed.numAttentionHeads,
-    maxContextLength: parsed.maxContextLength ?? parsed.maxPositionEmbeddings,
+    maxContextLength: parsed.maxContextLength ?? Math.min(parsed.maxPositionEmbeddings, defaultContextLengthCap),
   };
 }
 
@@ -165,8 +196,10 @@ export function refineBaseConfig(config: BaseConfigFields, ctx: z.RefinementCtx)
     const id = config[field];
     if (id !== null && id >= config.vocabSize) issue(field, `must be < vocabSize (${config.vocabSize})`);
   }
-  const eos = config.eosTokenId === null ? [] : Array.isArray(config.eosTokenId) ? config.eosTokenId : [config.eosTokenId];
-  if (eos.some((id) => id >= config.vocabSize)) issue('eosTokenId', `every id must be < vocabSize (${config.vocabSize})`);
+  const eos =
+    config.eosTokenId === null ? [] : Array.isArray(config.eosTokenId) ? config.eosTokenId : [config.eosTokenId];
+  if (eos.some((id) => id >= config.vocabSize))
+    issue('eosTokenId', `every id must be < vocabSize (${config.vocabSize})`);
   if (config.ropeScaling?.ropeType === 'llama3') {
     const { lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings } = config.ropeScaling;
     if (lowFreqFactor === undefined || highFreqFactor === undefined || originalMaxPositionEmbeddings === undefined) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import { BaseConfig, type ConfigSchema, defineConfigSchema } from './base-config.js';
+import { defaultContextLengthCap } from './base-config-schema.js';
 
 /** HuggingFaceTB/SmolLM2-135M config.json, as published. */
 const smolLm2Json = {
@@ -322,7 +323,48 @@ describe('BaseConfig', () => {
         originalMaxPositionEmbeddings: 8192,
       });
       expect(config.eosTokenIds).toEqual([128001, 128008, 128009]);
-      expect([config.headDim, config.numKeyValueHeads, config.maxContextLength]).toEqual([64, 8, 131072]);
+      // 131072 positions declared; the context run defaults to the cap (defaultContextLengthCap).
+      expect([config.headDim, config.numKeyValueHeads, config.maxContextLength]).toEqual([64, 8, 32768]);
+      expect(BaseConfig.fromHuggingFace(llama32Json, { maxContextLength: 131072 }).maxContextLength).toBe(131072);
+    });
+
+    it('defaults maxContextLength to max_position_embeddings capped at 32768, so absurd position counts stay cheap', () => {
+      expect(defaultContextLengthCap).toBe(32768);
+      for (const [declared, context] of [
+        [2048, 2048],
+        [32768, 32768],
+        [40960, 32768],
+        [1e7, 32768],
+        [1e12, 32768],
+      ] as const) {
+        const config = BaseConfig.fromHuggingFace({ ...smolLm2Json, max_position_embeddings: declared });
+        expect([config.maxPositionEmbeddings, config.maxContextLength]).toEqual([declared, context]);
+      }
+      // An explicit context (the CLI's --context) is kept, up to max_position_embeddings.
+      expect(
+        BaseConfig.fromHuggingFace({ ...smolLm2Json, max_position_embeddings: 1e12 }, { maxContextLength: 65536 })
+          .maxContextLength,
+      ).toBe(65536);
+    });
+
+    it('refuses position counts beyond Number.MAX_SAFE_INTEGER and fractions, naming the config.json key', () => {
+      const source = '/models/x/config.json';
+      for (const [value, rule] of [
+        [1e20, `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`],
+        [2 ** 53, `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`],
+        [4096.5, 'must be an integer'],
+      ] as const) {
+        let error: unknown;
+        try {
+          BaseConfig.fromHuggingFace({ ...smolLm2Json, max_position_embeddings: value }, {}, source);
+        } catch (e) {
+          error = e;
+        }
+        expect(ConfigError.isInstance(error)).toBe(true);
+        expect((error as ConfigError).issues).toEqual([
+          { field: 'maxPositionEmbeddings', value, rule: `${rule} (config.json key "max_position_embeddings")` },
+        ]);
+      }
     });
 
     it('reads the older rope_scaling "type" key', () => {
