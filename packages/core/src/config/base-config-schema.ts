@@ -104,10 +104,8 @@ export const defaultContextLengthCap = 32768;
 
 // zod's int() also refuses numbers beyond Number.MAX_SAFE_INTEGER: say so, not "must be an integer" about 1e20.
 const integerError = (issue: { code: string }) => {
-  if (issue.code === 'too_big')
-    return `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`;
-  if (issue.code === 'too_small')
-    return `must be an integer of at least ${Number.MIN_SAFE_INTEGER} (Number.MIN_SAFE_INTEGER)`;
+  if (issue.code === 'too_big') return `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`;
+  if (issue.code === 'too_small') return `must be an integer of at least ${Number.MIN_SAFE_INTEGER} (Number.MIN_SAFE_INTEGER)`;
   return 'must be an integer';
 };
 const positiveInt = () =>
@@ -142,14 +140,9 @@ export const baseConfigShape = {
   ropeScaling: ropeScalingSchema.nullable().default(null),
   tieWordEmbeddings: z.boolean({ error: 'must be true or false' }).default(false),
   bosTokenId: tokenId().nullable().default(1),
-  eosTokenId: z
-    .union([tokenId(), z.array(tokenId()).min(1)], { error: 'must be a token id or a list of them' })
-    .nullable()
-    .default(2),
+  eosTokenId: z.union([tokenId(), z.array(tokenId()).min(1)], { error: 'must be a token id or a list of them' }).nullable().default(2),
   padTokenId: tokenId().nullable().default(null),
-  dtype: z
-    .enum(['float32', 'float16', 'int8', 'int4'], { error: 'must be one of float32, float16, int8, int4' })
-    .default('float32'),
+  dtype: z.enum(['float32', 'float16', 'int8', 'int4'], { error: 'must be one of float32, float16, int8, int4' }).default('float32'),
   maxContextLength: positiveInt().optional(),
   numThreads: z.number().int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }).default(0),
   executionProvider: z
@@ -196,10 +189,8 @@ export function refineBaseConfig(config: BaseConfigFields, ctx: z.RefinementCtx)
     const id = config[field];
     if (id !== null && id >= config.vocabSize) issue(field, `must be < vocabSize (${config.vocabSize})`);
   }
-  const eos =
-    config.eosTokenId === null ? [] : Array.isArray(config.eosTokenId) ? config.eosTokenId : [config.eosTokenId];
-  if (eos.some((id) => id >= config.vocabSize))
-    issue('eosTokenId', `every id must be < vocabSize (${config.vocabSize})`);
+  const eos = config.eosTokenId === null ? [] : Array.isArray(config.eosTokenId) ? config.eosTokenId : [config.eosTokenId];
+  if (eos.some((id) => id >= config.vocabSize)) issue('eosTokenId', `every id must be < vocabSize (${config.vocabSize})`);
   if (config.ropeScaling?.ropeType === 'llama3') {
     const { lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings } = config.ropeScaling;
     if (lowFreqFactor === undefined || highFreqFactor === undefined || originalMaxPositionEmbeddings === undefined) {

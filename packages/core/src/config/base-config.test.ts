@@ -341,17 +341,16 @@ describe('BaseConfig', () => {
         expect([config.maxPositionEmbeddings, config.maxContextLength]).toEqual([declared, context]);
       }
       // An explicit context (the CLI's --context) is kept, up to max_position_embeddings.
-      expect(
-        BaseConfig.fromHuggingFace({ ...smolLm2Json, max_position_embeddings: 1e12 }, { maxContextLength: 65536 })
-          .maxContextLength,
-      ).toBe(65536);
+      const explicit = BaseConfig.fromHuggingFace({ ...smolLm2Json, max_position_embeddings: 1e12 }, { maxContextLength: 65536 });
+      expect(explicit.maxContextLength).toBe(65536);
     });
 
     it('refuses position counts beyond Number.MAX_SAFE_INTEGER and fractions, naming the config.json key', () => {
       const source = '/models/x/config.json';
+      const tooBig = `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`;
       for (const [value, rule] of [
-        [1e20, `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`],
-        [2 ** 53, `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER)`],
+        [1e20, tooBig],
+        [2 ** 53, tooBig],
         [4096.5, 'must be an integer'],
       ] as const) {
         let error: unknown;

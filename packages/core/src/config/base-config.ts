@@ -26,9 +26,8 @@ export function defineConfigSchema<Extra extends z.ZodRawShape = Record<never, n
     .object({ ...baseConfigShape, ...(extraShape ?? ({} as Extra)) })
     .transform(
       (parsed) =>
-        fillDerivedDefaults(
-          parsed as unknown as Parameters<typeof fillDerivedDefaults>[0],
-        ) as unknown as BaseConfigFields & z.output<z.ZodObject<Extra>>,
+        fillDerivedDefaults(parsed as unknown as Parameters<typeof fillDerivedDefaults>[0]) as unknown as BaseConfigFields &
+          z.output<z.ZodObject<Extra>>,
     )
     .superRefine((config, ctx) => {
       refineBaseConfig(config, ctx);
@@ -160,10 +159,7 @@ export class BaseConfig implements BaseConfigFields {
   ): InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the call was made on (LlamaConfig.fromHuggingFace builds a LlamaConfig)
     const mapped = this.mapHuggingFace(json);
-    return new this(
-      { ...mapped, ...overrides },
-      { huggingFace: json, ...(source ? { source } : {}) },
-    ) as InstanceType<T>;
+    return new this({ ...mapped, ...overrides }, { huggingFace: json, ...(source ? { source } : {}) }) as InstanceType<T>;
   }
 
   /**
@@ -208,15 +204,8 @@ export class BaseConfig implements BaseConfigFields {
    * Subclasses with other layers (biases, experts) override it.
    */
   estimateParameters(): number {
-    const {
-      hiddenSize: h,
-      numAttentionHeads,
-      numKeyValueHeads,
-      headDim,
-      intermediateSize,
-      vocabSize,
-      numHiddenLayers,
-    } = this;
+    const { hiddenSize: h, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, vocabSize, numHiddenLayers } =
+      this;
     const attention = h * numAttentionHeads * headDim * 2 + h * numKeyValueHeads * headDim * 2;
     const mlp = 3 * h * intermediateSize;
     const perLayer = attention + mlp + 2 * h;

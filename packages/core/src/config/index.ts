@@ -1,11 +1,4 @@
 export {
-  BaseConfig,
-  type ConfigSchema,
-  type ConfigSourceOptions,
-  defineConfigSchema,
-  type HuggingFaceKeyMap,
-} from './base-config.js';
-export {
   type ArchitectureFields,
   type BaseConfigFields,
   type Dtype,
@@ -16,3 +9,10 @@ export {
   type RopeScaling,
   type RuntimeFields,
 } from './base-config-schema.js';
+export {
+  BaseConfig,
+  type ConfigSchema,
+  type ConfigSourceOptions,
+  defineConfigSchema,
+  type HuggingFaceKeyMap,
+} from './base-config.js';
