@@ -1,8 +1,12 @@
 export {
   BuildCache,
   type BuildRecord,
+  type CachedBuild,
   checkpointBuildKey,
+  type GetOrBuildOptions,
 } from './build-cache/build-cache.js';
+export { BuildCacheError } from './build-cache/build-cache-error.js';
+export { type BuildFileChecksum, hashFile } from './build-cache/build-checksums.js';
 export { ChatTemplateError } from './chat/chat-template-error.js';
 export { type RenderChatOptions, renderChat } from './chat/render-chat.js';
 export { type DecoderShape, decoderIo } from './decoder/decoder-io.js';

@@ -1,9 +1,21 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir } from '@pio/core';
 import { writeSafetensors } from '@pio/safetensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCacheDir } from '@pio/core';
 import { BuildCache, type BuildRecord, checkpointBuildKey } from './build-cache.js';
 
 let root: string;
@@ -35,7 +47,11 @@ describe('BuildCache.getOrBuild', () => {
     const first = await cache.getOrBuild('key-a', build);
     expect(first.fromCache).toBe(false);
     expect(first.dir).toBe(join(cache.root, 'key-a'));
-    expect(first.record).toEqual({ graphs: { decode: 'decoder.onnx' }, info: { parameters: 42 } });
+    expect(first.record).toEqual({
+      graphs: { decode: 'decoder.onnx' },
+      info: { parameters: 42 },
+      files: { 'decoder.onnx': { size: 11, xxh3: expect.stringMatching(/^[0-9a-f]{16}$/) } },
+    });
     // The build ran elsewhere and was renamed into place.
     expect(calls).toHaveLength(1);
     expect(calls[0]).not.toBe(first.dir);
@@ -84,7 +100,11 @@ describe('BuildCache.getOrBuild', () => {
     await mkdir(join(cache.root, 'key-c'), { recursive: true });
     await writeFile(join(cache.root, 'key-c', 'decoder.onnx'), 'stale');
     const { build, calls } = countingBuild('new');
-    const result = await cache.getOrBuild('key-c', build);
+    const notices: string[] = [];
+    const result = await cache.getOrBuild('key-c', build, { onNotice: (message) => notices.push(message) });
+    expect(notices).toEqual([
+      `Rebuilding the cached build ${join(cache.root, 'key-c')}: there is no build.json (a build cut short)`,
+    ]);
     expect(result.fromCache).toBe(false);
     expect(calls).toHaveLength(1);
     expect(await readFile(join(result.dir, 'decoder.onnx'), 'utf8')).toBe('new');
@@ -153,12 +173,6 @@ describe('checkpointBuildKey', () => {
   it("changes with a weight file's header (tensor names, shapes), and with its size and mtime", async () => {
     const dir = await checkpoint();
     const key = await checkpointBuildKey(dir, options);
-    // Same bytes, same mtime: same key.
-    await writeSafetensors(join(dir, 'model.safetensors'), {
-      'model.norm.weight': { dtype: 'F32', shape: [4], data: new Float32Array([1, 2, 3, 4]) },
-    });
-    await pinTime(dir);
-    expect(await checkpointBuildKey(dir, options)).toBe(key);
     // Another shape in the header.
     await writeSafetensors(join(dir, 'model.safetensors'), {
       'model.norm.weight': { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) },
@@ -169,6 +183,33 @@ describe('checkpointBuildKey', () => {
     // Same header, but the file was rewritten (new mtime): the values may differ, so the key does.
     await utimes(join(dir, 'model.safetensors'), 1_800_000_000, 1_800_000_000);
     expect(await checkpointBuildKey(dir, options)).not.toBe(reshaped);
+  });
+
+  it('changes when tensor bytes are rewritten in place with size, header and mtime kept (ctime, inode)', async () => {
+    const dir = await checkpoint();
+    const file = join(dir, 'model.safetensors');
+    const key = await checkpointBuildKey(dir, options);
+    const before = await stat(file);
+    // Overwrite the last float of model.norm.weight in place, then put the mtime back as it was.
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from(new Float32Array([5]).buffer), 0, 4, before.size - 4);
+    await handle.close();
+    await utimes(file, before.atime, before.mtime);
+    const after = await stat(file);
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    expect(await checkpointBuildKey(dir, options)).not.toBe(key);
+  });
+
+  it('changes when a weight file is replaced by a copy with the same size, header and mtime (inode)', async () => {
+    const dir = await checkpoint();
+    const file = join(dir, 'model.safetensors');
+    const key = await checkpointBuildKey(dir, options);
+    const before = await stat(file);
+    await copyFile(file, `${file}.copy`);
+    await rename(`${file}.copy`, file);
+    await utimes(file, before.atime, before.mtime);
+    expect((await stat(file)).ino).not.toBe(before.ino);
+    expect(await checkpointBuildKey(dir, options)).not.toBe(key);
   });
 
   it('covers every weight file of a sharded checkpoint and its index', async () => {

@@ -233,42 +233,52 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     };
     const key = await checkpointBuildKey(checkpoint, buildOptions);
     const cache = new BuildCache(this.cacheDir ? join(this.cacheDir, 'builds') : undefined);
-    const { dir, record, fromCache } = await cache.getOrBuild(key, async (outDir) => {
-      const { prepareGraphs, buildGraphs } = this.definition;
-      if (prepareGraphs) {
-        const prepared = await prepareGraphs({
-          checkpoint,
-          config: current,
-          outDir,
-          ...(this.onProgress ? { onProgress: this.onProgress } : {}),
-        });
-        return {
-          graphs: prepared.graphs,
-          info: { parameters: prepared.parameters, weightBytes: prepared.weightBytes },
-        };
-      }
-      if (!buildGraphs) {
-        throw new PluginStateError({
-          pluginName: this.metadata.name,
-          reason: 'its model definition has neither buildGraphs nor prepareGraphs',
-          hint: 'Give the DecoderModelDefinition one of them.',
-        });
-      }
-      const weights = await openCheckpointWeights(checkpoint);
-      try {
-        const built = await buildGraphs({
-          config: current,
-          weights,
-          outDir,
-          ...(this.onProgress ? { onProgress: this.onProgress } : {}),
-        });
-        return { graphs: built.graphs, info: { parameters: built.parameters, weightBytes: built.weightBytes } };
-      } finally {
-        await weights.close();
-      }
-    });
+    const { dir, record, fromCache } = await cache.getOrBuild(
+      key,
+      async (outDir) => {
+        const { prepareGraphs, buildGraphs } = this.definition;
+        if (prepareGraphs) {
+          const prepared = await prepareGraphs({
+            checkpoint,
+            config: current,
+            outDir,
+            ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+          });
+          return {
+            graphs: prepared.graphs,
+            info: { parameters: prepared.parameters, weightBytes: prepared.weightBytes },
+          };
+        }
+        if (!buildGraphs) {
+          throw new PluginStateError({
+            pluginName: this.metadata.name,
+            reason: 'its model definition has neither buildGraphs nor prepareGraphs',
+            hint: 'Give the DecoderModelDefinition one of them.',
+          });
+        }
+        const weights = await openCheckpointWeights(checkpoint);
+        try {
+          const built = await buildGraphs({
+            config: current,
+            weights,
+            outDir,
+            ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+          });
+          return { graphs: built.graphs, info: { parameters: built.parameters, weightBytes: built.weightBytes } };
+        } finally {
+          await weights.close();
+        }
+      },
+      {
+        // A damaged build being rebuilt, or a wait for another process's build: one line the CLI prints.
+        onNotice: (message) => this.onProgress?.({ phase: 'notice', completed: 1, total: 1, message }),
+      },
+    );
     this.onProgress?.({ phase: 'create-session', completed: 0, total: 1 });
-    const graphs = { decode: join(dir, record.graphs.decode!), ...(record.graphs.prefill ? { prefill: join(dir, record.graphs.prefill) } : {}) };
+    const graphs = {
+      decode: join(dir, record.graphs.decode!),
+      ...(record.graphs.prefill ? { prefill: join(dir, record.graphs.prefill) } : {}),
+    };
     this.runner = await DecoderRunner.create(
       graphs,
       {
