@@ -15,6 +15,15 @@ export interface DecoderWeightSource {
   has(name: string): boolean;
   /** The tensor's values as float32 (converted from F16/BF16). */
   read(name: string): Promise<Float32Array>;
+  /**
+   * Checks a tensor's full shape against the one the model expects, before
+   * its data is read, and throws when they differ. `WeightStore` of
+   * `@pio/safetensors` has it (it throws `TensorShapeError` naming the file,
+   * the tensor and both shapes). Optional: a source without shapes (arrays
+   * in memory) gets only a check of each tensor's element count, which
+   * misses a transposed weight.
+   */
+  expectShape?(name: string, expected: readonly number[]): Promise<unknown>;
 }
 
 /**
@@ -110,7 +119,13 @@ export interface DecoderTransformer {
  * is folded into the query weights (or the q_norm weight); residual adds are
  * fused into `SkipSimplifiedLayerNormalization`.
  *
- * @throws {GraphError} when a tensor is missing or has the wrong size (naming the tensor: the checkpoint does not match its config.json).
+ * Every tensor's full shape is checked against the one the options imply
+ * (Hugging Face `[out, in]` for linear weights) with the source's
+ * `expectShape` before it is read, so a weight stored transposed is refused
+ * even though its element count is right.
+ *
+ * @throws {GraphError} when a tensor is missing, or has the wrong element count in a source without `expectShape` (naming the tensor: the checkpoint does not match its config.json).
+ * @throws whatever the source's `expectShape` throws for a tensor of the wrong shape (`TensorShapeError` for a `WeightStore`).
  */
 export async function buildDecoderTransformer(
   weights: DecoderWeightSource,
@@ -158,18 +173,21 @@ async function buildGraph(
   const g = new GraphBuilder({ name: attention === 'prefill' ? 'prefill' : 'decoder' });
   // The first graph of a build counts the parameters; a second one reads only what it does not share.
   const counting = memo === undefined || memo.size === 0;
-  const readNow = async (name: string, size: number): Promise<Float32Array> => {
+  const readNow = async (name: string, shape: readonly number[]): Promise<Float32Array> => {
     if (!weights.has(name)) fail(g, name, 'is missing from the checkpoint, but its config.json implies it');
+    // The full shape, not only the size: a transposed [in, out] weight has the right size and gives wrong output.
+    await weights.expectShape?.(name, shape);
     const data = await weights.read(name);
+    const size = shape.reduce((product, dim) => product * dim, 1);
     if (data.length !== size) fail(g, name, `has ${data.length} values, but config.json implies ${size}`);
     if (counting) counter.parameters += data.length;
     return data;
   };
   // `keep`: the array itself becomes an initializer, so a second graph must get the same one.
-  const read = (name: string, size: number, keep = true): Promise<Float32Array> =>
-    keep ? remember(memo, name, () => readNow(name, size)) : readNow(name, size);
-  const readOptional = async (name: string, size: number, wanted: boolean) =>
-    wanted || weights.has(name) ? read(name, size) : undefined;
+  const read = (name: string, shape: readonly number[], keep = true): Promise<Float32Array> =>
+    keep ? remember(memo, name, () => readNow(name, shape)) : readNow(name, shape);
+  const readOptional = async (name: string, shape: readonly number[], wanted: boolean) =>
+    wanted || weights.has(name) ? read(name, shape) : undefined;
   const queryScale = 1 / Math.sqrt(headDim);
   const kvSize = numKvHeads * headDim;
   const qSize = numHeads * headDim;
@@ -186,7 +204,7 @@ async function buildGraph(
       ? optimumDecoderIo(g, ioShape, caches)
       : pioDecoderIo(g, options.io, ioShape, caches, attention, options.decodeAttention);
   const embedName = 'model.embed_tokens.weight';
-  const embedTokens = await read(embedName, vocabSize * hiddenSize);
+  const embedTokens = await read(embedName, [vocabSize, hiddenSize]);
   const embedding = g.initializer(embedName, embedTokens, [vocabSize, hiddenSize]);
   let hidden = g.gather(embedding, io.tokenIds, 0);
 
@@ -215,7 +233,7 @@ async function buildGraph(
     const prefix = `model.layers.${layer}`;
 
     // Attention block.
-    const inputNorm = g.initializer(`${prefix}.input_layernorm.weight`, await read(`${prefix}.input_layernorm.weight`, hiddenSize), [hiddenSize]);
+    const inputNorm = g.initializer(`${prefix}.input_layernorm.weight`, await read(`${prefix}.input_layernorm.weight`, [hiddenSize]), [hiddenSize]);
     let normed: string;
     if (residual === undefined) {
       normed = g.simplifiedLayerNormalization(hidden, inputNorm, { epsilon: options.rmsNormEps });
@@ -230,20 +248,20 @@ async function buildGraph(
     const qkvParts = shared(`${attn}.qkv_proj`)
       ? undefined
       : [
-          await read(`${attn}.q_proj.weight`, qSize * hiddenSize, false),
-          await read(`${attn}.k_proj.weight`, kvSize * hiddenSize, false),
-          await read(`${attn}.v_proj.weight`, kvSize * hiddenSize, false),
+          await read(`${attn}.q_proj.weight`, [qSize, hiddenSize], false),
+          await read(`${attn}.k_proj.weight`, [kvSize, hiddenSize], false),
+          await read(`${attn}.v_proj.weight`, [kvSize, hiddenSize], false),
         ];
-    const qBias = await readOptional(`${attn}.q_proj.bias`, qSize, options.attentionBias);
-    const kBias = await readOptional(`${attn}.k_proj.bias`, kvSize, options.attentionBias);
-    const vBias = await readOptional(`${attn}.v_proj.bias`, kvSize, options.attentionBias);
+    const qBias = await readOptional(`${attn}.q_proj.bias`, [qSize], options.attentionBias);
+    const kBias = await readOptional(`${attn}.k_proj.bias`, [kvSize], options.attentionBias);
+    const vBias = await readOptional(`${attn}.v_proj.bias`, [kvSize], options.attentionBias);
     let qNorm: Float32Array | undefined;
     let kNorm: Float32Array | undefined;
     if (options.queryKeyNorm) {
       qNorm = await remember(memo, `${attn}.q_norm.scaled`, async () =>
-        scaled(await read(`${attn}.q_norm.weight`, headDim), queryScale),
+        scaled(await read(`${attn}.q_norm.weight`, [headDim]), queryScale),
       );
-      kNorm = await read(`${attn}.k_norm.weight`, headDim);
+      kNorm = await read(`${attn}.k_norm.weight`, [headDim]);
     }
     const scaledByNorm = qNorm !== undefined;
     const qkvWeight = async () => {
@@ -268,13 +286,13 @@ async function buildGraph(
       key = headNorm(g, key!, g.initializer(`${attn}.k_norm.weight`, kNorm, [headDim]), numKvHeads, headDim, options.rmsNormEps);
     }
     const context = io.attention(layer, { query: query!, key: key!, value: value! });
-    const oBias = await readOptional(`${attn}.o_proj.bias`, hiddenSize, options.outputBias ?? options.attentionBias);
-    const attentionOut = await linear(context, `${attn}.o_proj`, () => read(`${attn}.o_proj.weight`, hiddenSize * qSize, false), hiddenSize, qSize, oBias);
+    const oBias = await readOptional(`${attn}.o_proj.bias`, [hiddenSize], options.outputBias ?? options.attentionBias);
+    const attentionOut = await linear(context, `${attn}.o_proj`, () => read(`${attn}.o_proj.weight`, [hiddenSize, qSize], false), hiddenSize, qSize, oBias);
 
     // MLP block.
     const postNorm = g.initializer(
       `${prefix}.post_attention_layernorm.weight`,
-      await read(`${prefix}.post_attention_layernorm.weight`, hiddenSize),
+      await read(`${prefix}.post_attention_layernorm.weight`, [hiddenSize]),
       [hiddenSize],
     );
     const fused = g.skipSimplifiedLayerNormalization(attentionOut, residual, postNorm, { epsilon: options.rmsNormEps });
@@ -283,12 +301,12 @@ async function buildGraph(
     const gateUpParts = shared(`${mlp}.gate_up_proj`)
       ? undefined
       : [
-          await read(`${mlp}.gate_proj.weight`, intermediateSize * hiddenSize, false),
-          await read(`${mlp}.up_proj.weight`, intermediateSize * hiddenSize, false),
+          await read(`${mlp}.gate_proj.weight`, [intermediateSize, hiddenSize], false),
+          await read(`${mlp}.up_proj.weight`, [intermediateSize, hiddenSize], false),
         ];
     const gateUpWeight = async () => concatRows(gateUpParts!);
-    const gateBias = await readOptional(`${mlp}.gate_proj.bias`, intermediateSize, options.mlpBias);
-    const upBias = await readOptional(`${mlp}.up_proj.bias`, intermediateSize, options.mlpBias);
+    const gateBias = await readOptional(`${mlp}.gate_proj.bias`, [intermediateSize], options.mlpBias);
+    const upBias = await readOptional(`${mlp}.up_proj.bias`, [intermediateSize], options.mlpBias);
     const gateUpBias =
       gateBias || upBias
         ? await remember(memo, `${mlp}.gate_up_proj.bias`, () =>
@@ -298,14 +316,14 @@ async function buildGraph(
     const gateUp = await linear(fused.output, `${mlp}.gate_up_proj`, gateUpWeight, 2 * intermediateSize, hiddenSize, gateUpBias);
     const [gated, upped] = g.split(gateUp, { axis: -1, sizes: [intermediateSize, intermediateSize] });
     const activated = g.mul(g.mul(gated!, g.sigmoid(gated!)), upped!);
-    const downBias = await readOptional(`${mlp}.down_proj.bias`, hiddenSize, options.mlpBias);
-    hidden = await linear(activated, `${mlp}.down_proj`, () => read(`${mlp}.down_proj.weight`, hiddenSize * intermediateSize, false), hiddenSize, intermediateSize, downBias);
+    const downBias = await readOptional(`${mlp}.down_proj.bias`, [hiddenSize], options.mlpBias);
+    hidden = await linear(activated, `${mlp}.down_proj`, () => read(`${mlp}.down_proj.weight`, [hiddenSize, intermediateSize], false), hiddenSize, intermediateSize, downBias);
     options.onLayer?.(layer + 1, numLayers);
   }
 
   const last = g.add(hidden, residual!);
   const picked = io.logitRows(last);
-  const finalNorm = g.initializer('model.norm.weight', await read('model.norm.weight', hiddenSize), [hiddenSize]);
+  const finalNorm = g.initializer('model.norm.weight', await read('model.norm.weight', [hiddenSize]), [hiddenSize]);
   const normedOut = g.simplifiedLayerNormalization(picked, finalNorm, { epsilon: options.rmsNormEps });
   let logits: string;
   if (options.tieWordEmbeddings && !weights.has('lm_head.weight')) {
@@ -314,7 +332,7 @@ async function buildGraph(
         ? g.gemm(normedOut, embedding, undefined, { transB: true })
         : await linear(normedOut, 'lm_head', async () => embedTokens, vocabSize, hiddenSize);
   } else {
-    logits = await linear(normedOut, 'lm_head', () => read('lm_head.weight', vocabSize * hiddenSize, false), vocabSize, hiddenSize);
+    logits = await linear(normedOut, 'lm_head', () => read('lm_head.weight', [vocabSize, hiddenSize], false), vocabSize, hiddenSize);
   }
   io.outputLogits(logits);
   return g;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inverseFrequencies, rotaryCaches } from './rotary.js';
+import { GraphError } from '../errors/graph-error.js';
+import { inverseFrequencies, maxRotaryTableValues, rotaryCaches } from './rotary.js';
 
 describe('rotary caches', () => {
   it('holds cos/sin of position × theta^(-2i/d) in [positions, d/2]', () => {
@@ -57,5 +58,26 @@ describe('rotary caches', () => {
       }
     });
     expect([kept > 0, divided > 0, blended > 0]).toEqual([true, true, true]);
+  });
+
+  it('refuses tables too large to build, and a position count that is not a whole number, with a typed error', () => {
+    // 1e12 positions used to throw a bare RangeError (typed array length); 1e9 would allocate 64 GB.
+    for (const maxPositions of [1e12, 1e9, maxRotaryTableValues / 8 + 1]) {
+      let error: unknown;
+      try {
+        rotaryCaches({ headDim: 16, maxPositions, theta: 10000 });
+      } catch (e) {
+        error = e;
+      }
+      expect(GraphError.isInstance(error), String(error)).toBe(true);
+      expect((error as GraphError).message).toContain(`rotary tables for ${maxPositions} positions × 8 frequencies`);
+      expect((error as GraphError).hint).toContain('Lower maxContextLength');
+    }
+    for (const maxPositions of [0, 1.5, Number.NaN]) {
+      expect(() => rotaryCaches({ headDim: 16, maxPositions, theta: 10000 })).toThrow(
+        'it must be a whole number of positions >= 1',
+      );
+    }
+    expect(rotaryCaches({ headDim: 16, maxPositions: 4096, theta: 10000 }).cos.length).toBe(4096 * 8);
   });
 });

@@ -1,4 +1,13 @@
+import { GraphError } from '../errors/graph-error.js';
 import type { GraphCore } from '../graph/graph-core.js';
+
+/**
+ * Most values one rotary table (cos or sin) may hold: 2^28 floats, 1 GiB.
+ * Beyond it a build would bake gigabytes of tables into the model (a
+ * `maxContextLength` of 1e7 with 64-wide heads: 1.3 GB) or fail to allocate
+ * them at all: {@link rotaryCaches} refuses with a typed error instead.
+ */
+export const maxRotaryTableValues = 2 ** 28;
 
 /** How rotary frequencies are scaled for long contexts (Hugging Face `rope_scaling`). */
 export type RopeScaling =
@@ -71,13 +80,28 @@ export function inverseFrequencies(rotaryDim: number, theta: number, scaling?: R
  * in the `[maxPositions, rotaryDim / 2]` layout that com.microsoft
  * `RotaryEmbedding`, `GroupQueryAttention` and ONNX `RotaryEmbedding` read.
  *
+ * Allocates `2 * maxPositions * rotaryDim / 2` floats: size `maxPositions`
+ * by the context the model will run (`maxContextLength`), not by
+ * `max_position_embeddings`.
+ *
  * @param options head size, positions, theta, partial factor, scaling
+ * @throws {GraphError} when `maxPositions` is not a positive integer, or the
+ *   tables would exceed {@link maxRotaryTableValues} values each.
  */
 export function rotaryCaches(options: RotaryCacheOptions): RotaryCaches {
   const { headDim, maxPositions, theta } = options;
   const rotaryDim = Math.floor((headDim * (options.partialRotaryFactor ?? 1)) / 2) * 2;
-  const inv = inverseFrequencies(rotaryDim, theta, options.scaling);
   const half = rotaryDim / 2;
+  if (!Number.isSafeInteger(maxPositions) || maxPositions < 1) {
+    throw rotaryError(`maxPositions is ${maxPositions}: it must be a whole number of positions >= 1`);
+  }
+  if (maxPositions * half > maxRotaryTableValues) {
+    const mib = Math.round((2 * maxPositions * half * 4) / 2 ** 20);
+    throw rotaryError(
+      `rotary tables for ${maxPositions} positions × ${half} frequencies would take ${mib} MiB (at most ${maxRotaryTableValues / half} positions fit)`,
+    );
+  }
+  const inv = inverseFrequencies(rotaryDim, theta, options.scaling);
   const factor = options.attentionFactor ?? 1;
   const cos = new Float32Array(maxPositions * half);
   const sin = new Float32Array(maxPositions * half);
@@ -110,4 +134,12 @@ export function addRotaryCaches(
     cos: graph.initializer(names.cos ?? 'cos_cache', caches.cos, dims),
     sin: graph.initializer(names.sin ?? 'sin_cache', caches.sin, dims),
   };
+}
+
+function rotaryError(detail: string): GraphError {
+  return new GraphError({
+    graphName: 'rotary',
+    issues: [{ problem: 'invalid-argument', detail }],
+    hint: "Lower maxContextLength (the CLI's --context): the tables cover only the positions the model will run.",
+  });
 }
