@@ -49,3 +49,44 @@ export class WorkerError extends PioError {
     return this.original.contextLength === true;
   }
 }
+
+/** What the operating system said when the server could not listen, as a one-line message and a hint. */
+const listenProblems: Record<string, (where: string, options: { host: string; port: number }) => { message: string; hint: string }> = {
+  EADDRINUSE: (where) => ({
+    message: `Cannot listen on ${where}: the port is already in use.`,
+    hint: 'Stop the program using it, or pick another port (--port; 0 picks a free one).',
+  }),
+  EACCES: (where, { port }) => ({
+    message: `Cannot listen on ${where}: permission denied.`,
+    hint: port < 1024 ? 'Ports below 1024 need extra privileges: pick a port from 1024 to 65535 (--port).' : 'Pick another port (--port).',
+  }),
+  EADDRNOTAVAIL: (where, { host }) => ({
+    message: `Cannot listen on ${where}: ${host} is not an address of this machine.`,
+    hint: 'Bind 127.0.0.1 (this machine only), 0.0.0.0 (every interface), or one of its own addresses (--host).',
+  }),
+  ENOTFOUND: (where, { host }) => ({
+    message: `Cannot listen on ${where}: the host name ${host} does not resolve.`,
+    hint: 'Bind an IP address such as 127.0.0.1 or 0.0.0.0 (--host).',
+  }),
+};
+
+/** The HTTP server could not bind its address: port in use, no permission, or an address not of this machine. */
+export class ListenError extends PioError {
+  /** The operating system's error code (`EADDRINUSE`, `EACCES`, …). */
+  readonly systemCode: string | undefined;
+
+  /** Builds the error from what `listen` threw. */
+  constructor(options: { host: string; port: number; cause: unknown }) {
+    const systemCode = (options.cause as { code?: unknown } | null)?.code;
+    const code = typeof systemCode === 'string' ? systemCode : undefined;
+    const where = `${options.host}:${options.port}`;
+    const known = code ? listenProblems[code] : undefined;
+    const problem = known?.(where, options) ?? {
+      message: `Cannot listen on ${where}: ${(options.cause as Error | null)?.message ?? String(options.cause)}.`,
+      hint: 'Check --host and --port.',
+    };
+    super({ code: 'PIO_LISTEN', ...problem, cause: options.cause });
+    this.name = 'ListenError';
+    this.systemCode = code;
+  }
+}

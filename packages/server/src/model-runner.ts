@@ -3,6 +3,7 @@ import type { ChatMessage, GenerationDelta } from '@pio/core';
 import { Channel } from './channel.js';
 import { ModelUnavailableError, QueueFullError, WorkerError } from './errors.js';
 import type { FromWorker, GenerateRequest, WorkerGenerateOptions, WorkerInit, WorkerModelInfo } from './protocol.js';
+import { JobTimes, retryAfterSeconds } from './retry-after.js';
 import { startWorker, type WorkerEntry } from './worker-url.js';
 
 /** What one request asks a model for. */
@@ -55,7 +56,7 @@ export class ModelRunner {
   private failure: Error | undefined;
   private closing = false;
   private readonly exited: Promise<void>;
-  private averageJobMs = 1000;
+  private readonly jobTimes = new JobTimes();
   private readonly counts = { completed: 0, aborted: 0, failed: 0 };
   private info: WorkerModelInfo | undefined;
 
@@ -71,6 +72,8 @@ export class ModelRunner {
           this.state = 'ready';
           this.info = message.info;
           resolve(message.info);
+          // Requests may arrive while the model loads (the server listens first).
+          this.pump();
         } else if (message.type === 'init-error') {
           const error = new WorkerError(message.error);
           this.fail(error);
@@ -126,11 +129,17 @@ export class ModelRunner {
   generate(input: GenerationInput, options: WorkerGenerateOptions, signal?: AbortSignal): AsyncIterable<GenerationDelta> {
     if (this.failure) throw this.failure;
     if (this.closing) throw new ModelUnavailableError({ model: this.id, reason: 'the server is closing' });
-    if (this.current && this.queue.length >= this.maxQueue) {
+    // A request runs at once only on a ready, idle model; while the model loads, the queue is bounded too.
+    const runsNow = this.state === 'ready' && !this.current;
+    if (!runsNow && this.queue.length >= this.maxQueue) {
       throw new QueueFullError({
         model: this.id,
         waiting: this.queue.length,
-        retryAfterSeconds: Math.max(1, Math.ceil((this.averageJobMs * (this.queue.length + 1)) / 1000)),
+        retryAfterSeconds: retryAfterSeconds({
+          queued: this.queue.length,
+          meanMs: this.jobTimes.meanMs,
+          runningForMs: this.current ? performance.now() - this.current.startedAt : undefined,
+        }),
       });
     }
     const job: Job = {
@@ -203,7 +212,7 @@ export class ModelRunner {
       job.channel.fail(new WorkerError(message.error));
     } else {
       job.channel.end();
-      this.averageJobMs = 0.8 * this.averageJobMs + 0.2 * (performance.now() - job.startedAt);
+      this.jobTimes.add(performance.now() - job.startedAt);
       this.current = undefined;
       this.pump();
     }

@@ -34,10 +34,13 @@ async function open(): Promise<{ manager: PluginManager; plugin: TextModelPlugin
       message: `${record.metadata.name} (for ${init.checkpoint}) is not a text model plugin: it has no tokenize/generateText.`,
     });
   }
-  const contextLength = (plugin as { modelConfig?: { maxContextLength?: unknown } }).modelConfig?.maxContextLength;
+  const modelConfig = (plugin as { modelConfig?: { maxContextLength?: unknown; vocabSize?: unknown } }).modelConfig;
+  const contextLength = modelConfig?.maxContextLength;
+  const vocabSize = modelConfig?.vocabSize;
   const info: WorkerModelInfo = {
     pluginName: record.metadata.name,
     ...(typeof contextLength === 'number' ? { contextLength } : {}),
+    ...(typeof vocabSize === 'number' ? { vocabSize } : {}),
     loadMs: performance.now() - started,
   };
   return { manager, plugin, info };

@@ -49,6 +49,8 @@ export interface WorkerModelInfo {
   pluginName: string;
   /** The context length in force, when the plugin tells. */
   contextLength?: number;
+  /** Token ids are below this, when the plugin tells (its config's `vocab_size`). */
+  vocabSize?: number;
   /** Milliseconds to discover, load and initialize. */
   loadMs: number;
 }

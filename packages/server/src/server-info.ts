@@ -8,6 +8,8 @@ export interface ServedModel {
   pluginName: string;
   /** The context length in force, when the plugin tells. */
   contextLength?: number;
+  /** The vocabulary size (prompt token ids are below it), when the plugin tells. */
+  vocabSize?: number;
   /** Milliseconds its worker took to load it. */
   loadMs: number;
 }

@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { PioError } from '@pio/core';
+import { isAuthorized, type PublicRouteConfig, requireApiKey } from './api/auth.js';
 import { ApiError, toApiError, validationError } from './api/errors.js';
 import { chatMessages, completionPrompt, generationOptions } from './api/generation-options.js';
 import { chatCompletionRequestSchema, completionRequestSchema } from './api/schemas.js';
 import { serveGeneration } from './api/serve-generation.js';
+import { ListenError } from './errors.js';
 import { ModelRunner } from './model-runner.js';
 import type { PioServerOptions, ServeModelOptions } from './options.js';
 import type { PioServer, ServedModel } from './server-info.js';
@@ -44,9 +45,30 @@ function modelSpecs(options: PioServerOptions): (ServeModelOptions & { id: strin
   return specs;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+/** Checks the numeric options before anything starts, so a bad one costs no model load. */
+function checkOptions(options: PioServerOptions): void {
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PioError({
+      code: 'PIO_USAGE',
+      message: `The port ${String(port)} is not a TCP port.`,
+      hint: 'Use a whole number from 0 to 65535 (0 picks a free port).',
+    });
+  }
+  const positive: [string, number | undefined][] = [
+    ['requestTimeoutMs', options.requestTimeoutMs],
+    ['keepAliveTimeoutMs', options.keepAliveTimeoutMs],
+    ['maxConnections', options.maxConnections],
+  ];
+  for (const [name, value] of positive) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new PioError({
+        code: 'PIO_USAGE',
+        message: `The server option ${name} is ${String(value)}.`,
+        hint: `Give ${name} a whole number of at least 1, or leave it out for the default.`,
+      });
+    }
+  }
 }
 
 /**
@@ -63,11 +85,26 @@ function sameSecret(given: string, expected: string): boolean {
  * @throws the plugin's errors (as WorkerError, same code and message) when a model fails to load.
  */
 export async function startServer(options: PioServerOptions): Promise<PioServer> {
+  checkOptions(options);
   const specs = modelSpecs(options);
   const entry = { ...defaultWorkerEntry(), ...options.worker };
   const roots = [...(options.roots ?? [process.cwd(), dirname(fileURLToPath(import.meta.url))])];
   const conditions = [...(options.conditions ?? [...processConditions(), 'import', 'default'])];
   const runners = new Map<string, ModelRunner>();
+
+  // Bind first: a port in use is reported before any model loads. Requests
+  // that arrive during the load wait in the model's (bounded) queue.
+  const app = buildApp(options, runners);
+  const host = options.host ?? '127.0.0.1';
+  const requestedPort = options.port ?? 8080;
+  try {
+    await app.listen({ host, port: requestedPort });
+  } catch (error) {
+    await app.close();
+    throw new ListenError({ host, port: requestedPort, cause: error });
+  }
+  app.server.maxConnections = options.maxConnections ?? 256;
+
   for (const spec of specs) {
     const runtime = { ...options.runtime, ...spec.runtime };
     runners.set(
@@ -91,19 +128,12 @@ export async function startServer(options: PioServerOptions): Promise<PioServer>
     );
   } catch (error) {
     await closeRunners();
+    await app.close();
     throw error;
   }
 
-  const app = buildApp(options, runners);
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await app.listen({ host, port: options.port ?? 8080 });
-  } catch (error) {
-    await closeRunners();
-    throw error;
-  }
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  const port = typeof address === 'object' && address ? address.port : requestedPort;
   let closed: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -122,7 +152,21 @@ export async function startServer(options: PioServerOptions): Promise<PioServer>
 }
 
 function buildApp(options: PioServerOptions, runners: Map<string, ModelRunner>): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false, forceCloseConnections: true });
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    logger: false,
+    forceCloseConnections: true,
+    // Slow clients (a body sent a byte at a time) are cut off after requestTimeout.
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    http: {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      // Node checks the timeouts above every so often (30 s by default): often enough to honor them.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeout / 4))),
+    },
+  });
   const created = Math.floor(Date.now() / 1000);
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
@@ -141,22 +185,8 @@ function buildApp(options: PioServerOptions, runners: Map<string, ModelRunner>):
     return reply.status(404).send(error.toBody());
   });
 
-  if (options.apiKey) {
-    const apiKey = options.apiKey;
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
-      const header = request.headers.authorization ?? '';
-      const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-      if (!sameSecret(given, apiKey)) {
-        const error = new ApiError({
-          status: 401,
-          message: 'Incorrect or missing API key: send Authorization: Bearer <key>.',
-          code: 'invalid_api_key',
-        });
-        return reply.status(401).send(error.toBody());
-      }
-    });
-  }
+  const apiKey = options.apiKey;
+  if (apiKey) requireApiKey(app, apiKey);
 
   const runnerFor = (model: string): ModelRunner => {
     const runner = runners.get(model);
@@ -172,10 +202,13 @@ function buildApp(options: PioServerOptions, runners: Map<string, ModelRunner>):
   };
   const modelObject = (id: string) => ({ id, object: 'model' as const, created, owned_by: 'pio' });
 
-  app.get('/health', async () => {
+  const publicRoute: { config: PublicRouteConfig } = { config: { public: true } };
+  app.get('/health', publicRoute, async (request) => {
     const models = Object.fromEntries([...runners].map(([id, runner]) => [id, runner.stats()]));
     const ok = Object.values(models).every((stats) => stats.state === 'ready');
-    return { status: ok ? 'ok' : 'degraded', models };
+    const status = ok ? 'ok' : 'degraded';
+    // Probes need no secret; model ids and counters are for those who have it.
+    return isAuthorized(request, apiKey) ? { status, models } : { status };
   });
   app.get('/v1/models', async () => ({ object: 'list', data: [...runners.keys()].map(modelObject) }));
   app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => modelObject(runnerFor(request.params.model).id));
@@ -197,10 +230,11 @@ function buildApp(options: PioServerOptions, runners: Map<string, ModelRunner>):
     const parsed = completionRequestSchema.safeParse(request.body ?? {});
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
+    const runner = runnerFor(body.model);
     return serveGeneration(reply, {
       kind: 'completion',
-      runner: runnerFor(body.model),
-      input: { kind: 'completion', prompt: completionPrompt(body) },
+      runner,
+      input: { kind: 'completion', prompt: completionPrompt(body, runner.modelInfo?.vocabSize) },
       options: generationOptions(body),
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,

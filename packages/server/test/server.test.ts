@@ -228,6 +228,29 @@ describe('@pio/server with the openai client', () => {
     expect(badRole.body.error).toMatchObject({ param: 'messages.0.role' });
   });
 
+  it('answers an empty prompt, no messages and token ids outside the vocabulary with a 400 naming the prompt', async () => {
+    for (const prompt of ['', ['']]) {
+      const empty = await postRaw('/v1/completions', JSON.stringify({ model: 'tiny', prompt, max_tokens: 2 }));
+      expect(empty.status).toBe(400);
+      expect(empty.body.error).toMatchObject({ type: 'invalid_request_error', param: 'prompt' });
+    }
+    const noMessages = await postRaw('/v1/chat/completions', JSON.stringify({ model: 'tiny', messages: [], max_tokens: 2 }));
+    expect(noMessages.status).toBe(400);
+    expect(noMessages.body.error).toMatchObject({ type: 'invalid_request_error', param: 'messages' });
+
+    const vocabSize = server.models[0]!.vocabSize!;
+    expect(vocabSize).toBeGreaterThan(0);
+    for (const prompt of [[1, vocabSize], [[vocabSize + 1000]], [2 ** 40]]) {
+      const outside = await postRaw('/v1/completions', JSON.stringify({ model: 'tiny', prompt, max_tokens: 2 }));
+      expect(outside.status, JSON.stringify(prompt)).toBe(400);
+      expect(outside.body.error).toMatchObject({ type: 'invalid_request_error', param: 'prompt' });
+      expect(outside.body.error.message).toContain(`token id ${prompt.flat()[prompt.flat().length - 1]}`);
+      expect(outside.body.error.message).not.toMatch(/onnxruntime|Gather|indices/i);
+    }
+    const lastId = await client.completions.create({ model: 'tiny', prompt: [vocabSize - 1], max_tokens: 1, temperature: 0 });
+    expect(lastId.usage!.completion_tokens).toBe(1);
+  });
+
   it('answers /health while a long generation runs, and a client that disconnects mid-stream frees the worker', async () => {
     const before = (await health()).models.tiny!;
     const stream = await client.chat.completions.create({ model: 'tiny', messages, max_tokens: 2000, temperature: 0, stream: true });
@@ -260,7 +283,10 @@ describe('@pio/server with the openai client', () => {
     const refused = await postRaw('/v1/completions', JSON.stringify({ model: 'tiny-q1', prompt: 'More', max_tokens: 2 }));
     expect(refused.status).toBe(429);
     expect(refused.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // One request waits behind one that has run for a moment: seconds, not the queue's worst case.
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(30);
     waiting.abort();
     running.controller.abort();
     expect(await queued).toBeInstanceOf(Error);

@@ -72,6 +72,10 @@ export function toApiError(error: unknown, promptParam = 'messages'): ApiError {
   if (ContextLengthError.isInstance(error) || (error instanceof WorkerError && error.isContextLength)) {
     return new ApiError({ status: 400, message: (error as Error).message, param: promptParam, code: 'context_length_exceeded' });
   }
+  // The engine's PromptError (an empty prompt, a token id outside the vocabulary), matched by code.
+  if (PioError.isInstance(error) && error.code === 'PIO_PROMPT') {
+    return new ApiError({ status: 400, message: error.message, param: promptParam, code: 'invalid_prompt' });
+  }
   if (PioError.isInstance(error) && error.code === 'PIO_CHAT_TEMPLATE') {
     return new ApiError({ status: 400, message: error.message, param: 'messages', code: 'chat_template_error' });
   }

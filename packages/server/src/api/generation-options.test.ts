@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validationError } from './errors.js';
+import { ApiError, validationError } from './errors.js';
 import { chatMessages, completionPrompt, generationOptions } from './generation-options.js';
 import { chatCompletionRequestSchema, completionRequestSchema } from './schemas.js';
 
@@ -66,5 +66,28 @@ describe('OpenAI request → generation options', () => {
     expect(param({ model: 'm', prompt: ['a', 'b'] })).toBe('prompt');
     expect(param({ prompt: 'x' })).toBe('model');
     expect(param({ model: 'm', prompt: 'x', max_tokens: 1.5 })).toBe('max_tokens');
+  });
+
+  it('refuses an empty prompt and token ids outside the vocabulary with a 400 on prompt', () => {
+    const refusal = (value: unknown, vocabSize?: number) => {
+      try {
+        completionPrompt(completionRequestSchema.parse({ model: 'm', prompt: value }), vocabSize);
+        return 'accepted';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ApiError);
+        return error as ApiError;
+      }
+    };
+    for (const empty of ['', ['']]) expect(refusal(empty)).toMatchObject({ status: 400, param: 'prompt', type: 'invalid_request_error' });
+    const outside = refusal([1, 2, 1000], 1000);
+    expect(outside).toMatchObject({ status: 400, param: 'prompt' });
+    expect((outside as ApiError).message).toContain('token id 1000 (at index 2)');
+    expect(refusal([[5, 999]], 1000)).toBe('accepted');
+    expect(refusal([999_999])).toBe('accepted'); // no vocabulary size known: the engine decides
+  });
+
+  it('sends no max_tokens of its own when the client gave none (the engine fits the default to the context)', () => {
+    expect(generationOptions(completionRequestSchema.parse({ model: 'm', prompt: 'x' }))).not.toHaveProperty('maxNewTokens');
+    expect(generationOptions(chatCompletionRequestSchema.parse({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: null }))).toEqual({});
   });
 });

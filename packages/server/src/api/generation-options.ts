@@ -1,5 +1,6 @@
 import type { ChatMessage } from '@pio/core';
 import type { WorkerGenerateOptions } from '../protocol.js';
+import { ApiError } from './errors.js';
 import type { ChatCompletionRequest, CompletionRequest } from './schemas.js';
 
 /**
@@ -35,9 +36,40 @@ export function chatMessages(request: ChatCompletionRequest): ChatMessage[] {
   }));
 }
 
-/** The prompt of a completion request: text, or token ids. */
-export function completionPrompt(request: CompletionRequest): string | { inputIds: number[] } {
-  const prompt = request.prompt;
+/**
+ * The prompt of a completion request: text, or token ids.
+ *
+ * @param vocabSize - The model's vocabulary size, when known: token ids must be below it.
+ * @throws ApiError (400, `param: 'prompt'`) for an empty prompt or a token id outside the vocabulary.
+ */
+export function completionPrompt(request: CompletionRequest, vocabSize?: number): string | { inputIds: number[] } {
+  const prompt = toPrompt(request.prompt);
+  if (typeof prompt === 'string') {
+    if (prompt === '') {
+      throw new ApiError({
+        status: 400,
+        message: 'prompt: must not be empty; send at least one character (or token id).',
+        param: 'prompt',
+        code: 'invalid_value',
+      });
+    }
+    return prompt;
+  }
+  if (vocabSize !== undefined) {
+    const index = prompt.inputIds.findIndex((id) => id >= vocabSize);
+    if (index >= 0) {
+      throw new ApiError({
+        status: 400,
+        message: `prompt: token id ${prompt.inputIds[index]} (at index ${index}) is not in the vocabulary of "${request.model}", whose ids go from 0 to ${vocabSize - 1}.`,
+        param: 'prompt',
+        code: 'invalid_value',
+      });
+    }
+  }
+  return prompt;
+}
+
+function toPrompt(prompt: CompletionRequest['prompt']): string | { inputIds: number[] } {
   if (typeof prompt === 'string') return prompt;
   const first = prompt[0];
   if (typeof first === 'string') return first;
