@@ -1,5 +1,5 @@
 export { ApiError, type OpenAIErrorBody } from './api/errors.js';
-export { ModelUnavailableError, QueueFullError, WorkerError } from './errors.js';
+export { ListenError, ModelUnavailableError, QueueFullError, WorkerError } from './errors.js';
 export type { ModelStats } from './model-runner.js';
 export type { PioServerOptions, ServeModelOptions } from './options.js';
 export type { PioServer, ServedModel } from './server-info.js';
