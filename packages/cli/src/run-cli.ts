@@ -114,6 +114,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       .option('--host <host>', 'interface to bind (0.0.0.0 serves the network)', '127.0.0.1')
       .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1 (default: $PIO_API_KEY)')
       .option('--max-queue <n>', 'requests allowed to wait per model; more get 429 (default 32)', integer)
+      .option('--request-timeout <ms>', 'milliseconds a client has to send a whole request; slower ones are cut off (default 30000)', integer)
+      .option('--max-connections <n>', 'most open connections; more are closed at once (default 256)', integer)
       .option('--name <id>', 'model id of each checkpoint, in order (repeatable)', collect),
   ).action(async (checkpoints: string[], options: ServeOptions) => {
     exitCode = await serveCommand(io, checkpoints, options);
