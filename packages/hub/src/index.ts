@@ -1,9 +1,9 @@
 export {
   type CachedSnapshot,
   findCachedSnapshot,
-  isCommitSha,
   modelCacheDir,
   readSnapshotManifest,
+  type SnapshotFile,
   type SnapshotManifest,
   snapshotDir,
   snapshotManifestFile,
@@ -12,13 +12,21 @@ export { downloadFile, type FileDownload, type FileDownloadResult } from './down
 export type { ExpectedContent } from './download/file-digest.js';
 export { DownloadError, type DownloadErrorOptions, type DownloadFailure } from './errors/download-error.js';
 export { ModelNotFoundError } from './errors/model-not-found-error.js';
-export { defaultHubEndpoint, type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './hub/hub-options.js';
+export {
+  defaultHubEndpoint,
+  defaultHubTimeoutMs,
+  type HubOptions,
+  maxHubRedirects,
+  type ResolvedHubOptions,
+  resolveHubOptions,
+} from './hub/hub-options.js';
 export { listRepoFiles, type RepoFile, type RepoListing } from './listing/list-repo-files.js';
 export { type PulledFile, type PullOptions, type PullProgress, type PullResult, pullModel } from './pull/pull-model.js';
 export { isRepoId, parseRepoId, type RepoId } from './repo/repo-id.js';
+export { checkRevision, isCommitSha, isRevisionName } from './repo/revision.js';
 export { findModelPath, type ResolveModelOptions, resolveModelPath } from './resolve/resolve-model-path.js';
 export { globMatcher } from './select/glob.js';
-export { isOnnxDtype, type OnnxDtype, onnxDtypes, onnxDtypeSuffixes } from './select/onnx-dtypes.js';
+export { isOnnxDtype, type OnnxDtype, onnxDtypeSuffixes, onnxDtypes } from './select/onnx-dtypes.js';
 export {
   type ModelFileSelection,
   modelMetadataFiles,

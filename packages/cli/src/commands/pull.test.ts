@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { type HubTestServer, startHubTestServer } from '@pio/hub/testing';
 import { writeRandomCheckpoint } from '@pio/test-kit';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
@@ -28,7 +29,10 @@ describe('pio pull', () => {
   it('pulls a model from the hub, then pio run and pio info accept its repo id', async () => {
     const cacheDir = join(root, 'cache');
     const pull = captureIo(root);
-    const code = await runCli(['pull', 'test-org/tiny-llama', '--endpoint', hub.endpoint, '--cache-dir', cacheDir, '--json'], pull);
+    const code = await runCli(
+      ['pull', 'test-org/tiny-llama', '--endpoint', hub.endpoint, '--cache-dir', cacheDir, '--json'],
+      pull,
+    );
     expect(pull.stderr).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(pull.stdout) as { dir: string; commit: string; files: { path: string }[] };
@@ -37,7 +41,18 @@ describe('pio pull', () => {
     expect(result.files.map((file) => file.path)).toContain('model.safetensors');
 
     const run = captureIo(root);
-    const args = ['run', 'test-org/tiny-llama', 'Hello', '-n', '2', '--temperature', '0', '--json', '--cache-dir', cacheDir];
+    const args = [
+      'run',
+      'test-org/tiny-llama',
+      'Hello',
+      '-n',
+      '2',
+      '--temperature',
+      '0',
+      '--json',
+      '--cache-dir',
+      cacheDir,
+    ];
     expect(await runCli(args, run)).toBe(0);
     expect((JSON.parse(run.stdout) as { ids: number[] }).ids).toHaveLength(2);
 
@@ -67,7 +82,9 @@ describe('pio pull', () => {
   it('prints a line per file without a terminal, the folder on stdout, and a hint for models not pulled', async () => {
     const cacheDir = join(root, 'cache-lines');
     const pull = captureIo(root);
-    expect(await runCli(['pull', 'test-org/tiny-llama', '--endpoint', hub.endpoint, '--cache-dir', cacheDir], pull)).toBe(0);
+    expect(
+      await runCli(['pull', 'test-org/tiny-llama', '--endpoint', hub.endpoint, '--cache-dir', cacheDir], pull),
+    ).toBe(0);
     expect(pull.stdout.trim()).toBe(join(cacheDir, 'models', 'test-org', 'tiny-llama', 'snapshots', commit));
     expect(pull.stderr).toMatch(/^Pulling test-org\/tiny-llama: 5 files/);
     expect(pull.stderr).toMatch(/\[5\/5\] /);
@@ -77,7 +94,55 @@ describe('pio pull', () => {
     expect(await runCli(['run', 'test-org/other', 'Hi', '--cache-dir', cacheDir], missing)).toBe(1);
     expect(missing.stderr).toContain('Run `pio pull test-org/other`');
     const absent = captureIo(root);
-    expect(await runCli(['pull', 'test-org/other', '--endpoint', hub.endpoint, '--cache-dir', cacheDir], absent)).toBe(1);
+    expect(await runCli(['pull', 'test-org/other', '--endpoint', hub.endpoint, '--cache-dir', cacheDir], absent)).toBe(
+      1,
+    );
     expect(absent.stderr).toMatch(/Repository test-org\/other .*does not exist/);
+  });
+
+  it('refuses a bad --revision or --timeout with one typed line, before any request and without writing a file', async () => {
+    const cacheDir = join(root, 'cache-bad-args');
+    const before = hub.requests.length;
+    for (const [flag, value, message] of [
+      ['--revision', '..', 'pio: ".." is not a revision name of test-org/tiny-llama'],
+      ['--revision', '/etc', 'pio: "/etc" is not a revision name of test-org/tiny-llama'],
+      ['--timeout', '0', 'pio: --timeout "0" is not a number of seconds above zero'],
+      ['--timeout', 'soon', 'pio: --timeout "soon" is not a number of seconds above zero'],
+    ] as const) {
+      const io = captureIo(root);
+      expect(
+        await runCli(
+          ['pull', 'test-org/tiny-llama', flag, value, '--endpoint', hub.endpoint, '--cache-dir', cacheDir],
+          io,
+        ),
+      ).toBe(1);
+      expect(io.stderr.startsWith(message), io.stderr).toBe(true);
+      expect(io.stderr.trim().split('\n')).toHaveLength(2); // the message and its hint
+    }
+    expect(hub.requests.length).toBe(before);
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  it('warns about files the hub listed without a hash', async () => {
+    hub.faults.bare = ['config.json'];
+    try {
+      const io = captureIo(root);
+      const args = [
+        'pull',
+        'test-org/tiny-llama',
+        '--endpoint',
+        hub.endpoint,
+        '--cache-dir',
+        join(root, 'cache-bare'),
+        '--timeout',
+        '20',
+      ];
+      expect(await runCli(args, io)).toBe(0);
+      expect(io.stderr).toContain(
+        'Warning: the hub listed no hash for config.json; it was downloaded unverified ("verified": false in .pio-snapshot.json).',
+      );
+    } finally {
+      delete hub.faults.bare;
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { type PullProgress, type PullResult, pullModel } from '@pio/hub';
+import { DownloadError, type PullProgress, type PullResult, pullModel } from '@pio/hub';
 import cliProgress from 'cli-progress';
 import type { CliIo } from '../io.js';
 
@@ -14,6 +14,8 @@ export interface PullCommandOptions {
   token?: string;
   /** Hub URL (default `$HF_ENDPOINT` or https://huggingface.co). */
   endpoint?: string;
+  /** Seconds a request may wait for the hub's answer, and then for each chunk of it (default `$HF_HUB_DOWNLOAD_TIMEOUT` or 30). */
+  timeout?: string;
   /** Globs of more files to download. */
   include?: string[];
   /** Globs of files to leave out. */
@@ -26,11 +28,14 @@ export interface PullCommandOptions {
  * `pio pull <owner/name>`: downloads the files a model needs from the hub
  * into the PIO cache (resumable, verified) and prints the snapshot folder;
  * afterwards `pio run owner/name` finds it. Progress goes to stderr: bars on
- * a terminal, one line per file otherwise.
+ * a terminal, one line per file otherwise. Files the hub listed without a
+ * hash are named in a warning (they are recorded with `verified: false`).
  *
  * @returns the exit code.
+ * @throws DownloadError (`usage`) for a bad `--timeout` or `--revision`, before any request.
  */
 export async function pullCommand(io: CliIo, repo: string, options: PullCommandOptions): Promise<number> {
+  const timeoutMs = options.timeout === undefined ? undefined : parseTimeout(options.timeout);
   const display = options.json ? undefined : createPullDisplay(io, repo);
   let result: PullResult;
   try {
@@ -40,12 +45,20 @@ export async function pullCommand(io: CliIo, repo: string, options: PullCommandO
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.token ? { token: options.token } : {}),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(options.include?.length ? { include: options.include } : {}),
       ...(options.exclude?.length ? { exclude: options.exclude } : {}),
       ...(display ? { onProgress: display.onProgress } : {}),
     });
   } finally {
     display?.stop();
+  }
+  const unverified = result.files.filter((file) => !file.verified).map((file) => file.path);
+  if (unverified.length > 0 && !options.json) {
+    io.err(
+      `Warning: the hub listed no hash for ${unverified.join(', ')}; ${unverified.length === 1 ? 'it was' : 'they were'} ` +
+        'downloaded unverified ("verified": false in .pio-snapshot.json).\n',
+    );
   }
   if (options.json) {
     io.out(`${JSON.stringify(result, null, 2)}\n`);
@@ -60,6 +73,17 @@ export async function pullCommand(io: CliIo, repo: string, options: PullCommandO
   );
   io.out(`${result.dir}\n`);
   return 0;
+}
+
+/** `--timeout` in seconds, as milliseconds. */
+function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() !== '' && Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
+  throw new DownloadError({
+    reason: 'usage',
+    message: `--timeout ${JSON.stringify(text)} is not a number of seconds above zero`,
+    hint: 'Give the seconds a request may wait for the hub, for example --timeout 60 (default 30).',
+  });
 }
 
 interface PullDisplay {
@@ -99,7 +123,10 @@ function createPullDisplay(io: CliIo, repo: string): PullDisplay {
   return {
     onProgress(event) {
       if (event.type === 'listed') {
-        total = bars.create(Math.max(event.totalBytes, 1), event.bytes, { name: `${repo} (${event.filesTotal} files)`, ...sizes(event.bytes, event.totalBytes) });
+        total = bars.create(Math.max(event.totalBytes, 1), event.bytes, {
+          name: `${repo} (${event.filesTotal} files)`,
+          ...sizes(event.bytes, event.totalBytes),
+        });
         return;
       }
       total?.update(event.bytes, sizes(event.bytes, event.totalBytes));

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { defaultCacheDir } from '@pio/core';
 import { parseRepoId } from '../repo/repo-id.js';
+import { isCommitSha, isRevisionName } from '../repo/revision.js';
+import { containedPath } from './contained-path.js';
 
 /**
  * The record written into a snapshot folder after its last file is verified:
@@ -19,21 +21,33 @@ export interface SnapshotManifest {
   revision: string;
   /** The hub they came from. */
   endpoint: string;
-  /** Every file of the snapshot with its size and, for LFS files, its verified sha256. */
-  files: { path: string; size: number; sha256?: string }[];
+  /** Every file of the snapshot. */
+  files: SnapshotFile[];
   /** When the pull completed (ISO 8601). */
   completedAt: string;
 }
 
+/** One file of a {@link SnapshotManifest}. */
+export interface SnapshotFile {
+  /** Path inside the snapshot folder, `/`-separated. */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+  /** The sha256 the hub lists for an LFS file. */
+  sha256?: string;
+  /** The git blob id the hub lists for a file stored in git itself. */
+  gitBlobId?: string;
+  /**
+   * True when the bytes matched a hash the hub listed (`sha256`, or the git
+   * blob id with the size); false when the hub listed no hash, so at most the
+   * size was checked (or nothing, when no size was listed either). Absent in
+   * manifests written before this field existed: not known.
+   */
+  verified?: boolean;
+}
+
 /** The name of the {@link SnapshotManifest} file in a snapshot folder. */
 export const snapshotManifestFile = '.pio-snapshot.json';
-
-const commitSha = /^[0-9a-f]{40}$/;
-
-/** True when `revision` is a full commit sha (40 lowercase hex digits). */
-export function isCommitSha(revision: string): boolean {
-  return commitSha.test(revision);
-}
 
 /** `<cacheDir>/models/<owner>/<name>`: everything pulled of one repository. `cacheDir` defaults to {@link defaultCacheDir}. */
 export function modelCacheDir(repo: string, cacheDir: string = defaultCacheDir()): string {
@@ -51,9 +65,10 @@ export function refFile(modelDir: string, revision: string): string {
   return join(modelDir, 'refs', encodeURIComponent(revision));
 }
 
-/** The commit a revision pointed at when last pulled completely, or `undefined`. A commit sha is its own ref. */
+/** The commit a revision pointed at when last pulled completely, or `undefined`. A commit sha is its own ref; a name that is not a revision name has none. */
 export function readRef(modelDir: string, revision: string): string | undefined {
   if (isCommitSha(revision)) return revision;
+  if (!isRevisionName(revision)) return undefined;
   try {
     const commit = readFileSync(refFile(modelDir, revision), 'utf8').trim();
     return isCommitSha(commit) ? commit : undefined;
@@ -62,10 +77,15 @@ export function readRef(modelDir: string, revision: string): string | undefined 
   }
 }
 
-/** Points `revision` at `commit` (atomically: written aside, then renamed). */
-export async function writeRef(modelDir: string, revision: string, commit: string): Promise<void> {
+/**
+ * Points `revision` at `commit` (atomically: written aside, then renamed).
+ *
+ * @throws DownloadError (`protocol`) when the ref file would land outside `modelDir`.
+ */
+export async function writeRef(modelDir: string, revision: string, commit: string, repo: string): Promise<void> {
   if (isCommitSha(revision)) return;
-  await writeAtomically(refFile(modelDir, revision), `${commit}\n`);
+  const file = containedPath(join(modelDir, 'refs'), refFile(modelDir, revision), { repo, revision });
+  await writeAtomically(file, `${commit}\n`);
 }
 
 /** The manifest of a complete snapshot folder, or `undefined` when it is incomplete or absent. */
@@ -78,9 +98,16 @@ export function readSnapshotManifest(dir: string): SnapshotManifest | undefined 
   }
 }
 
-/** Marks a snapshot folder complete: writes its manifest aside and renames it into place. */
-export async function writeSnapshotManifest(dir: string, manifest: SnapshotManifest): Promise<void> {
-  await writeAtomically(join(dir, snapshotManifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
+/**
+ * Marks a snapshot folder complete: writes its manifest aside and renames it
+ * into place. `modelDir` is the model's cache folder, which the snapshot
+ * folder must be inside.
+ *
+ * @throws DownloadError (`protocol`) when the manifest would land outside `modelDir`.
+ */
+export async function writeSnapshotManifest(modelDir: string, dir: string, manifest: SnapshotManifest): Promise<void> {
+  const file = containedPath(modelDir, join(dir, snapshotManifestFile), manifest);
+  await writeAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** A complete snapshot found in the cache. */
@@ -121,9 +148,15 @@ export function findCachedSnapshot(
     .sort((a, b) => b.manifest.completedAt.localeCompare(a.manifest.completedAt))[0];
 }
 
+/** Writes `<file>.<pid>.<time>.tmp` beside `file`, then renames it over `file`; the temporary file never stays behind. */
 async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true });
+  await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => {});
+    throw error;
+  }
 }

@@ -29,9 +29,22 @@ export interface FileDownloadResult {
   resumedFrom: number;
   /** The verified sha256, for LFS files. */
   sha256: string | undefined;
+  /** True when the bytes matched a listed hash (sha256, or git blob id and size); false when only the size, or nothing, was known to check. */
+  verified: boolean;
 }
 
-const diskErrorCodes = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EISDIR', 'ENOTDIR', 'EMFILE', 'EEXIST']);
+const diskErrorCodes = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'EIO',
+  'EISDIR',
+  'ENOTDIR',
+  'EMFILE',
+  'EEXIST',
+]);
 
 /**
  * Downloads one file resumably and verifies it before it appears at `dest`.
@@ -44,7 +57,9 @@ const diskErrorCodes = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 
  * errors, cut connections, 429 and 5xx are retried with backoff, each retry
  * resuming where the last one stopped. The size, and the sha256 (LFS) or git
  * blob id, are checked on the whole file; on a mismatch the partial file is
- * deleted and nothing reaches `dest`.
+ * deleted and nothing reaches `dest`. A file listed without a hash is taken as
+ * it comes (checked against its size when one is listed) and reported with
+ * `verified: false`.
  *
  * @throws DownloadError `integrity` on a mismatch, `disk` when the file cannot be written, else as {@link hubGet}.
  */
@@ -72,7 +87,8 @@ export async function downloadFile(download: FileDownload): Promise<FileDownload
     // Each attempt starts from what is on disk and hashed.
     if (expected.size !== undefined && digest.bytes >= expected.size) return;
     const from = digest.bytes;
-    const headers: Record<string, string> = from > 0 ? { range: `bytes=${from}-`, ...(etag ? { 'if-range': etag } : {}) } : {};
+    const headers: Record<string, string> =
+      from > 0 ? { range: `bytes=${from}-`, ...(etag ? { 'if-range': etag } : {}) } : {};
     const response = await hubGet(download.url, hub, context, { headers, accept: [416] });
     if (response.status === 416) {
       await response.body?.cancel().catch(() => {});
@@ -129,7 +145,7 @@ export async function downloadFile(download: FileDownload): Promise<FileDownload
   }
   await disk(context, dest, () => rename(partial, dest));
   await rm(etagFile, { force: true });
-  return { size: digest.bytes, resumedFrom, sha256: expected.sha256 };
+  return { size: digest.bytes, resumedFrom, sha256: expected.sha256, verified: algorithm !== undefined };
 }
 
 /** Streams a response body into the partial file, hashing as it goes. */

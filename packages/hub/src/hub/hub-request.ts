@@ -20,11 +20,20 @@ export function hubHeaders(hub: ResolvedHubOptions, extra: Record<string, string
   };
 }
 
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+
 /**
- * One GET. Network failures become {@link DownloadError}s with reason
- * `network`; statuses other than 2xx and those in `accept` become the error
- * {@link statusError} picks. Redirects (the CDN of LFS files) are followed;
- * fetch drops the token when they leave the hub's origin.
+ * One GET. Network failures and timeouts become {@link DownloadError}s with
+ * reason `network`; statuses other than 2xx and those in `accept` become the
+ * error {@link statusError} picks.
+ *
+ * Redirects (LFS files go to a CDN) are followed here, not by fetch: at most
+ * `maxRedirects`, only to `http:`/`https:`, never to a URL already visited (a
+ * loop fails at once with reason `protocol`, which is not retried). The token
+ * goes only to the hub's own origin. The request times out after `timeoutMs`
+ * without the answer's headers, and its body after `timeoutMs` without a
+ * chunk (an idle read).
  */
 export async function hubGet(
   url: string,
@@ -32,21 +41,162 @@ export async function hubGet(
   context: RequestContext,
   options: { headers?: Record<string, string>; accept?: readonly number[] } = {},
 ): Promise<Response> {
+  const hubOrigin = originOf(hub.endpoint);
+  const visited = new Set<string>();
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    visited.add(current);
+    const toHub = hubOrigin !== undefined && originOf(current) === hubOrigin;
+    const headers = toHub
+      ? hubHeaders(hub, options.headers)
+      : hubHeaders({ ...hub, token: undefined }, options.headers);
+    const response = await timedFetch(current, headers, hub, context);
+    if (!redirectStatuses.has(response.status)) {
+      if (response.ok || options.accept?.includes(response.status)) return response;
+      const error = statusError(response, current, hub, context);
+      await response.body?.cancel().catch(() => {});
+      throw error;
+    }
+    await response.body?.cancel().catch(() => {});
+    const location = response.headers.get('location');
+    const next = location ? parseUrl(location, current) : undefined;
+    const problem = !next
+      ? `redirected (HTTP ${response.status}) to ${location ? JSON.stringify(location) : 'nowhere (no Location header)'}`
+      : next.protocol !== 'http:' && next.protocol !== 'https:'
+        ? `redirected to ${next.href}, which is not an http(s) URL`
+        : visited.has(next.href)
+          ? `redirected in a loop, back to ${next.href}`
+          : redirects >= hub.maxRedirects
+            ? `redirected more than ${hub.maxRedirects} times (last to ${next.href})`
+            : undefined;
+    if (problem) {
+      throw new DownloadError({
+        reason: 'protocol',
+        message: `The hub ${problem}; gave up after ${redirects + 1} request${redirects === 0 ? '' : 's'} for ${url}`,
+        repo: context.repo,
+        ...(context.file ? { file: context.file } : {}),
+        url: current,
+        status: response.status,
+        hint: 'Check HF_ENDPOINT (or --endpoint) and any proxy on the way: a hub redirects a file at most once or twice, never in a loop.',
+      });
+    }
+    current = next!.href;
+  }
+}
+
+/**
+ * One fetch with the hub's timeout: aborted when the headers take longer
+ * than `timeoutMs`, and its body when a chunk does (the timer runs only while
+ * a read waits, so a slow consumer never times out).
+ */
+async function timedFetch(
+  url: string,
+  headers: Record<string, string>,
+  hub: ResolvedHubOptions,
+  context: RequestContext,
+): Promise<Response> {
+  const timeout = new AbortController();
+  const signal = hub.signal ? AbortSignal.any([hub.signal, timeout.signal]) : timeout.signal;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (waitingFor: 'answer' | 'data') => {
+    timer = setTimeout(() => timeout.abort(timeoutError(url, hub, context, waitingFor)), hub.timeoutMs);
+  };
+  const disarm = () => clearTimeout(timer);
+  arm('answer');
   let response: Response;
   try {
-    response = await fetch(url, { headers: hubHeaders(hub, options.headers), redirect: 'follow', signal: hub.signal });
+    response = await fetch(url, { headers, redirect: 'manual', signal });
+  } catch (error) {
+    throw networkError(timeout.signal.aborted ? timeout.signal.reason : error, url, hub, context);
+  } finally {
+    disarm();
+  }
+  if (!response.body || nullBodyStatuses.has(response.status)) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        arm('data');
+        try {
+          const chunk = await reader.read();
+          if (chunk.done) controller.close();
+          else controller.enqueue(chunk.value);
+        } catch (error) {
+          controller.error(timeout.signal.aborted ? timeout.signal.reason : error);
+        } finally {
+          disarm();
+        }
+      },
+      cancel(reason) {
+        disarm();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function timeoutError(
+  url: string,
+  hub: ResolvedHubOptions,
+  context: RequestContext,
+  waitingFor: 'answer' | 'data',
+): DownloadError {
+  const seconds = `${hub.timeoutMs / 1000} s`;
+  return new DownloadError({
+    reason: 'network',
+    message:
+      waitingFor === 'answer'
+        ? `The hub at ${hub.endpoint} did not answer within ${seconds}`
+        : `The hub at ${hub.endpoint} sent nothing for ${seconds} in the middle of an answer`,
+    repo: context.repo,
+    ...(context.file ? { file: context.file } : {}),
+    url,
+    hint: 'Check the network or HF_ENDPOINT; allow more time with --timeout <seconds> (or HF_HUB_DOWNLOAD_TIMEOUT).',
+  });
+}
+
+/**
+ * Reads a JSON body: `undefined` when it is not JSON (the caller says what it
+ * expected), a `network` {@link DownloadError} when the body cannot be read
+ * (cut, timed out).
+ */
+export async function readJson(
+  response: Response,
+  url: string,
+  hub: ResolvedHubOptions,
+  context: RequestContext,
+): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
   } catch (error) {
     throw networkError(error, url, hub, context);
   }
-  if (response.ok || options.accept?.includes(response.status)) return response;
-  const error = statusError(response, url, hub, context);
-  await response.body?.cancel().catch(() => {});
-  throw error;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function originOf(url: string): string | undefined {
+  return parseUrl(url)?.origin;
+}
+
+function parseUrl(url: string, base?: string): URL | undefined {
+  try {
+    return new URL(url, base);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A {@link DownloadError} for a failed connection (refused, DNS, reset, cut mid-body). */
 export function networkError(error: unknown, url: string, hub: ResolvedHubOptions, context: RequestContext): Error {
   if (hub.signal?.aborted) return hub.signal.reason instanceof Error ? hub.signal.reason : new Error('aborted');
+  if (DownloadError.isInstance(error)) return error;
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
   return new DownloadError({
@@ -61,7 +211,12 @@ export function networkError(error: unknown, url: string, hub: ResolvedHubOption
 }
 
 /** The {@link DownloadError} for an HTTP status the caller did not accept, using the hub's `X-Error-Code` header. */
-export function statusError(response: Response, url: string, hub: ResolvedHubOptions, context: RequestContext): DownloadError {
+export function statusError(
+  response: Response,
+  url: string,
+  hub: ResolvedHubOptions,
+  context: RequestContext,
+): DownloadError {
   const status = response.status;
   const hubCode = response.headers.get('x-error-code') ?? '';
   const hubMessage = response.headers.get('x-error-message');

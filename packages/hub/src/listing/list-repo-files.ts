@@ -1,6 +1,7 @@
 import { DownloadError } from '../errors/download-error.js';
 import type { ResolvedHubOptions } from '../hub/hub-options.js';
-import { hubGet, type RequestContext, withRetries } from '../hub/hub-request.js';
+import { hubGet, type RequestContext, readJson, withRetries } from '../hub/hub-request.js';
+import { checkCommit, checkRevision } from '../repo/revision.js';
 
 /** One file of a repository at a commit, as the hub lists it. */
 export interface RepoFile {
@@ -57,14 +58,20 @@ export function repoUrlPath(repo: string): string {
  * sha and pages its answer; it is used only when the revision API leaves sizes
  * out (some mirrors ignore `blobs=true`).
  *
- * @throws DownloadError for HTTP errors (401/403 `unauthorized`, 404 `not-found`), the network, or a malformed answer.
+ * The commit sha is checked (40 lowercase hex digits; the very commit asked
+ * for when `revision` is one), and so is every file name (no absolute paths,
+ * no `.`/`..` segments, no backslash, no control characters): both become
+ * paths in the cache.
+ *
+ * @throws DownloadError (`usage`) for a revision that is not a revision name, before any request; for HTTP errors (401/403 `unauthorized`, 404 `not-found`), the network, or a malformed answer (`protocol`).
  */
 export async function listRepoFiles(repo: string, revision: string, hub: ResolvedHubOptions): Promise<RepoListing> {
+  checkRevision(revision, repo);
   const context: RequestContext = { repo, revision };
   const url = `${hub.endpoint}/api/models/${repoUrlPath(repo)}/revision/${encodeURIComponent(revision)}?blobs=true`;
-  const body = await withRetries(hub, async () => (await hubGet(url, hub, context)).json().catch(() => undefined));
+  const body = await withRetries(hub, async () => readJson(await hubGet(url, hub, context), url, hub, context));
   const info = body as { sha?: unknown; siblings?: unknown } | undefined;
-  if (!info || typeof info.sha !== 'string' || !Array.isArray(info.siblings)) {
+  if (!info || info.sha === undefined || !Array.isArray(info.siblings)) {
     throw new DownloadError({
       reason: 'protocol',
       message: 'The hub\'s revision API gave no "sha" and "siblings"',
@@ -73,7 +80,7 @@ export async function listRepoFiles(repo: string, revision: string, hub: Resolve
       hint: 'Check HF_ENDPOINT: it must point at a Hugging Face hub or a mirror with the same API.',
     });
   }
-  const commit = info.sha;
+  const commit = checkCommit(info.sha, { repo, revision, url });
   const files = (info.siblings as RevisionSibling[]).map((sibling) => {
     const lfsSize = typeof sibling.lfs?.size === 'number' ? sibling.lfs.size : undefined;
     return {
@@ -93,10 +100,13 @@ async function fillFromTree(repo: string, commit: string, files: RepoFile[], hub
   let url: string | undefined = `${hub.endpoint}/api/models/${repoUrlPath(repo)}/tree/${commit}?recursive=true`;
   while (url) {
     const pageUrl: string = url;
-    const response = await withRetries(hub, () => hubGet(pageUrl, hub, { repo, revision: commit }));
-    const entries = (await response.json().catch(() => undefined)) as TreeEntry[] | undefined;
+    const context = { repo, revision: commit };
+    const { response, entries } = await withRetries(hub, async () => {
+      const response = await hubGet(pageUrl, hub, context);
+      return { response, entries: (await readJson(response, pageUrl, hub, context)) as TreeEntry[] | undefined };
+    });
     if (!Array.isArray(entries)) {
-      throw new DownloadError({ reason: 'protocol', message: 'The hub\'s tree API did not answer a list', repo, url });
+      throw new DownloadError({ reason: 'protocol', message: "The hub's tree API did not answer a list", repo, url });
     }
     for (const entry of entries) {
       if (entry.type !== 'file' || typeof entry.path !== 'string') continue;
@@ -123,7 +133,9 @@ function nextLink(header: string | null, base: string): string | undefined {
 function checkedPath(value: unknown, repo: string, url: string): string {
   const path = typeof value === 'string' ? value : '';
   const segments = path.split('/');
-  if (!path || path.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..')) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters (NUL first) are what this refuses
+  const unsafe = /[\u0000-\u001f\u007f\\]/.test(path);
+  if (!path || unsafe || segments.some((s) => s === '' || s === '.' || s === '..')) {
     throw new DownloadError({
       reason: 'protocol',
       message: `The hub listed an unsafe file name ${JSON.stringify(value)}`,

@@ -2,9 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheDir } from '@pio/core';
+import { containedPath } from '../cache/contained-path.js';
 import {
   modelCacheDir,
   readSnapshotManifest,
+  type SnapshotFile,
   type SnapshotManifest,
   snapshotDir,
   writeRef,
@@ -15,6 +17,7 @@ import { DownloadError } from '../errors/download-error.js';
 import { type HubOptions, resolveHubOptions } from '../hub/hub-options.js';
 import { listRepoFiles, type RepoFile, repoUrlPath } from '../listing/list-repo-files.js';
 import { parseRepoId } from '../repo/repo-id.js';
+import { checkRevision } from '../repo/revision.js';
 import type { OnnxDtype } from '../select/onnx-dtypes.js';
 import { type ModelFileSelection, safetensorsIndexFile, selectModelFiles } from '../select/select-model-files.js';
 
@@ -67,6 +70,13 @@ export interface PulledFile {
   size: number;
   /** The verified sha256 of an LFS file. */
   sha256?: string;
+  /**
+   * True when its bytes matched a hash the hub listed (sha256, or git blob id
+   * and size). False when the hub listed none: the file was taken as it came
+   * (checked against its size, when listed) and is recorded with
+   * `verified: false` in `.pio-snapshot.json`.
+   */
+  verified: boolean;
   /** False when it was already in the snapshot. */
   downloaded: boolean;
   /** Bytes kept from an earlier interrupted download. */
@@ -104,11 +114,17 @@ export interface PullResult {
  * Downloads run `concurrency` at a time; the first failure stops the others
  * (their partial files stay, to resume).
  *
+ * Nothing the hub answers can place a file outside the model's cache folder:
+ * the revision is checked before any request (see `isRevisionName`), the
+ * commit sha and the file names when listed, and every path written (the
+ * snapshot folder, each file and its `.incomplete` companions, the manifest,
+ * `refs/<revision>`) must resolve inside `<cacheDir>/models/<owner>/<name>`.
+ *
  * @throws DownloadError on any failure (reason `unauthorized`, `not-found`, `network`, `integrity`, `disk`, `protocol` or `usage`).
  */
 export async function pullModel(repo: string, options: PullOptions = {}): Promise<PullResult> {
   parseRepoId(repo);
-  const revision = options.revision || 'main';
+  const revision = checkRevision(options.revision || 'main', repo);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -116,14 +132,22 @@ export async function pullModel(repo: string, options: PullOptions = {}): Promis
   const listing = await listRepoFiles(repo, revision, hub);
   const { commit } = listing;
   const modelDir = modelCacheDir(repo, cacheDir);
-  const dir = snapshotDir(modelDir, commit);
+  const dir = containedPath(join(modelDir, 'snapshots'), snapshotDir(modelDir, commit), { repo, revision });
+  const earlierFiles = new Map(readSnapshotManifest(dir)?.files.map((file) => [file.path, file]));
+  const destOf = (file: RepoFile) => {
+    const dest = join(dir, file.path);
+    for (const path of [dest, `${dest}.incomplete`, `${dest}.incomplete.etag`]) {
+      containedPath(dir, path, { repo, revision, file: file.path });
+    }
+    return dest;
+  };
   const select = { dtype: options.dtype, include: options.include, exclude: options.exclude };
   let selection = selectModelFiles(repo, listing.files, select);
 
   const fetchOne = (file: RepoFile, onBytes?: (delta: number) => void) =>
     downloadFile({
       url: `${hub.endpoint}/${repoUrlPath(repo)}/resolve/${commit}/${file.path.split('/').map(encodeURIComponent).join('/')}`,
-      dest: join(dir, file.path),
+      dest: destOf(file),
       expected: file,
       context: { repo, revision, file: file.path },
       hub,
@@ -148,15 +172,21 @@ export async function pullModel(repo: string, options: PullOptions = {}): Promis
     filesDone: 0,
     filesTotal: files.length,
   };
-  const emit = (event: Partial<PullProgress> & Pick<PullProgress, 'type'>) => options.onProgress?.({ ...progress, ...event });
+  const emit = (event: Partial<PullProgress> & Pick<PullProgress, 'type'>) =>
+    options.onProgress?.({ ...progress, ...event });
   emit({ type: 'listed' });
 
   const pulled = new Map<string, PulledFile>();
   let downloadedBytes = 0;
   const pullOne = async (file: RepoFile) => {
-    if (present(dir, file)) {
+    // A file already in place was verified when it was downloaded if the hub listed a hash then (files of a commit
+    // never change); one recorded as unverified is downloaded again once the hub lists a hash for it.
+    const recorded = earlierFiles.get(file.path);
+    const recheck = recorded?.verified === false && canVerify(file);
+    if (!recheck && present(dir, file)) {
       const size = statSync(join(dir, file.path)).size;
-      pulled.set(file.path, { path: file.path, size, ...sha(file), downloaded: false, resumedFrom: 0 });
+      const verified = recorded?.verified ?? canVerify(file);
+      pulled.set(file.path, { path: file.path, size, ...sha(file), verified, downloaded: false, resumedFrom: 0 });
       progress.bytes += size;
       progress.filesDone++;
       emit({ type: 'file-done', file: file.path, fileBytes: size, fileTotal: file.size });
@@ -174,6 +204,7 @@ export async function pullModel(repo: string, options: PullOptions = {}): Promis
       path: file.path,
       size: result.size,
       ...sha(file),
+      verified: result.verified,
       downloaded: true,
       resumedFrom: result.resumedFrom,
     });
@@ -184,22 +215,28 @@ export async function pullModel(repo: string, options: PullOptions = {}): Promis
   await runPool(files, options.concurrency ?? 4, pullOne, stop);
 
   // Files of earlier pulls into this snapshot (another dtype, more includes) stay listed.
-  const earlier = readSnapshotManifest(dir)?.files.filter((file) => !pulled.has(file.path) && existsSync(join(dir, file.path)));
+  const earlier = [...earlierFiles.values()].filter(
+    (file) => !pulled.has(file.path) && existsSync(join(dir, file.path)),
+  );
+  const listed = new Map(listing.files.map((file) => [file.path, file]));
   const manifest: SnapshotManifest = {
     version: 1,
     repo,
     commit,
     revision,
     endpoint: hub.endpoint,
-    files: [...(earlier ?? []), ...files.map((file) => pulled.get(file.path)!)].map(({ path, size, sha256 }) => ({
-      path,
-      size,
-      ...(sha256 ? { sha256 } : {}),
-    })),
+    files: [
+      ...earlier,
+      ...files.map((file): SnapshotFile => {
+        const { path, size, sha256, verified } = pulled.get(file.path)!;
+        const gitBlobId = sha256 ? undefined : listed.get(path)?.gitBlobId;
+        return { path, size, ...(sha256 ? { sha256 } : {}), ...(gitBlobId ? { gitBlobId } : {}), verified };
+      }),
+    ],
     completedAt: new Date().toISOString(),
   };
-  await writeSnapshotManifest(dir, manifest);
-  await writeRef(modelDir, revision, commit);
+  await writeSnapshotManifest(modelDir, dir, manifest);
+  await writeRef(modelDir, revision, commit, repo);
   return {
     repo,
     revision,
@@ -221,6 +258,11 @@ function present(dir: string, file: RepoFile): boolean {
   } catch {
     return false;
   }
+}
+
+/** True when a download of `file` is checked against a hash (see `FileDigest`). */
+function canVerify(file: RepoFile): boolean {
+  return file.sha256 !== undefined || (file.gitBlobId !== undefined && file.size !== undefined);
 }
 
 function sha(file: RepoFile): { sha256?: string } {

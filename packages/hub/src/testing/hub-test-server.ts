@@ -30,6 +30,26 @@ export interface HubTestFaults {
   ignoreRange?: boolean;
   /** Answer `status` for `path` (or for listings when `path` is `"api"`), `times` times. */
   status?: { path: string; status: number; times: number }[];
+  /**
+   * Answer this instead of the commit as the revision API's `sha` (a hostile
+   * or broken hub: `"../../../../tmp/x"`, an absolute path, a number). Like
+   * such a hub, the server then also serves the last listed revision's files
+   * at `/{repo}/resolve/{sha}/{path}` as a client builds it (after URL
+   * normalization), so a client that trusts the sha downloads them.
+   */
+  sha?: unknown;
+  /** Never answer requests for these paths (`"api"`: listings): read the request, send nothing, keep the connection open. */
+  hang?: string[];
+  /** Send the headers and the first `afterBytes` bytes of `path`, then nothing more (the connection stays open), `times` times. */
+  stall?: { path: string; afterBytes: number; times: number }[];
+  /**
+   * Answer `path` (or listings, `"api"`) with `302` to `location` (a URL or
+   * a path), `times` times; a function gets the number of redirects this
+   * fault already sent, for an endless chain of new URLs.
+   */
+  redirect?: { path: string; location: string | ((hop: number) => string); times: number }[];
+  /** List these files with no size, blob id or LFS record, in the revision and the tree API alike. */
+  bare?: string[];
 }
 
 /** Options of {@link startHubTestServer}. */
@@ -65,7 +85,11 @@ export interface HubTestServer {
   /** The live faults. */
   faults: HubTestFaults;
   /** The listed metadata of a served file. */
-  fileInfo(repo: string, revision: string, path: string): { size: number; sha256: string; gitBlobId: string; lfs: boolean };
+  fileInfo(
+    repo: string,
+    revision: string,
+    path: string,
+  ): { size: number; sha256: string; gitBlobId: string; lfs: boolean };
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -125,6 +149,26 @@ export async function startHubTestServer(options: HubTestServerOptions): Promise
     return fault.status;
   };
 
+  const hops = new WeakMap<object, number>();
+  const takeRedirect = (path: string) => {
+    const fault = faults.redirect?.find((f) => f.path === path && f.times > 0);
+    if (!fault) return undefined;
+    fault.times--;
+    const hop = hops.get(fault) ?? 0;
+    hops.set(fault, hop + 1);
+    return typeof fault.location === 'function' ? fault.location(hop) : fault.location;
+  };
+  /** Answers a fault that replaces the normal answer (hang, redirect); true when one fired. */
+  const misbehave = (res: ServerResponse, path: string) => {
+    if (faults.hang?.includes(path)) return true;
+    const location = takeRedirect(path);
+    if (location === undefined) return false;
+    res.writeHead(302, { location });
+    res.end();
+    return true;
+  };
+  const isBare = (path: string) => faults.bare?.includes(path) ?? false;
+
   const fail = (res: ServerResponse, status: number, code?: string, message?: string) => {
     res.writeHead(status, {
       'content-type': 'application/json',
@@ -141,7 +185,8 @@ export async function startHubTestServer(options: HubTestServerOptions): Promise
     if (spec.token) {
       const auth = req.headers.authorization;
       if (!auth) return void fail(res, 401, undefined, 'Invalid username or password.');
-      if (auth !== `Bearer ${spec.token}`) return void fail(res, 403, 'GatedRepo', 'Access to this model is restricted.');
+      if (auth !== `Bearer ${spec.token}`)
+        return void fail(res, 403, 'GatedRepo', 'Access to this model is restricted.');
     }
     const found = revisions.get(repo)?.get(revision);
     if (!found) return void fail(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
@@ -177,6 +222,13 @@ export async function startHubTestServer(options: HubTestServerOptions): Promise
       res.writeHead(200, { ...headers, 'accept-ranges': 'bytes', 'content-length': String(size) });
     }
     const body = content.subarray(start);
+    const stall = faults.stall?.find((f) => f.path === file.path && f.times > 0);
+    if (stall) {
+      stall.times--;
+      res.flushHeaders();
+      res.write(body.subarray(0, stall.afterBytes));
+      return;
+    }
     const cut = faults.cut?.find((f) => f.path === file.path && f.times > 0);
     if (cut) {
       cut.times--;
@@ -188,12 +240,28 @@ export async function startHubTestServer(options: HubTestServerOptions): Promise
     res.end(body);
   };
 
+  let lastListed: { repo: string; files: Map<string, ServedFile> } | undefined;
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '', headers: req.headers });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
 
+    if (typeof faults.sha === 'string' && lastListed) {
+      const prefix = new URL(`/${lastListed.repo}/resolve/${faults.sha}/`, 'http://127.0.0.1').pathname;
+      const file = url.pathname.startsWith(prefix)
+        ? lastListed.files.get(decodeURIComponent(url.pathname.slice(prefix.length)))
+        : undefined;
+      if (file) {
+        if (file.lfs) {
+          res.writeHead(302, { location: `/cdn/${file.sha256}` });
+          return res.end();
+        }
+        return serveBytes(req, res, file, { etag: `"${file.gitBlobId}"` });
+      }
+    }
+
     if (parts[0] === 'api' && parts[1] === 'models') {
+      if (misbehave(res, 'api')) return;
       const status = takeStatus('api');
       if (status) return fail(res, status);
       const repo = `${parts[2]}/${parts[3]}`;
@@ -201,15 +269,16 @@ export async function startHubTestServer(options: HubTestServerOptions): Promise
       if (!found) return;
       const files = [...found.files.values()];
       if (parts[4] === 'revision') {
+        lastListed = { repo, files: found.files };
         const blobs = url.searchParams.get('blobs') === 'true' && !options.omitSizes;
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(
           JSON.stringify({
             id: repo,
-            sha: found.commit,
+            sha: 'sha' in faults ? faults.sha : found.commit,
             siblings: files.map((file) => ({
               rfilename: file.path,
-              ...(blobs
+              ...(blobs && !isBare(file.path)
                 ? {
                     size: file.content.length,
                     blobId: file.lfs ? createHash('sha1').update(file.path).digest('hex') : file.gitBlobId,
@@ -231,13 +300,17 @@ export async function startHubTestServer(options: HubTestServerOptions): Promise
         res.writeHead(200, headers);
         return res.end(
           JSON.stringify(
-            page.map((file) => ({
-              type: 'file',
-              path: file.path,
-              size: file.lfs ? 134 : file.content.length,
-              oid: file.lfs ? createHash('sha1').update(file.path).digest('hex') : file.gitBlobId,
-              ...(file.lfs ? { lfs: { oid: file.sha256, size: file.content.length, pointerSize: 134 } } : {}),
-            })),
+            page.map((file) =>
+              isBare(file.path)
+                ? { type: 'file', path: file.path }
+                : {
+                    type: 'file',
+                    path: file.path,
+                    size: file.lfs ? 134 : file.content.length,
+                    oid: file.lfs ? createHash('sha1').update(file.path).digest('hex') : file.gitBlobId,
+                    ...(file.lfs ? { lfs: { oid: file.sha256, size: file.content.length, pointerSize: 134 } } : {}),
+                  },
+            ),
           ),
         );
       }
@@ -257,6 +330,7 @@ export async function startHubTestServer(options: HubTestServerOptions): Promise
       const path = parts.slice(4).join('/');
       const file = found.files.get(path);
       if (!file) return fail(res, 404, 'EntryNotFound', `${path} does not exist`);
+      if (misbehave(res, path)) return;
       const status = takeStatus(path);
       if (status) return fail(res, status);
       const headers = { 'x-repo-commit': found.commit };
