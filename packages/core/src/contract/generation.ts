@@ -3,7 +3,12 @@
  * checkpoint's `generation_config.json`, then from the plugin.
  */
 export interface GenerateOptions {
-  /** Most tokens to generate. */
+  /**
+   * Most tokens to generate. When absent, the checkpoint's default (or the
+   * plugin's) is lowered to what fits in the context after the prompt; a value
+   * given here is never lowered: prompt plus it over the context is a
+   * ContextLengthError (unless `truncatePrompt`).
+   */
   maxNewTokens?: number;
   /** Softmax temperature; 0 means greedy. */
   temperature?: number;

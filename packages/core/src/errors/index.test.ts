@@ -9,6 +9,7 @@ import {
   PioError,
   PluginLoadError,
   PluginStateError,
+  PromptError,
   UnknownPluginError,
 } from './index.js';
 
@@ -110,6 +111,14 @@ const cases: Case[] = [
     make: () => new PluginStateError({ pluginName: '@pio/model-llama', reason: 'infer() called before initialize()' }),
     message: '@pio/model-llama: infer() called before initialize()',
     hint: 'Call initialize() first, and do not use a plugin after cleanup().',
+  },
+  {
+    type: PromptError,
+    marker: 'pio.error.PromptError',
+    code: 'PIO_PROMPT',
+    make: () => new PromptError({ kind: 'token-id', tokenId: 50300, position: 3, vocabSize: 50257 }),
+    message: 'Prompt token id 50300 at position 3 is not a token of this model: ids must be integers in [0, 50257).',
+    hint: "Use ids from this model's tokenizer (tokenize() of the plugin), or pass the prompt as text.",
   },
   {
     type: UnknownPluginError,

@@ -7,4 +7,5 @@ export { type InstalledPluginSummary, NoPluginForCheckpointError } from './no-pl
 export { PioError, type PioErrorOptions } from './pio-error.js';
 export { PluginLoadError } from './plugin-load-error.js';
 export { PluginStateError } from './plugin-state-error.js';
+export { PromptError, type PromptProblem } from './prompt-error.js';
 export { UnknownPluginError } from './unknown-plugin-error.js';

@@ -1,3 +1,4 @@
+import { ConfigError } from '@pio/core';
 import { describe, expect, it } from 'vitest';
 import { applyPenalties, filterCandidates, Sampler, TokenHistory } from './sampler.js';
 
@@ -96,5 +97,16 @@ describe('Sampler', () => {
     expect(() => new Sampler({ topK: 1.5 })).toThrow(/topK/);
     expect(() => new Sampler({ minP: 2 })).toThrow(/minP/);
     expect(() => new Sampler({ repetitionPenalty: 0 })).toThrow(/repetitionPenalty/);
+  });
+
+  it('lists every bad setting in one typed ConfigError', () => {
+    let error: unknown;
+    try {
+      new Sampler({ topP: 2, temperature: -1 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as ConfigError).issues.map((issue) => issue.field)).toEqual(['temperature', 'topP']);
   });
 });

@@ -1,3 +1,4 @@
+import { ConfigError, type ConfigIssue } from '@pio/core';
 import { argmax } from './argmax.js';
 import { type RandomSource, seededRandom } from './seeded-random.js';
 
@@ -51,7 +52,7 @@ export class Sampler {
   readonly settings: Required<Omit<SamplingSettings, 'seed'>> & { seed: number };
   private readonly random: RandomSource;
 
-  /** @throws RangeError for out-of-range settings. */
+  /** @throws ConfigError listing every out-of-range setting (before any token is computed). */
   constructor(settings: SamplingSettings = {}) {
     const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 32);
     this.settings = {
@@ -65,12 +66,22 @@ export class Sampler {
       seed,
     };
     const s = this.settings;
-    check(s.temperature >= 0 && Number.isFinite(s.temperature), 'temperature must be a finite number >= 0');
-    check(Number.isInteger(s.topK) && s.topK >= 0, 'topK must be an integer >= 0');
-    check(s.topP > 0 && s.topP <= 1, 'topP must be in (0, 1]');
-    check(s.minP >= 0 && s.minP <= 1, 'minP must be in [0, 1]');
-    check(s.repetitionPenalty > 0, 'repetitionPenalty must be > 0');
-    check(Number.isFinite(s.presencePenalty) && Number.isFinite(s.frequencyPenalty), 'penalties must be finite');
+    const issues: ConfigIssue[] = [];
+    const check = (ok: boolean, field: keyof SamplingSettings, rule: string) => {
+      if (!ok) issues.push({ field, value: s[field], rule });
+    };
+    check(s.temperature >= 0 && Number.isFinite(s.temperature), 'temperature', 'must be a finite number >= 0');
+    check(Number.isInteger(s.topK) && s.topK >= 0, 'topK', 'must be an integer >= 0');
+    check(s.topP > 0 && s.topP <= 1, 'topP', 'must be in (0, 1]');
+    check(s.minP >= 0 && s.minP <= 1, 'minP', 'must be in [0, 1]');
+    check(
+      s.repetitionPenalty > 0 && Number.isFinite(s.repetitionPenalty),
+      'repetitionPenalty',
+      'must be a finite number > 0',
+    );
+    check(Number.isFinite(s.presencePenalty), 'presencePenalty', 'must be finite');
+    check(Number.isFinite(s.frequencyPenalty), 'frequencyPenalty', 'must be finite');
+    if (issues.length > 0) throw new ConfigError({ configName: 'SamplingSettings', issues });
     this.random = seededRandom(seed);
   }
 
@@ -179,8 +190,4 @@ export function filterCandidates(row: Float32Array, settings: SamplingSettings):
   total = 0;
   for (let i = 0; i < keptWeights.length; i++) total += keptWeights[i]!;
   return { ids: keptIds.slice(), weights: keptWeights.slice(), total };
-}
-
-function check(condition: boolean, message: string): void {
-  if (!condition) throw new RangeError(message);
 }

@@ -33,6 +33,7 @@ import {
   type TransformersJsExport,
   type TransformersJsExportOptions,
 } from '../export/export-transformers-js-folder.js';
+import { checkPromptIds } from '../generation/check-prompt-ids.js';
 import { generateTokens } from '../generation/generate-tokens.js';
 import type { SamplingSettings } from '../generation/sampler.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
@@ -303,6 +304,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   async infer(input: TextInferInput): Promise<TextInferOutput> {
     const runner = this.requireRunner('infer');
     const ids = [...input.inputIds];
+    checkPromptIds(ids, runner.shape.vocabSize);
     this.checkContext(ids.length, 0);
     return this.exclusive(async () => {
       runner.reset();
@@ -329,6 +331,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     const runner = this.requireRunner('forward');
     // Checked before the reset, and the reset done only once the runner is ours:
     // a refused call (too long, or a generation running) leaves the cache as it was.
+    checkPromptIds(inputIds, runner.shape.vocabSize);
     this.checkContext((options.reset ? 0 : runner.cache.length) + inputIds.length, 0);
     return this.exclusive(async () => {
       if (options.reset) runner.reset();
@@ -407,17 +410,21 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   /**
    * Streams a completion of `prompt`. Options not given come from the
    * checkpoint's `generation_config.json`: sampling (temperature, top-k,
-   * top-p) only when it sets `do_sample`, greedy otherwise.
+   * top-p) only when it sets `do_sample`, greedy otherwise. Without
+   * `maxNewTokens`, the default (generation_config's `max_new_tokens`, else
+   * 256) is lowered to what fits in the context after the prompt.
    *
-   * @throws ContextLengthError before any compute when prompt + maxNewTokens exceed the context
-   *   (unless `truncatePrompt`, which keeps the end of the prompt).
+   * @throws PromptError before any compute for an empty prompt or a token id outside the vocabulary.
+   * @throws ContextLengthError before any compute when the prompt leaves no room for a token, or
+   *   when prompt + an explicit `maxNewTokens` exceed the context (unless `truncatePrompt`,
+   *   which keeps the end of the prompt).
    */
   async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationDelta> {
     const runner = this.requireRunner('generate');
     const config = this.requireConfig();
     const defaults = this.generationDefaults;
-    const maxNewTokens = this.maxNewTokensFor(options);
     const promptIds = this.promptIdsFor(prompt, options);
+    const maxNewTokens = this.maxNewTokensFor(options, promptIds.length);
     this.checkContext(promptIds.length, maxNewTokens);
     const stopTokenIds = new Set([...config.eosTokenIds, ...defaults.eosTokenIds, ...(options.stopTokenIds ?? [])]);
     const tokenizerEos = this.tokenizer?.eosTokenId;
@@ -433,7 +440,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       frequencyPenalty: options.frequencyPenalty ?? 0,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     };
-    const decode = (ids: readonly number[]) => (this.tokenizer ? this.tokenizer.decode(ids, { skipSpecialTokens: true }) : '');
+    const decode = (ids: readonly number[]) =>
+      this.tokenizer ? this.tokenizer.decode(ids, { skipSpecialTokens: true }) : '';
     if (this.busy) throw this.busyError();
     this.busy = true;
     try {
@@ -503,15 +511,32 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     await this.cleanup();
   }
 
-  private maxNewTokensFor(options: GenerateOptions): number {
-    return options.maxNewTokens ?? this.generationDefaults.maxNewTokens ?? 256;
+  /**
+   * Tokens to generate after a prompt of `promptTokens`: an explicit
+   * `maxNewTokens` as asked (checkContext refuses it when it does not fit);
+   * the default lowered to the room left in the context, but never below 1
+   * (a prompt that fills the context is then refused by checkContext).
+   */
+  private maxNewTokensFor(options: GenerateOptions, promptTokens: number): number {
+    if (options.maxNewTokens !== undefined) return options.maxNewTokens;
+    const byDefault = this.generationDefaults.maxNewTokens ?? 256;
+    return Math.max(1, Math.min(byDefault, this.requireConfig().maxContextLength - promptTokens));
   }
 
-  /** The prompt's ids; with `truncatePrompt`, only its end when prompt + maxNewTokens exceed the context. */
+  /**
+   * The prompt's ids, checked against the vocabulary; with `truncatePrompt`,
+   * only its end when it leaves no room for an explicit `maxNewTokens` (or,
+   * without one, for a single token: the default is then lowered instead).
+   *
+   * @throws PromptError for an empty prompt or an id outside the vocabulary.
+   */
   private promptIdsFor(prompt: Prompt, options: GenerateOptions): number[] {
+    const config = this.requireConfig();
     const promptIds = typeof prompt === 'string' ? this.tokenize(prompt) : [...prompt.inputIds];
-    const excess = promptIds.length + this.maxNewTokensFor(options) - this.requireConfig().maxContextLength;
-    return options.truncatePrompt && excess > 0 ? promptIds.slice(excess) : promptIds;
+    checkPromptIds(promptIds, config.vocabSize);
+    const room = options.maxNewTokens ?? 1;
+    const excess = promptIds.length + room - config.maxContextLength;
+    return options.truncatePrompt && excess > 0 ? promptIds.slice(Math.min(excess, promptIds.length - 1)) : promptIds;
   }
 
   private checkContext(promptTokens: number, maxNewTokens: number): void {

@@ -1,5 +1,6 @@
-import * as ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '@pio/core';
+import * as ort from 'onnxruntime-node';
+import { initOnnxruntime } from './init-onnxruntime.js';
 
 /** Settings of an onnxruntime session. */
 export interface SessionSettings {
@@ -24,9 +25,11 @@ export type GraphSource = Uint8Array | string;
 /**
  * Creates an onnxruntime-node session with the settings PIO measured best on
  * CPU: every graph optimization, one inter-op thread, spinning intra-op
- * threads (turning spinning off cost ~35% in FACTS.md).
+ * threads (turning spinning off cost ~35% in FACTS.md). The first call
+ * prepares onnxruntime for a long command line ({@link initOnnxruntime}).
  */
 export async function createSession(graph: GraphSource, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
+  await initOnnxruntime();
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [settings.executionProvider ?? 'cpu'],
     graphOptimizationLevel: 'all',
