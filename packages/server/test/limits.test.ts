@@ -1,20 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PioServer, startServer } from '../src/index.js';
 
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const conditions = ['@pio/source', 'import', 'default'];
+
+let root: string;
 let slow: PioServer;
 let capped: PioServer;
+let slowWithModel: PioServer;
 
 beforeAll(async () => {
-  [slow, capped] = await Promise.all([
+  root = await mkdtemp(join(tmpdir(), 'pio-server-limits-'));
+  const { dir } = await writeRandomCheckpoint(join(root, 'tiny'), { arch: 'llama', tokenizer: 'llama3', seed: 8 });
+  [slow, capped, slowWithModel] = await Promise.all([
     startServer({ models: [], port: 0, requestTimeoutMs: 300 }),
     startServer({ models: [], port: 0, maxConnections: 2, keepAliveTimeoutMs: 60_000 }),
+    startServer({
+      models: [dir],
+      port: 0,
+      requestTimeoutMs: 300,
+      cacheDir: join(root, 'cache'),
+      roots: [packageDir],
+      conditions,
+    }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([slow?.close(), capped?.close()]);
+  await Promise.all([slow?.close(), capped?.close(), slowWithModel?.close()]);
+  await rm(root, { recursive: true, force: true });
 });
 
 /** A raw TCP client to 127.0.0.1 that records what it receives and when the server closes it. */
@@ -82,6 +103,31 @@ describe('server resource limits', () => {
   it('answers a client that sends in time', async () => {
     const response = await fetch(`${slow.url}/health`);
     expect(await response.json()).toEqual({ status: 'ok', models: {} });
+  });
+
+  it('does not cut off a response: a request that waits in the queue longer than the timeout still gets its answer', async () => {
+    const controller = new AbortController();
+    const long = await fetch(`${slowWithModel.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', prompt: 'Long', max_tokens: 2000, temperature: 0, stream: true }),
+      signal: controller.signal,
+    });
+    const reader = long.body!.getReader();
+    await reader.read();
+    const waiting = fetch(`${slowWithModel.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', prompt: 'Short', max_tokens: 2, temperature: 0 }),
+    });
+    // Keep the second request waiting (and the stream running) for several request timeouts.
+    await sleep(1_200);
+    const chunk = await reader.read();
+    expect(chunk.done).toBe(false);
+    controller.abort();
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(2);
   });
 
   it('closes connections over maxConnections at once, and accepts again when one ends', async () => {
