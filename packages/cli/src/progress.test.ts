@@ -42,6 +42,23 @@ describe('createProgressDisplay', () => {
     expect(quiet.phases.get('create-session')?.finished).toBe(true);
   });
 
+  it('prints a notice event (a damaged build being rebuilt) as its message on one line, and not when quiet', () => {
+    const io = captureIo(process.cwd());
+    const progress = createProgressDisplay(io);
+    const notice = {
+      phase: 'notice',
+      completed: 1,
+      total: 1,
+      message: 'Rebuilding the cached build /c/builds/k: decoder.onnx is missing',
+    };
+    progress.onProgress(notice);
+    expect(io.stderr).toBe('Rebuilding the cached build /c/builds/k: decoder.onnx is missing\n');
+    expect([...progress.phases.keys()]).toEqual([]);
+    const quiet = captureIo(process.cwd());
+    createProgressDisplay(quiet, { quiet: true }).onProgress(notice);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('names phases and durations for people', () => {
     expect(phaseLabel('read-weights')).toBe('Reading the weights');
     expect(phaseLabel('quantize-weights')).toBe('Quantize weights');

@@ -42,6 +42,7 @@ export function phaseLabel(phase: string): string {
  * Shows progress events on stderr: a `cli-progress` bar per phase when stderr
  * is a terminal, otherwise one plain line when a phase finishes (so logs stay
  * readable). Phases with `total` 1 (a single step) get no bar, only the line.
+ * Events of phase `notice` print their `message` as one line.
  *
  * @param io - Where to write; its `errStream` decides between bars and lines.
  * @param options - `quiet`: record phases but print nothing; `lines: false`: bars only, no line when a phase ends.
@@ -62,6 +63,14 @@ export function createProgressDisplay(io: CliIo, options: { quiet?: boolean; lin
   };
 
   const onProgress = (event: ProgressEvent) => {
+    // A one-line notice (a damaged build being rebuilt, a wait for another process's build), not a phase.
+    if (event.phase === 'notice') {
+      if (!options.quiet && event.message) {
+        stopBar();
+        io.err(`${event.message}\n`);
+      }
+      return;
+    }
     const now = performance.now();
     let state = phases.get(event.phase);
     if (!state || state.finished) {
