@@ -11,7 +11,7 @@ import {
   readManifest,
 } from '@pio/core';
 import { GraphError } from '@pio/onnx';
-import { type TensorToWrite, WeightFileError, writeSafetensors } from '@pio/safetensors';
+import { TensorShapeError, type TensorToWrite, WeightFileError, writeSafetensors } from '@pio/safetensors';
 import {
   decoderWeightShapes,
   type RandomCheckpoint,
@@ -192,14 +192,14 @@ describe('damaged or mismatched weights', () => {
     expect(error.message).toContain('header is not valid UTF-8 JSON');
   });
 
-  it('a config.json whose intermediate_size disagrees with the weights: a PioError naming the tensor and the mismatch', async () => {
+  it('a config.json whose intermediate_size disagrees with the weights: a PioError naming the tensor, its file and both shapes', async () => {
     const dir = await copyOfGood();
     await editConfig(dir, { intermediate_size: 96 });
     const error = await initializeFailure(dir);
-    expect(GraphError.isInstance(error)).toBe(true);
-    expect((error as GraphError).issues.map((issue) => issue.tensor)).toEqual(['model.layers.0.mlp.gate_proj.weight']);
+    expect(TensorShapeError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ tensor: 'model.layers.0.mlp.gate_proj.weight', file: join(dir, 'model.safetensors') });
     expect(error.message).toContain('model.layers.0.mlp.gate_proj.weight');
-    expect(error.message).toContain('has 8192 values, but config.json implies 6144');
+    expect(error.message).toContain('has shape [128, 64] but [96, 64] was expected');
     expect(error.message).toContain('the checkpoint does not match its config.json');
     expect(error.hint).toContain('Use the config.json that came with these weights');
   });

@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheDir } from '@pio/core';
+import { notAFileError, WeightFileError, weightFileAccessError } from '@pio/safetensors';
 import { BuildCacheError, fsErrorCode, unwritableCacheError } from './build-cache-error.js';
 import { type BuildFileChecksum, checksumFiles, findChecksumMismatch, listFiles } from './build-checksums.js';
 import { currentOwner, isAbandoned, readOwner, type TryLockResult, tryLock } from './build-lock.js';
@@ -29,9 +30,15 @@ export async function checkpointBuildKey(
       hash.update(name).update(await readFile(join(checkpointDir, name)));
     } else if (name.endsWith('.safetensors')) {
       const file = join(checkpointDir, name);
-      const info = await stat(file);
-      hash.update(`${name}:${fileIdentity(info)}`);
-      hash.update(await readHeaderBytes(file, info.size));
+      // A looping or dangling link, a folder or an unreadable file: a WeightFileError naming it, not a bare errno.
+      try {
+        const info = await stat(file);
+        if (!info.isFile()) throw notAFileError(file, info.isDirectory() ? 'a folder' : 'a special file');
+        hash.update(`${name}:${fileIdentity(info)}`);
+        hash.update(await readHeaderBytes(file, info.size));
+      } catch (cause) {
+        throw WeightFileError.isInstance(cause) ? cause : await weightFileAccessError(file, cause);
+      }
     } else if (name === 'onnx') {
       await hashOnnxFolder(hash, join(checkpointDir, name));
     }
