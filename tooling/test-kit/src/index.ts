@@ -23,30 +23,6 @@ export {
   tokenizerNames,
   transformersVersion,
 } from '@pio/demo';
-export { type CheckpointShape, type CheckpointShapeName, checkpointShapes } from './checkpoint/checkpoint-shapes.js';
-export {
-  type RandomCheckpoint,
-  type RandomCheckpointOptions,
-  writeRandomCheckpoint,
-} from './checkpoint/write-random-checkpoint.js';
-export { TestKitError } from './errors/test-kit-error.js';
-export { argmaxWithMargin, type TopToken } from './reference/argmax-with-margin.js';
-export { linear } from './reference/linear.js';
-export {
-  type ReferenceForwardOptions,
-  type ReferenceWeights,
-  referenceForward,
-} from './reference/reference-forward.js';
-export {
-  type ReferenceGreedyOptions,
-  type ReferenceGreedyResult,
-  referenceGreedy,
-} from './reference/reference-greedy.js';
-export { createReferenceKvCache, ReferenceKvCache } from './reference/reference-kv-cache.js';
-export { rmsNormRows } from './reference/rms-norm.js';
-export { applyRotaryEmbedding, type RopeSettings, ropeInverseFrequencies } from './reference/rope.js';
-export { loadTokenizerFiles, type TokenizerFiles, tokenizerDir } from './tokenizer/load-tokenizer-files.js';
-export { describeInferenceSuite, type InferenceSuiteOptions, type SteppingTextPlugin } from './suites/describe-inference-suite.js';
 export { BenchmarkError } from './bench/benchmark-error.js';
 export type {
   BenchmarkBaseline,
@@ -73,3 +49,34 @@ export { smolLm2Config } from './bench/reference-shapes.js';
 export { type DecoderBenchmarkOptions, runDecoderBenchmark } from './bench/run-decoder-benchmark.js';
 export { summarizeTimings } from './bench/summarize-timings.js';
 export { type TrimmedTokenizer, trimTokenizer } from './bench/trim-tokenizer.js';
+export { type CheckpointShape, type CheckpointShapeName, checkpointShapes } from './checkpoint/checkpoint-shapes.js';
+export {
+  type RandomCheckpoint,
+  type RandomCheckpointOptions,
+  writeRandomCheckpoint,
+} from './checkpoint/write-random-checkpoint.js';
+export { TestKitError } from './errors/test-kit-error.js';
+export { detectGgufPreTokenizer, ggufTokenizerMetadata } from './gguf/gguf-tokenizer-metadata.js';
+export { permuteRotaryRows } from './gguf/permute-rotary-rows.js';
+export { type GgufCheckpoint, type GgufWeightType, writeGgufCheckpoint } from './gguf/write-gguf-checkpoint.js';
+export { argmaxWithMargin, type TopToken } from './reference/argmax-with-margin.js';
+export { linear } from './reference/linear.js';
+export {
+  type ReferenceForwardOptions,
+  type ReferenceWeights,
+  referenceForward,
+} from './reference/reference-forward.js';
+export {
+  type ReferenceGreedyOptions,
+  type ReferenceGreedyResult,
+  referenceGreedy,
+} from './reference/reference-greedy.js';
+export { createReferenceKvCache, ReferenceKvCache } from './reference/reference-kv-cache.js';
+export { rmsNormRows } from './reference/rms-norm.js';
+export { applyRotaryEmbedding, type RopeSettings, ropeInverseFrequencies } from './reference/rope.js';
+export {
+  describeInferenceSuite,
+  type InferenceSuiteOptions,
+  type SteppingTextPlugin,
+} from './suites/describe-inference-suite.js';
+export { loadTokenizerFiles, type TokenizerFiles, tokenizerDir } from './tokenizer/load-tokenizer-files.js';

@@ -1,0 +1,38 @@
+import type { ComparedFigure, VsLlamaCppReport } from './vs-llamacpp.js';
+
+const number = (value: number, digits = 1) => value.toFixed(digits);
+const cell = (figure: ComparedFigure, scale = 1, digits = 1) =>
+  `${number(figure.pio.median / scale, digits)} | ${number(figure.llamaCpp.median / scale, digits)} | ${number(figure.ratio, 2)}`;
+
+/** The report as a Markdown table: one row per metric, PIO | llama.cpp | ratio columns per shape and pair. */
+export function formatVsLlamaCpp(report: VsLlamaCppReport): string {
+  const lines: string[] = [
+    `PIO vs llama.cpp, ${report.settings.threads} threads, ${report.settings.rounds} rounds (medians), ${report.settings.decodeTokens} greedy tokens per prompt; read bandwidth ${number(report.readBandwidth / 1e9)} GB/s`,
+    `CPU: ${report.machine.cpuModel} (${report.machine.cpus} logical), onnxruntime-node ${report.machine.onnxruntime}`,
+    '',
+    '| shape | PIO vs llama.cpp | metric | PIO | llama.cpp | PIO ÷ llama.cpp |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const result of report.results) {
+    const label = `${result.shape} | ${result.pair.pioDtype} vs ${result.pair.ggufType}`;
+    for (const [length, figure] of Object.entries(result.decodeTokensPerSecond))
+      lines.push(`| ${label} | decode tok/s at ${length} | ${cell(figure)} |`);
+    for (const [length, figure] of Object.entries(result.prefillTokensPerSecond))
+      lines.push(`| ${label} | prefill tok/s, ${length} tokens | ${cell(figure, 1, 0)} |`);
+    for (const [length, figure] of Object.entries(result.timeToFirstTokenMs))
+      lines.push(`| ${label} | time to first token, ${length} tokens (s) | ${cell(figure, 1000, 2)} |`);
+    lines.push(`| ${label} | fresh process to first token (s) | ${cell(result.startToFirstTokenMs, 1000, 2)} |`);
+    lines.push(`| ${label} | peak RSS (MiB) | ${cell(result.peakRssBytes, 2 ** 20, 0)} |`);
+    lines.push(
+      `| ${label} | weight bytes (MiB) | ${number(result.weightBytes.pio / 2 ** 20, 0)} | ${number(result.weightBytes.llamaCpp / 2 ** 20, 0)} | ${number(result.weightBytes.pio / result.weightBytes.llamaCpp, 2)} |`,
+    );
+    if (result.bandwidthShare) {
+      lines.push(
+        `| ${label} | decode at ${report.settings.contexts[0]} ÷ bandwidth bound | ${number(result.bandwidthShare.pio * 100, 0)}% | ${number(result.bandwidthShare.llamaCpp * 100, 0)}% | |`,
+      );
+    }
+    const agree = result.greedyAgreement.filter((g) => g.equal).length;
+    lines.push(`| ${label} | greedy tokens identical | ${agree}/${result.greedyAgreement.length} prompts | | |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,52 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatVsLlamaCpp } from './format-vs-llamacpp.js';
+import { benchShapes } from './shapes/bench-shapes.js';
+import { benchVsLlamaCpp } from './vs-llamacpp.js';
+
+const { values } = parseArgs({
+  options: {
+    shapes: { type: 'string', default: benchShapes.map((shape) => shape.name).join(',') },
+    rounds: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
+    contexts: { type: 'string', default: '128,512,1536' },
+    decode: { type: 'string', default: '32' },
+    work: { type: 'string', default: join(tmpdir(), 'pio-bench-vs-llamacpp') },
+    out: {
+      type: 'string',
+      default: join(dirname(fileURLToPath(import.meta.url)), '..', 'benchmarks', 'results', 'vs-llamacpp.json'),
+    },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--contexts 128,512,1536] [--decode 32] [--work DIR] [--out FILE]`,
+  );
+  process.exit(0);
+}
+const names = values.shapes.split(',').map((name) => name.trim());
+const shapes = names.map((name) => {
+  const shape = benchShapes.find((candidate) => candidate.name === name);
+  if (!shape) {
+    console.error(`Unknown shape "${name}". Known: ${benchShapes.map((s) => s.name).join(', ')}.`);
+    process.exit(2);
+  }
+  return shape;
+});
+const report = await benchVsLlamaCpp({
+  shapes,
+  workDir: values.work,
+  rounds: Number(values.rounds),
+  threads: Number(values.threads),
+  contexts: values.contexts.split(',').map(Number),
+  decodeTokens: Number(values.decode),
+  log: (line) => console.error(line),
+});
+await mkdir(dirname(values.out), { recursive: true });
+await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
+console.log(formatVsLlamaCpp(report));
+console.error(`JSON: ${values.out}`);
