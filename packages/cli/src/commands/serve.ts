@@ -116,7 +116,11 @@ export async function serveCommand(io: CliIo, checkpoints: string[], options: Se
         `  model "${model.id}": ${model.checkpoint} (${model.pluginName}${context}, loaded in ${Math.round(model.loadMs)} ms)\n`,
       );
     }
-    io.out(apiKey ? '  api key required on every route (Authorization: Bearer …); /health without it gives only its status\n' : '  no api key\n');
+    io.out(
+      apiKey
+        ? '  api key required on every route (Authorization: Bearer …); /health without it gives only its status\n'
+        : '  no api key\n',
+    );
     io.err('Press Ctrl+C to stop.\n');
     if (!stop.signal.aborted) await new Promise((done) => stop.signal.addEventListener('abort', done, { once: true }));
     io.err('pio serve: stopping…\n');
