@@ -7,20 +7,66 @@ export function integer(value: string): number {
   return parsed;
 }
 
-/** Commander parser of a number option (`--temperature 0.7`). */
-export function number(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError(`"${value}" is not a number.`);
-  return parsed;
+/** Where a number option's value must lie; each bound inclusive unless said otherwise. */
+export interface NumberRange {
+  /** Lowest accepted value. */
+  min?: number;
+  /** Whether `min` itself is refused. */
+  minExclusive?: boolean;
+  /** Highest accepted value. */
+  max?: number;
+  /** Only whole numbers. */
+  integer?: boolean;
 }
 
-/** Commander parser of a comma-separated list of token ids (`--input-ids 1,2,3`). */
+/** The range in words: `an integer >= 1`, `a number in (0, 1]`. */
+export function describeRange(range: NumberRange): string {
+  const kind = range.integer ? 'an integer' : 'a number';
+  const { min, max } = range;
+  if (min !== undefined && max !== undefined) return `${kind} in ${range.minExclusive ? '(' : '['}${min}, ${max}]`;
+  if (min !== undefined) return `${kind} ${range.minExclusive ? '>' : '>='} ${min}`;
+  if (max !== undefined) return `${kind} <= ${max}`;
+  return kind;
+}
+
+/**
+ * A commander parser of a number option that must lie in `range`
+ * (`--top-p 2` is refused while the arguments are parsed, before any model
+ * loads, with the accepted range in the message).
+ */
+export function numberIn(range: NumberRange): (value: string) => number {
+  const expected = describeRange(range);
+  return (value) => {
+    const parsed = value.trim() === '' ? Number.NaN : Number(value);
+    const ok =
+      Number.isFinite(parsed) &&
+      (!range.integer || Number.isInteger(parsed)) &&
+      (range.min === undefined || (range.minExclusive ? parsed > range.min : parsed >= range.min)) &&
+      (range.max === undefined || parsed <= range.max);
+    if (!ok) throw new InvalidArgumentError(`"${value}" is not ${expected}.`);
+    return parsed;
+  };
+}
+
+/** Commander parser of an integer option >= 1 (`--max-new-tokens 32`). */
+export const positiveInteger = numberIn({ integer: true, min: 1 });
+
+/** Commander parser of an integer option >= 0 (`--threads 0`). */
+export const nonNegativeInteger = numberIn({ integer: true, min: 0 });
+
+/**
+ * Commander parser of a comma-separated list of token ids (`--input-ids 1,2,3`):
+ * at least one, each a non-negative integer written in digits (`""`, `1,,2`
+ * and `1,a` are refused; none silently becomes 0).
+ */
 export function tokenIds(value: string): number[] {
-  const ids = value.split(',').map((part) => Number(part.trim()));
-  if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id < 0)) {
-    throw new InvalidArgumentError(`"${value}" is not a comma-separated list of token ids.`);
+  const parts = value.split(',').map((part) => part.trim());
+  const bad = parts.findIndex((part) => !/^\d+$/.test(part) || !Number.isSafeInteger(Number(part)));
+  if (value.trim() === '' || bad !== -1) {
+    const which = value.trim() === '' ? 'it is empty' : `item ${bad + 1} ("${parts[bad]}") is not a token id`;
+    throw new InvalidArgumentError(`"${value}" is not a comma-separated list of token ids (integers >= 0): ${which}.`);
   }
-  return ids;
+  return parts.map(Number);
 }
 
 /** Commander collector of a repeatable option (`--stop a --stop b`). */

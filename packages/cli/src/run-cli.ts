@@ -13,7 +13,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { type PullCommandOptions, pullCommand } from './commands/pull.js';
 import { addGenerationOptions } from './options/generation-options.js';
 import { addRuntimeOptions } from './options/runtime-options.js';
-import { collect, integer, positiveIntegers, tokenIds } from './parse-args.js';
+import { collect, integer, positiveInteger, positiveIntegers, tokenIds } from './parse-args.js';
 import { type CliIo, processIo } from './io.js';
 
 /**
@@ -54,8 +54,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .command('run')
     .description('stream a completion of a prompt from a Hugging Face checkpoint folder')
     .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)')
-    .argument('[prompt...]', 'the prompt');
+    .argument('[prompt...]', 'the prompt; - reads it from stdin');
   addRuntimeOptions(addGenerationOptions(run))
+    .option('--prompt-file <file>', 'read the prompt from a file (- for stdin)')
     .option('--input-ids <ids>', 'start from these token ids (comma-separated) instead of a prompt', tokenIds)
     .option('--json', 'print one JSON object: promptIds, ids, text, finishReason, usage')
     .action(async (checkpoint: string, prompt: string[], options: RunOptions) => {
@@ -79,8 +80,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       .description('measure time to first token, prefill and decode tokens/s and peak memory of a checkpoint')
       .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)')
       .option('--prompt-lengths <list>', 'comma-separated prompt lengths in tokens (default 128,512,1024 as the context allows)', positiveIntegers)
-      .option('--decode-tokens <n>', 'tokens to generate after each prompt (default 32)', integer)
-      .option('--repeat <n>', 'runs per prompt length; medians are reported (default 1)', integer),
+      .option('--decode-tokens <n>', 'tokens to generate after each prompt (default 32)', positiveInteger)
+      .option('--repeat <n>', 'runs per prompt length; medians are reported (default 1)', positiveInteger),
   )
     .option('--json', 'print one JSON object')
     .action(async (checkpoint: string, options: BenchOptions) => {
@@ -92,7 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       .command('demo')
       .description('run a small random demo model (written once to the cache) through the whole stack, stage by stage')
       .argument('[prompt...]', 'the prompt (default "Once upon a time")')
-      .option('-n, --max-new-tokens <n>', 'tokens to generate (default 48)', integer),
+      .option('-n, --max-new-tokens <n>', 'tokens to generate (default 48)', positiveInteger),
   ).action(async (prompt: string[], options: DemoOptions) => {
     exitCode = await demoCommand(io, prompt, options);
   });

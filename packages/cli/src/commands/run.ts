@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { type GenerationDelta, PioError } from '@pio/core';
 import type { CliIo } from '../io.js';
 import { type GenerationFlagOptions, generateOptionsFrom } from '../options/generation-options.js';
@@ -11,21 +13,31 @@ export interface RunOptions extends GenerationFlagOptions, RuntimeFlagOptions {
   inputIds?: number[];
   /** `--json`: one JSON object instead of streamed text. */
   json?: boolean;
+  /** `--prompt-file`: read the prompt from this file (`-`: from stdin). */
+  promptFile?: string;
 }
 
 /**
  * `pio run <checkpoint> [prompt]`: streams a completion to stdout (or prints
- * one JSON object with `--json`).
+ * one JSON object with `--json`). The prompt comes from the arguments, from
+ * `--prompt-file FILE`, or from stdin (`-` as the prompt, or `--prompt-file -`).
  *
  * @returns the exit code.
  */
-export async function runCommand(io: CliIo, checkpoint: string, promptWords: string[], options: RunOptions): Promise<number> {
-  const prompt = promptWords.join(' ');
+export async function runCommand(
+  io: CliIo,
+  checkpoint: string,
+  promptWords: string[],
+  options: RunOptions,
+): Promise<number> {
+  const { prompt, source } = await readPrompt(io, promptWords, options.promptFile);
   if (!prompt && !options.inputIds) {
     throw new PioError({
       code: 'PIO_USAGE',
-      message: 'pio run needs a prompt or --input-ids.',
-      hint: 'For example: pio run ./SmolLM2-135M "Once upon a time"',
+      message: source
+        ? `pio run needs a prompt or --input-ids: ${source} is empty.`
+        : 'pio run needs a prompt or --input-ids.',
+      hint: 'For example: pio run ./SmolLM2-135M "Once upon a time", or --prompt-file prompt.txt, or - to read stdin.',
     });
   }
   const opened = await openWithProgress(io, checkpoint, options);
@@ -49,8 +61,13 @@ async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, optio
       })();
   const ids: number[] = [];
   let text = '';
-  if (!options.json && prompt) io.out(prompt);
+  // The prompt is echoed once generation has started: a refused prompt (too long, say) is not printed back.
+  let echoed = options.json || !prompt;
   for await (const delta of deltas) {
+    if (!echoed) {
+      io.out(prompt);
+      echoed = true;
+    }
     if (!options.json) io.out(delta.text);
     text += delta.text;
     if (delta.type === 'token') ids.push(delta.tokenId);
@@ -69,4 +86,62 @@ async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, optio
     }
   }
   return 0;
+}
+
+/**
+ * The prompt of `pio run` and where it came from (for messages): the words
+ * of the command line; `-` alone, or `--prompt-file -`, reads stdin; `--prompt-file FILE`
+ * reads the file (UTF-8). One final newline of a file or stdin is dropped, as
+ * the shell's `"$(cat FILE)"` does.
+ *
+ * @throws PioError `PIO_USAGE` for a prompt given twice or a file that cannot be read.
+ */
+async function readPrompt(
+  io: CliIo,
+  promptWords: readonly string[],
+  promptFile: string | undefined,
+): Promise<{ prompt: string; source?: string }> {
+  const fromStdin =
+    promptFile === '-' || (promptFile === undefined && promptWords.length === 1 && promptWords[0] === '-');
+  if (promptFile !== undefined && promptWords.length > 0) {
+    throw new PioError({
+      code: 'PIO_USAGE',
+      message: `pio run got a prompt twice: as arguments and with --prompt-file ${promptFile}.`,
+      hint: 'Give the prompt either as arguments or with --prompt-file, not both.',
+    });
+  }
+  if (fromStdin) return { prompt: dropFinalNewline(await readStdin(io)), source: 'stdin' };
+  if (promptFile === undefined) return { prompt: promptWords.join(' ') };
+  const file = resolve(io.cwd, promptFile);
+  try {
+    return { prompt: dropFinalNewline(await readFile(file, 'utf8')), source: `the prompt file ${file}` };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message;
+    throw new PioError({
+      code: 'PIO_USAGE',
+      message: `Cannot read the prompt file ${file}: ${reason}.`,
+      hint: 'Give --prompt-file the path of a readable text file, or - to read the prompt from stdin.',
+      cause: error,
+    });
+  }
+}
+
+async function readStdin(io: CliIo): Promise<string> {
+  const input = io.input ?? process.stdin;
+  if (input.isTTY) io.err('Reading the prompt from stdin (end it with Ctrl-D)...\n');
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function dropFinalNewline(text: string): string {
+  return text.replace(/\r?\n$/, '');
 }

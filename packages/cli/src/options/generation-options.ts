@@ -1,23 +1,68 @@
-import type { Command } from 'commander';
 import type { GenerateOptions } from '@pio/core';
-import { collect, integer, number } from '../parse-args.js';
+import type { Command } from 'commander';
+import { collect, describeRange, type NumberRange, numberIn } from '../parse-args.js';
+
+const probability: NumberRange = { min: 0, max: 1 };
+const penalty: NumberRange = { min: -2, max: 2 };
 
 /**
  * The sampling flags of `pio run` and `pio chat`, each named after the
- * {@link GenerateOptions} field it sets (commander camel-cases the flag).
- * The one list both commands and {@link generateOptionsFrom} read.
+ * {@link GenerateOptions} field it sets (commander camel-cases the flag), with
+ * the range the engine accepts: a value outside it is refused while the
+ * arguments are parsed, before any model loads. The one list both commands
+ * and {@link generateOptionsFrom} read.
  */
 const generationFlags = [
-  { key: 'maxNewTokens', flags: '-n, --max-new-tokens <n>', description: 'most tokens to generate', parse: integer },
-  { key: 'temperature', flags: '-t, --temperature <t>', description: 'sampling temperature; 0 is greedy', parse: number },
-  { key: 'topK', flags: '--top-k <k>', description: 'keep the k most likely tokens', parse: integer },
-  { key: 'topP', flags: '--top-p <p>', description: 'keep the most likely tokens up to probability mass p', parse: number },
-  { key: 'minP', flags: '--min-p <p>', description: 'drop tokens below p times the top probability', parse: number },
-  { key: 'repetitionPenalty', flags: '--repetition-penalty <r>', description: 'penalize tokens already seen (1 = off)', parse: number },
-  { key: 'presencePenalty', flags: '--presence-penalty <x>', description: 'OpenAI presence penalty', parse: number },
-  { key: 'frequencyPenalty', flags: '--frequency-penalty <x>', description: 'OpenAI frequency penalty', parse: number },
-  { key: 'seed', flags: '--seed <n>', description: 'seed for reproducible sampling', parse: integer },
-] as const satisfies readonly { key: keyof GenerateOptions; flags: string; description: string; parse: (value: string) => number }[];
+  {
+    key: 'maxNewTokens',
+    flags: '-n, --max-new-tokens <n>',
+    description: 'most tokens to generate (default: what fits in the context, at most 256)',
+    range: { integer: true, min: 1 },
+  },
+  {
+    key: 'temperature',
+    flags: '-t, --temperature <t>',
+    description: 'sampling temperature; 0 is greedy',
+    range: { min: 0 },
+  },
+  {
+    key: 'topK',
+    flags: '--top-k <k>',
+    description: 'keep the k most likely tokens (0: off)',
+    range: { integer: true, min: 0 },
+  },
+  {
+    key: 'topP',
+    flags: '--top-p <p>',
+    description: 'keep the most likely tokens up to probability mass p (1: off)',
+    range: { min: 0, minExclusive: true, max: 1 },
+  },
+  {
+    key: 'minP',
+    flags: '--min-p <p>',
+    description: 'drop tokens below p times the top probability (0: off)',
+    range: probability,
+  },
+  {
+    key: 'repetitionPenalty',
+    flags: '--repetition-penalty <r>',
+    description: 'penalize tokens already seen (1 = off)',
+    range: { min: 0, minExclusive: true },
+  },
+  { key: 'presencePenalty', flags: '--presence-penalty <x>', description: 'OpenAI presence penalty', range: penalty },
+  {
+    key: 'frequencyPenalty',
+    flags: '--frequency-penalty <x>',
+    description: 'OpenAI frequency penalty',
+    range: penalty,
+  },
+  {
+    key: 'seed',
+    flags: '--seed <n>',
+    description: 'seed for reproducible sampling',
+    range: { integer: true, min: 0, max: 2 ** 32 - 1 },
+  },
+] as const satisfies readonly { key: keyof GenerateOptions; flags: string; description: string; range: NumberRange }[];
 
 /** The {@link GenerateOptions} fields that have a flag of their own. */
 export type GenerationFlag = (typeof generationFlags)[number]['key'];
@@ -30,7 +75,9 @@ export interface GenerationFlagOptions extends Pick<GenerateOptions, GenerationF
 
 /** Adds the sampling flags (and `--stop`) to a command. */
 export function addGenerationOptions(command: Command): Command {
-  for (const flag of generationFlags) command.option(flag.flags, flag.description, flag.parse);
+  for (const flag of generationFlags) {
+    command.option(flag.flags, `${flag.description}; ${describeRange(flag.range)}`, numberIn(flag.range));
+  }
   return command.option('--stop <text>', 'stop when this text appears (repeatable)', collect);
 }
 

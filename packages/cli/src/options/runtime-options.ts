@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
 import type { RuntimeFields } from '@pio/core';
-import { dtype, integer } from '../parse-args.js';
+import type { Command } from 'commander';
+import { dtype, nonNegativeInteger, positiveInteger } from '../parse-args.js';
 
 /** Load options of the commands that open a checkpoint, as commander parses them. */
 export interface RuntimeFlagOptions {
@@ -20,10 +20,13 @@ export interface RuntimeFlagOptions {
 export function addRuntimeOptions(command: Command): Command {
   return command
     .option('--dtype <dtype>', 'weights: float32, int8 or int4', dtype)
-    .option('--threads <n>', 'onnxruntime threads (0: all cores)', integer)
-    .option('--context <n>', 'context length (prompt + generation)', integer)
+    .option('--threads <n>', 'onnxruntime threads (0: all cores)', nonNegativeInteger)
+    .option('--context <n>', 'context length (prompt + generation)', positiveInteger)
     .option('--cache-dir <dir>', 'where built graphs are cached')
-    .option('--variant <name>', 'exported ONNX folders: which onnx/model_*.onnx to run (fp32, fp16, q8, q4, ... or a file name)');
+    .option(
+      '--variant <name>',
+      'exported ONNX folders: which onnx/model_*.onnx to run (fp32, fp16, q8, q4, ... or a file name)',
+    );
 }
 
 /** The runtime fields the parsed flags ask for. */
