@@ -66,6 +66,19 @@ describe('exportTransformersJsFolder', () => {
     }
   });
 
+  it('covers every declared position even beyond the runtime default context cap of 32768', async () => {
+    const long = (
+      await writeRandomCheckpoint(join(root, 'long'), {
+        arch: 'qwen3',
+        tokenizer: 'gpt2',
+        seed: 1,
+        config: { max_position_embeddings: 40960 },
+      })
+    ).dir;
+    await exportTransformersJsFolder({ definition: definition(), checkpoint: long, outDir: join(root, 'long-out') });
+    expect(builds.at(-1)!.config.maxContextLength).toBe(40960);
+  });
+
   it('says so in config.json when the weights are in model.onnx_data, and removes a stale one when they are not', async () => {
     const outDir = join(root, 'external');
     const external = await exportTransformersJsFolder({

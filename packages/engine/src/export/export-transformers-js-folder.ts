@@ -73,7 +73,10 @@ export async function exportTransformersJsFolder<TConfig extends BaseConfig>(
   const dir = resolve(options.outDir);
   const configJson = await readCheckpointConfig(checkpoint);
   const configSource = join(checkpoint, 'config.json');
-  const config = definition.configClass.fromHuggingFace(configJson, { dtype: 'float32' }, configSource);
+  // transformers.js may run every position the model declares: not the runtime's default context cap.
+  const declared = configJson.max_position_embeddings;
+  const allPositions = Number.isSafeInteger(declared) ? { maxContextLength: declared as number } : {};
+  const config = definition.configClass.fromHuggingFace(configJson, { dtype: 'float32', ...allPositions }, configSource);
   const support = definition.supportsConfig?.(config) ?? { supported: true };
   if (!support.supported) {
     throw new ConfigError({
