@@ -2,7 +2,16 @@ import { type FileHandle, mkdir, open, readFile, rename, rm, stat, truncate, wri
 import { dirname } from 'node:path';
 import { DownloadError } from '../errors/download-error.js';
 import type { ResolvedHubOptions } from '../hub/hub-options.js';
-import { hubGet, networkError, type RequestContext, withRetries } from '../hub/hub-request.js';
+import {
+  bodyDone,
+  bodyFailure,
+  bodyProgress,
+  discardBody,
+  hubGet,
+  networkError,
+  type RequestContext,
+  withRetries,
+} from '../hub/hub-request.js';
 import { type ExpectedContent, FileDigest } from './file-digest.js';
 
 /** One file to download. */
@@ -91,7 +100,7 @@ export async function downloadFile(download: FileDownload): Promise<FileDownload
       from > 0 ? { range: `bytes=${from}-`, ...(etag ? { 'if-range': etag } : {}) } : {};
     const response = await hubGet(download.url, hub, context, { headers, accept: [416] });
     if (response.status === 416) {
-      await response.body?.cancel().catch(() => {});
+      await discardBody(response);
       const total = Number(response.headers.get('content-range')?.match(/\/(\d+)$/)?.[1]);
       if (total === from) return;
       // What we have is longer than the file: start over.
@@ -102,7 +111,7 @@ export async function downloadFile(download: FileDownload): Promise<FileDownload
     if (response.status === 206) {
       const start = Number(response.headers.get('content-range')?.match(/^bytes (\d+)-/)?.[1]);
       if (start !== from) {
-        await response.body?.cancel().catch(() => {});
+        await discardBody(response);
         await startOver(context, partial, digest, report);
         throw retryable(context, download.url, `asked for bytes from ${from} but got a range from ${start}`);
       }
@@ -185,9 +194,10 @@ async function receive(
         chunk = await reader.read();
       } catch (error) {
         await flush(); // what arrived before the cut is good: keep it for the resume
-        throw networkError(error, download.url, download.hub, context);
+        throw networkError(bodyFailure(response, error), download.url, download.hub, context);
       }
       if (chunk.done) break;
+      bodyProgress(response);
       const bytes = chunk.value;
       if (expected.size !== undefined && digest.bytes + pendingBytes + bytes.length > expected.size) {
         overflow = true;
@@ -200,6 +210,7 @@ async function receive(
     }
     await flush();
   } finally {
+    bodyDone(response);
     await handle.close().catch(() => {});
   }
   if (overflow) {
