@@ -24,6 +24,15 @@ describe('toApiError', () => {
     });
   });
 
+  it('answers sampling settings the sampler refuses (a worker’s ConfigError) with a 400, not a 500', () => {
+    const fromWorker = new WorkerError({
+      name: 'ConfigError',
+      code: 'PIO_CONFIG_INVALID',
+      message: 'Invalid SamplingSettings: topP must be in (0, 1]',
+    });
+    expect(toApiError(fromWorker, 'prompt')).toMatchObject({ status: 400, code: 'invalid_sampling_settings' });
+  });
+
   it('keeps context length a 400, a full queue a 429 with its Retry-After, and the unknown a 500', () => {
     const context = new ContextLengthError({ promptTokens: 300, maxNewTokens: 10, contextLength: 256 });
     expect(toApiError(context, 'prompt')).toMatchObject({ status: 400, code: 'context_length_exceeded' });

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import { ContextLengthError, PioError } from '@pio/core';
+import type { z } from 'zod';
 import { ModelUnavailableError, QueueFullError, WorkerError } from '../errors.js';
 
 /** The OpenAI error body: `{ error: { message, type, param, code } }`. */
@@ -68,13 +68,23 @@ export function toApiError(error: unknown, promptParam = 'messages'): ApiError {
       headers: { 'retry-after': String(error.retryAfterSeconds) },
     });
   }
-  if (error instanceof ModelUnavailableError) return new ApiError({ status: 503, message: error.message, code: 'model_unavailable' });
+  if (error instanceof ModelUnavailableError)
+    return new ApiError({ status: 503, message: error.message, code: 'model_unavailable' });
   if (ContextLengthError.isInstance(error) || (error instanceof WorkerError && error.isContextLength)) {
-    return new ApiError({ status: 400, message: (error as Error).message, param: promptParam, code: 'context_length_exceeded' });
+    return new ApiError({
+      status: 400,
+      message: (error as Error).message,
+      param: promptParam,
+      code: 'context_length_exceeded',
+    });
   }
   // The engine's PromptError (an empty prompt, a token id outside the vocabulary), matched by code.
   if (PioError.isInstance(error) && error.code === 'PIO_PROMPT') {
     return new ApiError({ status: 400, message: error.message, param: promptParam, code: 'invalid_prompt' });
+  }
+  // Sampling settings the sampler refuses (the schema checks the same ranges first; this keeps any gap a 400).
+  if (PioError.isInstance(error) && error.code === 'PIO_CONFIG_INVALID') {
+    return new ApiError({ status: 400, message: error.message, param: null, code: 'invalid_sampling_settings' });
   }
   if (PioError.isInstance(error) && error.code === 'PIO_CHAT_TEMPLATE') {
     return new ApiError({ status: 400, message: error.message, param: 'messages', code: 'chat_template_error' });

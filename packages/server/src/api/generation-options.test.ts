@@ -34,7 +34,9 @@ describe('OpenAI request → generation options', () => {
       seed: 3,
       stop: ['\n'],
     });
-    expect(generationOptions(completionRequestSchema.parse({ model: 'm', prompt: 'x', stop: 'END', temperature: null }))).toEqual({ stop: ['END'] });
+    expect(
+      generationOptions(completionRequestSchema.parse({ model: 'm', prompt: 'x', stop: 'END', temperature: null })),
+    ).toEqual({ stop: ['END'] });
   });
 
   it('joins text parts, speaks developer as system, and reads every prompt form', () => {
@@ -42,7 +44,13 @@ describe('OpenAI request → generation options', () => {
       model: 'm',
       messages: [
         { role: 'developer', content: 'be brief' },
-        { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
       ],
     });
     expect(chatMessages(request)).toEqual([
@@ -62,6 +70,8 @@ describe('OpenAI request → generation options', () => {
       return parsed.success ? 'valid' : validationError(parsed.error).param;
     };
     expect(param({ model: 'm', prompt: 'x', top_p: 2 })).toBe('top_p');
+    // top_p 0 would keep no token: refused here rather than by the sampler after the request was queued.
+    expect(param({ model: 'm', prompt: 'x', top_p: 0 })).toBe('top_p');
     expect(param({ model: 'm', prompt: 'x', n: 3 })).toBe('n');
     expect(param({ model: 'm', prompt: ['a', 'b'] })).toBe('prompt');
     expect(param({ prompt: 'x' })).toBe('model');
@@ -78,7 +88,8 @@ describe('OpenAI request → generation options', () => {
         return error as ApiError;
       }
     };
-    for (const empty of ['', ['']]) expect(refusal(empty)).toMatchObject({ status: 400, param: 'prompt', type: 'invalid_request_error' });
+    for (const empty of ['', ['']])
+      expect(refusal(empty)).toMatchObject({ status: 400, param: 'prompt', type: 'invalid_request_error' });
     const outside = refusal([1, 2, 1000], 1000);
     expect(outside).toMatchObject({ status: 400, param: 'prompt' });
     expect((outside as ApiError).message).toContain('token id 1000 (at index 2)');
@@ -87,7 +98,13 @@ describe('OpenAI request → generation options', () => {
   });
 
   it('sends no max_tokens of its own when the client gave none (the engine fits the default to the context)', () => {
-    expect(generationOptions(completionRequestSchema.parse({ model: 'm', prompt: 'x' }))).not.toHaveProperty('maxNewTokens');
-    expect(generationOptions(chatCompletionRequestSchema.parse({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: null }))).toEqual({});
+    expect(generationOptions(completionRequestSchema.parse({ model: 'm', prompt: 'x' }))).not.toHaveProperty(
+      'maxNewTokens',
+    );
+    expect(
+      generationOptions(
+        chatCompletionRequestSchema.parse({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: null }),
+      ),
+    ).toEqual({});
   });
 });

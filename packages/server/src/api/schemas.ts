@@ -16,7 +16,8 @@ const samplingShape = {
   model: z.string().min(1),
   max_tokens: positiveInt,
   temperature: z.number().min(0).max(2).nullish(),
-  top_p: probability,
+  // (0, 1], as the sampler takes it: top_p 0 would keep no token.
+  top_p: z.number().gt(0).max(1).nullish(),
   presence_penalty: penalty,
   frequency_penalty: penalty,
   seed: z.number().int().nullish(),
@@ -55,7 +56,9 @@ export const completionRequestSchema = z.object({
     z.string(),
     z.array(z.string()).length(1, { message: 'only one prompt per request is supported' }),
     z.array(z.number().int().nonnegative()).min(1),
-    z.array(z.array(z.number().int().nonnegative()).min(1)).length(1, { message: 'only one prompt per request is supported' }),
+    z
+      .array(z.array(z.number().int().nonnegative()).min(1))
+      .length(1, { message: 'only one prompt per request is supported' }),
   ]),
   echo: z
     .boolean()
