@@ -11,8 +11,9 @@ import { currentOwner, isAbandoned, readOwner, type TryLockResult, tryLock } fro
 /**
  * A key for a checkpoint's build: a SHA-256 over `config.json`, every
  * `*.safetensors` file's header (names, dtypes, shapes, offsets), size,
- * modification time, change time and inode, the same for every file in its
- * `onnx/` folder (exported graphs and their external data), and the build
+ * modification time, change time and inode, the size, mtime and inode of every
+ * file in its `onnx/` folder (exported graphs and their external data, which a
+ * prepared build hard-links, changing their ctime), and the build
  * options. Reading headers instead of all weights keeps a cached start fast;
  * a weight file edited in place changes its ctime (which, unlike the mtime,
  * cannot be set back), so the key changes even when size, header and mtime
@@ -55,7 +56,8 @@ async function hashOnnxFolder(hash: ReturnType<typeof createHash>, dir: string):
   }
   for (const name of names) {
     const info = await stat(join(dir, name));
-    if (info.isFile()) hash.update(`onnx/${name}:${fileIdentity(info)}`);
+    // No ctime here: preparing a build hard-links these files into it, and a new link changes their ctime.
+    if (info.isFile()) hash.update(`onnx/${name}:${info.size}:${info.mtimeMs}:${info.ino}`);
   }
 }
 
