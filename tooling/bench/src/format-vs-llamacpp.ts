@@ -2,12 +2,12 @@ import type { ComparedFigure, VsLlamaCppReport } from './vs-llamacpp.js';
 
 const number = (value: number, digits = 1) => value.toFixed(digits);
 const cell = (figure: ComparedFigure, scale = 1, digits = 1) =>
-  `${number(figure.pio.median / scale, digits)} | ${number(figure.llamaCpp.median / scale, digits)} | ${number(figure.ratio, 2)}`;
+  `${number(figure.pio.median / scale, digits)} | ${number(figure.llamaCpp.median / scale, digits)} (${figure.llamaThreads}t) | ${number(figure.ratio, 2)}`;
 
 /** The report as a Markdown table: one row per metric, PIO | llama.cpp | ratio columns per shape and pair. */
 export function formatVsLlamaCpp(report: VsLlamaCppReport): string {
   const lines: string[] = [
-    `PIO vs llama.cpp, ${report.settings.threads} threads, ${report.settings.rounds} rounds (medians), ${report.settings.decodeTokens} greedy tokens per prompt; read bandwidth ${number(report.readBandwidth / 1e9)} GB/s`,
+    `PIO (${report.settings.threads} threads) vs llama.cpp (best of ${report.settings.llamaThreads.join(' and ')} threads per metric, shown as "(Nt)"), ${report.settings.rounds} rounds (medians), ${report.settings.decodeTokens} greedy tokens per prompt; read bandwidth ${number(report.readBandwidth / 1e9)} GB/s`,
     `CPU: ${report.machine.cpuModel} (${report.machine.cpus} logical), onnxruntime-node ${report.machine.onnxruntime}`,
     '',
     '| shape | PIO vs llama.cpp | metric | PIO | llama.cpp | PIO ÷ llama.cpp |',
@@ -31,8 +31,10 @@ export function formatVsLlamaCpp(report: VsLlamaCppReport): string {
         `| ${label} | decode at ${report.settings.contexts[0]} ÷ bandwidth bound | ${number(result.bandwidthShare.pio * 100, 0)}% | ${number(result.bandwidthShare.llamaCpp * 100, 0)}% | |`,
       );
     }
-    const agree = result.greedyAgreement.filter((g) => g.equal).length;
-    lines.push(`| ${label} | greedy tokens identical | ${agree}/${result.greedyAgreement.length} prompts | | |`);
+    const agreement = result.greedyAgreement.map((g) => (g.equal ? 'all' : String(g.firstDifference))).join(' / ');
+    lines.push(
+      `| ${label} | greedy tokens identical before the first difference, per prompt | ${agreement} of ${report.settings.decodeTokens} | | |`,
+    );
   }
   return lines.join('\n');
 }

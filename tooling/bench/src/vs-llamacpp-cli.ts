@@ -12,6 +12,7 @@ const { values } = parseArgs({
     shapes: { type: 'string', default: benchShapes.map((shape) => shape.name).join(',') },
     rounds: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
+    'llama-threads': { type: 'string', default: '1,2' },
     contexts: { type: 'string', default: '128,512,1536' },
     decode: { type: 'string', default: '32' },
     work: { type: 'string', default: join(tmpdir(), 'pio-bench-vs-llamacpp') },
@@ -24,7 +25,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--contexts 128,512,1536] [--decode 32] [--work DIR] [--out FILE]`,
+    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--work DIR] [--out FILE]`,
   );
   process.exit(0);
 }
@@ -42,6 +43,7 @@ const report = await benchVsLlamaCpp({
   workDir: values.work,
   rounds: Number(values.rounds),
   threads: Number(values.threads),
+  llamaThreads: values['llama-threads'].split(',').map(Number),
   contexts: values.contexts.split(',').map(Number),
   decodeTokens: Number(values.decode),
   log: (line) => console.error(line),

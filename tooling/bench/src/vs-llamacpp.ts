@@ -8,7 +8,7 @@ import {
   prepareBenchCheckpoint,
   writeGgufCheckpoint,
 } from '@pio/test-kit';
-import type { EngineJob, EngineName, EngineResult } from './engines/engine-job.js';
+import type { EngineJob, EngineResult } from './engines/engine-job.js';
 import { measureReadBandwidth } from './read-bandwidth.js';
 import { runEngine } from './run-engine.js';
 import type { BenchShape } from './shapes/bench-shapes.js';
@@ -21,8 +21,15 @@ export interface VsLlamaCppOptions {
   workDir: string;
   /** Rounds; each runs every engine once, the order alternating between rounds. */
   rounds: number;
-  /** Threads per engine. */
+  /** Threads for PIO (onnxruntime's intra-op pool, the calling thread included). */
   threads: number;
+  /**
+   * Thread counts to run llama.cpp with; each metric is compared with
+   * llama.cpp's best of them. On 2 cores llama.cpp's 2 threads compete with
+   * Node's own thread: a SmolLM2-sized model decodes faster with 1 (150-178
+   * tok/s against an erratic 56-149), a 1 B one with 2 (28-30 against 19.5).
+   */
+  llamaThreads: readonly number[];
   /** Prompt lengths: decode is timed after each. */
   contexts: readonly number[];
   /** Greedy tokens after each prompt. */
@@ -53,8 +60,10 @@ export interface Figure {
 export interface ComparedFigure {
   /** PIO. */
   pio: Figure;
-  /** llama.cpp. */
+  /** llama.cpp at its best thread count for this metric. */
   llamaCpp: Figure;
+  /** The llama.cpp thread count that gave {@link ComparedFigure.llamaCpp}. */
+  llamaThreads: number;
   /** pio.median ÷ llamaCpp.median: above 1 is better for rates, below 1 for times and memory. */
   ratio: number;
 }
@@ -77,7 +86,7 @@ export interface PairReport {
   peakRssBytes: ComparedFigure;
   /** Weight bytes each engine holds. */
   weightBytes: { pio: number; llamaCpp: number };
-  /** Greedy tokens equal across engines, per prompt (meaningful for float32 against F32 only). */
+  /** Greedy tokens equal across engines, per prompt (meaningful for float32 against F32 only; flat random logits make long runs diverge on rounding). */
   greedyAgreement: { prompt: number; equal: boolean; firstDifference: number }[];
   /** fp32 only: decode at the shortest context as a share of the read-bandwidth bound (weight bytes ÷ bandwidth). */
   bandwidthShare?: { pio: number; llamaCpp: number };
@@ -92,7 +101,13 @@ export interface VsLlamaCppReport {
   /** Memory read bandwidth, bytes/s, 2 threads (memcmp). */
   readBandwidth: number;
   /** The settings. */
-  settings: { rounds: number; threads: number; contexts: readonly number[]; decodeTokens: number };
+  settings: {
+    rounds: number;
+    threads: number;
+    llamaThreads: readonly number[];
+    contexts: readonly number[];
+    decodeTokens: number;
+  };
   /** One report per shape and pair. */
   results: PairReport[];
 }
@@ -102,10 +117,17 @@ function figure(values: number[]): Figure {
   return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, min: sorted[0]!, max: sorted.at(-1)! };
 }
 
-function compare(pio: number[], llamaCpp: number[]): ComparedFigure {
+/** PIO's figure against llama.cpp's best thread count (`higherIsBetter` for rates). */
+function compare(pio: number[], llamaCpp: ReadonlyMap<number, number[]>, higherIsBetter: boolean): ComparedFigure {
   const a = figure(pio);
-  const b = figure(llamaCpp);
-  return { pio: a, llamaCpp: b, ratio: a.median / b.median };
+  let best: { threads: number; figure: Figure } | undefined;
+  for (const [threads, values] of llamaCpp) {
+    const candidate = figure(values);
+    const better =
+      !best || (higherIsBetter ? candidate.median > best.figure.median : candidate.median < best.figure.median);
+    if (better) best = { threads, figure: candidate };
+  }
+  return { pio: a, llamaCpp: best!.figure, llamaThreads: best!.threads, ratio: a.median / best!.figure.median };
 }
 
 /** Deterministic ordinary-token prompts: different starts so no engine can reuse a cached prefix. */
@@ -164,44 +186,57 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
     for (const pair of pairs) {
       const gguf = join(shapeDir, `model-${pair.ggufType}.gguf`);
       await ensureGguf(checkpoint.dir, gguf, pair.ggufType, log);
-      const jobs: Record<EngineName, EngineJob> = {
-        pio: {
-          engine: 'pio',
-          model: checkpoint.dir,
-          dtype: pair.pioDtype,
-          cacheDir: join(shapeDir, 'pio-cache'),
-          threads: options.threads,
-          contextSize,
-          startPrompt,
-          prompts,
-          decodeTokens: options.decodeTokens,
-        },
-        'llama.cpp': {
-          engine: 'llama.cpp',
-          model: gguf,
-          dtype: pair.ggufType,
-          threads: options.threads,
-          contextSize,
-          startPrompt,
-          prompts,
-          decodeTokens: options.decodeTokens,
-        },
+      const pioJob: EngineJob = {
+        engine: 'pio',
+        model: checkpoint.dir,
+        dtype: pair.pioDtype,
+        cacheDir: join(shapeDir, 'pio-cache'),
+        threads: options.threads,
+        contextSize,
+        startPrompt,
+        prompts,
+        decodeTokens: options.decodeTokens,
       };
+      const llamaJob = (threads: number): EngineJob => ({
+        engine: 'llama.cpp',
+        model: gguf,
+        dtype: pair.ggufType,
+        threads,
+        contextSize,
+        startPrompt,
+        prompts,
+        decodeTokens: options.decodeTokens,
+      });
       log(`[${shape.name}] PIO ${pair.pioDtype}: build (untimed)...`);
-      await runEngine({ ...jobs.pio, prompts: [], startPrompt: startPrompt.slice(0, 2) });
-      const runs: Record<EngineName, EngineResult[]> = { pio: [], 'llama.cpp': [] };
+      await runEngine({ ...pioJob, prompts: [], startPrompt: startPrompt.slice(0, 2) });
+      const pioRuns: EngineResult[] = [];
+      const llamaRuns = new Map<number, EngineResult[]>(options.llamaThreads.map((threads) => [threads, []]));
+      const describe = (result: EngineResult, label: string) =>
+        `[${shape.name}] ${label}: decode ${result.prompts.map((p) => p.decodeTokensPerSecond.toFixed(1)).join(' / ')} tok/s, ` +
+        `prefill ${result.prompts.map((p) => p.prefillTokensPerSecond.toFixed(0)).join(' / ')} tok/s, ` +
+        `start ${(result.startToFirstTokenMs / 1000).toFixed(2)} s, RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`;
       for (let round = 0; round < options.rounds; round++) {
-        const order: EngineName[] = round % 2 === 0 ? ['pio', 'llama.cpp'] : ['llama.cpp', 'pio'];
-        for (const engine of order) {
-          const result = await runEngine(jobs[engine]);
-          runs[engine].push(result);
-          const decode = result.prompts.map((p) => p.decodeTokensPerSecond.toFixed(1)).join(' / ');
-          log(
-            `[${shape.name}] round ${round + 1} ${engine} ${engine === 'pio' ? pair.pioDtype : pair.ggufType}: decode ${decode} tok/s, prefill ${result.prompts.map((p) => p.prefillTokensPerSecond.toFixed(0)).join(' / ')} tok/s, start ${(result.startToFirstTokenMs / 1000).toFixed(2)} s, RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-          );
+        const runPio = async () => {
+          const result = await runEngine(pioJob);
+          pioRuns.push(result);
+          log(describe(result, `round ${round + 1} PIO ${pair.pioDtype}`));
+        };
+        const runLlama = async () => {
+          for (const threads of options.llamaThreads) {
+            const result = await runEngine(llamaJob(threads));
+            llamaRuns.get(threads)!.push(result);
+            log(describe(result, `round ${round + 1} llama.cpp ${pair.ggufType} ${threads} thread(s)`));
+          }
+        };
+        if (round % 2 === 0) {
+          await runPio();
+          await runLlama();
+        } else {
+          await runLlama();
+          await runPio();
         }
       }
-      results.push(pairReport(shape.name, pair, runs, options.contexts, readBandwidth));
+      results.push(pairReport(shape.name, pair, pioRuns, llamaRuns, options.contexts, readBandwidth));
     }
   }
   return {
@@ -211,6 +246,7 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
     settings: {
       rounds: options.rounds,
       threads: options.threads,
+      llamaThreads: options.llamaThreads,
       contexts: options.contexts,
       decodeTokens: options.decodeTokens,
     },
@@ -221,43 +257,51 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
 function pairReport(
   shape: string,
   pair: EnginePair,
-  runs: Record<EngineName, EngineResult[]>,
+  pio: EngineResult[],
+  llama: ReadonlyMap<number, EngineResult[]>,
   contexts: readonly number[],
   readBandwidth: number,
 ): PairReport {
-  const pio = runs.pio;
-  const llama = runs['llama.cpp'];
-  const perPrompt = (metric: 'decodeTokensPerSecond' | 'prefillTokensPerSecond' | 'timeToFirstTokenMs') =>
+  const llamaValues = (value: (result: EngineResult) => number) =>
+    new Map([...llama].map(([threads, results]) => [threads, results.map(value)]));
+  const perPrompt = (
+    metric: 'decodeTokensPerSecond' | 'prefillTokensPerSecond' | 'timeToFirstTokenMs',
+    higherIsBetter: boolean,
+  ) =>
     Object.fromEntries(
       contexts.map((length, index) => [
         String(length),
         compare(
           pio.map((r) => r.prompts[index]![metric]),
-          llama.map((r) => r.prompts[index]![metric]),
+          llamaValues((r) => r.prompts[index]![metric]),
+          higherIsBetter,
         ),
       ]),
     );
+  const firstLlama = [...llama.values()][0]![0]!;
   const greedyAgreement = contexts.map((_, index) => {
     const a = pio[0]!.prompts[index]!.tokens;
-    const b = llama[0]!.prompts[index]!.tokens;
+    const b = firstLlama.prompts[index]!.tokens;
     const firstDifference = a.findIndex((token, i) => token !== b[i]);
     return { prompt: contexts[index]!, equal: firstDifference === -1, firstDifference };
   });
   const report: PairReport = {
     shape,
     pair,
-    decodeTokensPerSecond: perPrompt('decodeTokensPerSecond'),
-    prefillTokensPerSecond: perPrompt('prefillTokensPerSecond'),
-    timeToFirstTokenMs: perPrompt('timeToFirstTokenMs'),
+    decodeTokensPerSecond: perPrompt('decodeTokensPerSecond', true),
+    prefillTokensPerSecond: perPrompt('prefillTokensPerSecond', true),
+    timeToFirstTokenMs: perPrompt('timeToFirstTokenMs', false),
     startToFirstTokenMs: compare(
       pio.map((r) => r.startToFirstTokenMs),
-      llama.map((r) => r.startToFirstTokenMs),
+      llamaValues((r) => r.startToFirstTokenMs),
+      false,
     ),
     peakRssBytes: compare(
       pio.map((r) => r.peakRssBytes),
-      llama.map((r) => r.peakRssBytes),
+      llamaValues((r) => r.peakRssBytes),
+      false,
     ),
-    weightBytes: { pio: pio[0]!.weightBytes, llamaCpp: llama[0]!.weightBytes },
+    weightBytes: { pio: pio[0]!.weightBytes, llamaCpp: firstLlama.weightBytes },
     greedyAgreement,
   };
   if (pair.pioDtype === 'float32') {
