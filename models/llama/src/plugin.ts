@@ -7,7 +7,7 @@ import { LlamaConfig } from './config.js';
 /** Everything the engine needs to run Llama-family checkpoints. */
 export const llamaDefinition: DecoderModelDefinition<LlamaConfig> = {
   configClass: LlamaConfig,
-  buildVersion: 'llama-4',
+  buildVersion: 'llama-5',
   supportsConfig: decoderConfigSupport,
   buildGraphs: buildLlamaGraph,
 };
@@ -16,4 +16,5 @@ export const llamaDefinition: DecoderModelDefinition<LlamaConfig> = {
 export type LlamaPlugin = DecoderTextPlugin<LlamaConfig>;
 
 /** The factory named by this package's `pio.entryPoint`: creates an uninitialized plugin. */
-export const createLlamaPlugin: PluginFactory<LlamaPlugin> = (context) => new DecoderTextPlugin(context, llamaDefinition);
+export const createLlamaPlugin: PluginFactory<LlamaPlugin> = (context) =>
+  new DecoderTextPlugin(context, llamaDefinition);

@@ -7,7 +7,7 @@ import { Qwen3Config } from './config.js';
 /** Everything the engine needs to run Qwen3 checkpoints. */
 export const qwen3Definition: DecoderModelDefinition<Qwen3Config> = {
   configClass: Qwen3Config,
-  buildVersion: 'qwen3-4',
+  buildVersion: 'qwen3-5',
   supportsConfig: decoderConfigSupport,
   buildGraphs: buildQwen3Graph,
 };
@@ -16,4 +16,5 @@ export const qwen3Definition: DecoderModelDefinition<Qwen3Config> = {
 export type Qwen3Plugin = DecoderTextPlugin<Qwen3Config>;
 
 /** The factory named by this package's `pio.entryPoint`: creates an uninitialized plugin. */
-export const createQwen3Plugin: PluginFactory<Qwen3Plugin> = (context) => new DecoderTextPlugin(context, qwen3Definition);
+export const createQwen3Plugin: PluginFactory<Qwen3Plugin> = (context) =>
+  new DecoderTextPlugin(context, qwen3Definition);

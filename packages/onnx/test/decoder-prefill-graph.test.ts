@@ -136,6 +136,35 @@ describe('buildDecoderTransformer with prefillGraph', () => {
       for (const [index, expected] of decodeOnly.entries()) {
         expect(maxAbsDiff(withPrefill[index]!, expected), `step ${index}`).toBeLessThan(1e-4);
       }
+
+      // switchAttention: ONE graph whose layers pick the prefill attention for several tokens and the cached one for one.
+      const switchStore = await openCheckpointWeights(checkpoint.dir);
+      const switched = await buildDecoderTransformer(switchStore, {
+        ...options,
+        prefillGraph: false,
+        switchAttention: true,
+      });
+      await expect(
+        buildDecoderTransformer(switchStore, { ...options, prefillGraph: true, switchAttention: true }),
+      ).rejects.toSatisfy((error) => GraphError.isInstance(error));
+      await switchStore.close();
+      expect(switched.prefill).toBeUndefined();
+      expect(switched.parameters).toBe(single.parameters);
+      const ifNodes = switched.graph.contents().nodes.filter((node) => node.opType === 'If');
+      expect(ifNodes).toHaveLength(resolved.numLayers);
+      const switchSaved = await saveDecoderTransformer(switched, join(root, 'switch'), {
+        modelFile: 'decoder.onnx',
+        externalData: true,
+      });
+      const one = await ort.InferenceSession.create(switchSaved.decode.modelPath);
+      try {
+        const viaSwitch = await run({ decode: one, prefill: one }, () => 'decode', resolved.numLayers, rowSize, steps);
+        for (const [index, expected] of withPrefill.entries()) {
+          expect(maxAbsDiff(viaSwitch[index]!, expected), `switch step ${index}`).toBeLessThan(1e-5);
+        }
+      } finally {
+        await one.release();
+      }
     } finally {
       await sessions.decode.release();
       await sessions.prefill.release();

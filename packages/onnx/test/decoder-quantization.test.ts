@@ -84,7 +84,10 @@ class GraphStepper {
   }
 
   static async create(bytes: Uint8Array, layers: number, rowSize: number): Promise<GraphStepper> {
-    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+    });
     return new GraphStepper(session, layers, rowSize);
   }
 
@@ -97,7 +100,11 @@ class GraphStepper {
     }
     const feeds: Record<string, ort.Tensor> = {
       [io.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]),
-      [io.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [ids.length]),
+      [io.logitIndices]: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, i) => BigInt(i)),
+        [ids.length],
+      ),
     };
     for (let l = 0; l < this.layers; l++) {
       feeds[io.pastKey(l)] = new ort.Tensor('float32', this.keys[l]!, [1 + this.length, this.rowSize]);
@@ -143,10 +150,11 @@ function mapSource(weights: ReadonlyMap<string, Float32Array>): DecoderWeightSou
  * fuses q/k/v (with 1/sqrt(headDim) folded into q unless q_norm carries it)
  * and gate/up into one `[out, in]` matrix each before quantizing, so those
  * are quantized fused here too and split back; the q rows are unscaled again
- * because the fp32 build folds the scale in once more. The embedding stays as
- * it is (the graph gathers from the fp32 table); a tied LM head is quantized
- * from the embedding, so it appears here as an explicit `lm_head.weight`,
- * which the builder then uses instead of the embedding.
+ * because the fp32 build folds the scale in once more. A symmetric format
+ * quantizes the embedding too (the graph gathers from its 4/8-bit table);
+ * otherwise it stays float. A tied LM head is quantized from the embedding,
+ * so it appears here as an explicit `lm_head.weight`, which the builder then
+ * uses instead of the embedding.
  */
 function dequantizedWeights(checkpoint: RandomCheckpoint, format: NBitsOptions): Map<string, Float32Array> {
   const shape = resolveDecoderShape(checkpoint.arch, checkpoint.config);
@@ -173,7 +181,10 @@ function dequantizedWeights(checkpoint: RandomCheckpoint, format: NBitsOptions):
   for (let layer = 0; layer < shape.numLayers; layer++) {
     const attn = `model.layers.${layer}.self_attn`;
     const q = get(`${attn}.q_proj.weight`);
-    const fusedQkv = concat(concat(queryKeyNorm ? q : q.map((v) => v * queryScale), get(`${attn}.k_proj.weight`)), get(`${attn}.v_proj.weight`));
+    const fusedQkv = concat(
+      concat(queryKeyNorm ? q : q.map((v) => v * queryScale), get(`${attn}.k_proj.weight`)),
+      get(`${attn}.v_proj.weight`),
+    );
     const [dq, dk, dv] = roundTrip(fusedQkv, qSize + 2 * kvSize, hiddenSize, [qSize, kvSize, kvSize]);
     out.set(`${attn}.q_proj.weight`, queryKeyNorm ? dq! : dq!.map((v) => v / queryScale));
     out.set(`${attn}.k_proj.weight`, dk!);
@@ -184,10 +195,18 @@ function dequantizedWeights(checkpoint: RandomCheckpoint, format: NBitsOptions):
     const [gate, up] = roundTrip(fusedGateUp, 2 * intermediateSize, hiddenSize, [intermediateSize, intermediateSize]);
     out.set(`${mlp}.gate_proj.weight`, gate!);
     out.set(`${mlp}.up_proj.weight`, up!);
-    out.set(`${mlp}.down_proj.weight`, roundTrip(get(`${mlp}.down_proj.weight`), hiddenSize, intermediateSize, [hiddenSize])[0]!);
+    out.set(
+      `${mlp}.down_proj.weight`,
+      roundTrip(get(`${mlp}.down_proj.weight`), hiddenSize, intermediateSize, [hiddenSize])[0]!,
+    );
   }
-  const head = source.get('lm_head.weight') ?? get('model.embed_tokens.weight');
+  const embedding = get('model.embed_tokens.weight');
+  const head = source.get('lm_head.weight') ?? embedding;
   out.set('lm_head.weight', roundTrip(head, vocabSize, hiddenSize, [vocabSize])[0]!);
+  // Symmetric formats quantize the embedding too (GatherBlockQuantized on MatMulNBits' bytes).
+  if (format.symmetric && hiddenSize % format.blockSize === 0) {
+    out.set('model.embed_tokens.weight', roundTrip(embedding, vocabSize, hiddenSize, [vocabSize])[0]!);
+  }
   return out;
 }
 
@@ -243,7 +262,11 @@ const packingCases: PackingCase[] = [
   },
   {
     label: 'Llama with biases and intermediate 96 (K not a multiple of the block), 8-bit, block 64, symmetric',
-    checkpoint: { arch: 'llama', tokenizer: 'gpt2', config: { attention_bias: true, mlp_bias: true, intermediate_size: 96 } },
+    checkpoint: {
+      arch: 'llama',
+      tokenizer: 'gpt2',
+      config: { attention_bias: true, mlp_bias: true, intermediate_size: 96 },
+    },
     format: { bits: 8, blockSize: 64, symmetric: true },
   },
   {
@@ -261,7 +284,10 @@ const packingCases: PackingCase[] = [
 describe('MatMulNBits packing in the decoder graph', () => {
   for (const [index, testCase] of packingCases.entries()) {
     it(`equals an fp32 graph on the dequantized weights: ${testCase.label}`, async () => {
-      const checkpoint = await writeRandomCheckpoint(join(root, `packing-${index}`), { ...testCase.checkpoint, seed: 5 + index });
+      const checkpoint = await writeRandomCheckpoint(join(root, `packing-${index}`), {
+        ...testCase.checkpoint,
+        seed: 5 + index,
+      });
       const store = await openCheckpointWeights(checkpoint.dir);
       const quantized = await stepperFor(checkpoint, store, { kind: 'nbits', ...testCase.format, accuracyLevel: 0 });
       await store.close();
@@ -317,7 +343,12 @@ describe.each(['llama-peaky', 'qwen3-peaky'] satisfies CheckpointShapeName[])(
       const measured: Record<string, { cosine: number; worst: number; top1: number; positions: number }> = {};
       for (const dtype of ['int8', 'int4'] as const) {
         const format = weightFormatForDtype(dtype);
-        expect(format).toMatchObject({ kind: 'nbits', bits: dtype === 'int8' ? 8 : 4, blockSize: 64, accuracyLevel: 4 });
+        expect(format).toMatchObject({
+          kind: 'nbits',
+          bits: dtype === 'int8' ? 8 : 4,
+          blockSize: 64,
+          accuracyLevel: 4,
+        });
         const { stepper } = await stepperFor(checkpoint, store, format);
         let cosineSum = 0;
         let worst = 1;

@@ -15,14 +15,18 @@ export async function buildLlamaGraph(args: BuildGraphsArgs<LlamaConfig>): Promi
     ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
     attentionBias: config.attentionBias,
     mlpBias: config.mlpBias,
-    // The engine's graphs come in pairs: decode, and prefill (fused causal attention) over the same weight file.
-    prefillGraph: args.ioStyle !== 'optimum',
+    // One graph for prompts and steps: each layer's attention switches to fused causal attention for a prompt,
+    // so onnxruntime loads and packs the weights once (one session).
+    switchAttention: args.ioStyle !== 'optimum',
     queryKeyNorm: false,
     onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
   });
   const saved = await saveDecoderTransformer(built, outDir, graphSaveOptions(args));
   return {
-    graphs: { decode: basename(saved.decode.modelPath), ...(saved.prefill ? { prefill: basename(saved.prefill.modelPath) } : {}) },
+    graphs: {
+      decode: basename(saved.decode.modelPath),
+      ...(saved.prefill ? { prefill: basename(saved.prefill.modelPath) } : {}),
+    },
     parameters: built.parameters,
     weightBytes: saved.decode.dataBytes,
   };

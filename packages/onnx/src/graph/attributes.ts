@@ -1,4 +1,4 @@
-import { type AttributeProtoInit, onnx } from '../serialize/onnx-proto.js';
+import { type AttributeProtoInit, type GraphProtoInit, onnx } from '../serialize/onnx-proto.js';
 import { defaultElemType, type ElemType, type TensorData } from '../tensor/elem-type.js';
 import { inlineTensorProto, tensorBytes } from '../tensor/tensor-proto.js';
 
@@ -13,7 +13,8 @@ export type TypedAttribute =
   | {
       readonly kind: 'tensor';
       readonly value: { data: TensorData; dims: readonly number[]; elemType: ElemType };
-    };
+    }
+  | { readonly kind: 'graph'; readonly value: GraphProtoInit };
 
 /**
  * A node attribute value. Plain values are typed by what they hold: an
@@ -62,6 +63,8 @@ export const attr = {
     kind: 'tensor',
     value: { data, dims, elemType: elemType ?? defaultElemType(data) },
   }),
+  /** A `GRAPH` attribute (a branch of `If`, the body of `Loop`): build it with `GraphCore.subgraph`. */
+  graph: (value: GraphProtoInit): TypedAttribute => ({ kind: 'graph', value }),
 } as const;
 
 const AttributeType = onnx.AttributeProto.AttributeType;
@@ -120,6 +123,8 @@ function encodeTyped(name: string, value: TypedAttribute): AttributeProtoInit | 
       const { data, dims, elemType } = value.value;
       return { name, type: AttributeType.TENSOR, t: inlineTensorProto('', elemType, dims, tensorBytes(data)) };
     }
+    case 'graph':
+      return { name, type: AttributeType.GRAPH, g: value.value };
     default:
       return `has an unknown attribute kind ${JSON.stringify((value as { kind?: unknown }).kind)}`;
   }

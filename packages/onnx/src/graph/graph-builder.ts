@@ -1,4 +1,5 @@
 import type { QuantizedMatMulNBits } from '../quantization/matmul-nbits.js';
+import type { GraphProtoInit } from '../serialize/onnx-proto.js';
 import { type ElemType, onnxDataType } from '../tensor/elem-type.js';
 import { attr } from './attributes.js';
 import type { NodeOptions } from './graph-core.js';
@@ -302,6 +303,33 @@ export class GraphBuilder extends OnnxOps {
         accuracyLevel: settings.accuracyLevel,
       },
       { name: `${name}/MatMulNBits`, output: options.output },
+    );
+  }
+
+  /**
+   * `If`: runs `thenBranch` when the one-element boolean `condition` is true,
+   * else `elseBranch`; both built with {@link GraphBuilder.subgraph} and
+   * returning the same number of outputs.
+   *
+   * @param condition bool tensor of one element
+   * @param thenBranch subgraph for true
+   * @param elseBranch subgraph for false
+   * @param outputs how many outputs the branches return (default 1)
+   * @param options node name
+   * @returns the output tensor names
+   */
+  ifElse(
+    condition: string,
+    thenBranch: GraphProtoInit,
+    elseBranch: GraphProtoInit,
+    outputs = 1,
+    options: { name?: string } = {},
+  ): string[] {
+    return this.op(
+      'If',
+      [condition],
+      { then_branch: attr.graph(thenBranch), else_branch: attr.graph(elseBranch) },
+      { outputs, ...(options.name ? { name: options.name } : {}) },
     );
   }
 

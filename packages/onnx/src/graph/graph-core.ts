@@ -1,6 +1,6 @@
 import { GraphError, type GraphIssue } from '../errors/graph-error.js';
-import { buildModelProto } from '../serialize/build-model-proto.js';
-import { type AttributeProtoInit, type ModelProto, onnx } from '../serialize/onnx-proto.js';
+import { buildModelProto, graphProtoInit } from '../serialize/build-model-proto.js';
+import { type AttributeProtoInit, type GraphProtoInit, type ModelProto, onnx } from '../serialize/onnx-proto.js';
 import { protobufLimitBytes } from '../serialize/plan-external-data.js';
 import { type SavedModel, type SaveOptions, saveModel } from '../serialize/save-model.js';
 import { defaultElemType, type ElemType, elemTypeByteSize, type TensorData } from '../tensor/elem-type.js';
@@ -130,14 +130,15 @@ export class GraphCore {
   private readonly inputList: ValueInfo[] = [];
   private readonly outputList: ValueInfo[] = [];
   private readonly valueInfoList: ValueInfo[] = [];
-  private readonly initializerList: GraphInitializer[] = [];
   private readonly nodeList: GraphNode[] = [];
-  private readonly opsetMap = new Map<string, number>();
   private readonly modelInfo: GraphContents['model'];
-  private readonly tensorNames = new NameRegistry();
-  private readonly nodeNames = new NameRegistry();
-  private readonly scopes: string[] = [];
-  private readonly constants = new Map<string, string>();
+  // Shared with subgraph builders (see `subgraph`): names stay unique model-wide, constants live in the outer graph.
+  private initializerList: GraphInitializer[] = [];
+  private opsetMap = new Map<string, number>();
+  private tensorNames = new NameRegistry();
+  private nodeNames = new NameRegistry();
+  private scopes: string[] = [];
+  private constants = new Map<string, string>();
 
   /**
    * Creates an empty graph.
@@ -439,6 +440,48 @@ export class GraphCore {
         hint: `Create the GraphBuilder with { opset: ${version} } or higher.`,
       });
     }
+  }
+
+  /**
+   * Builds a subgraph (a branch of `If`) that reads this graph's tensors by
+   * name, as ONNX's outer scope allows. `build` adds nodes to `sub`, a builder
+   * of the same class that shares this graph's tensor and node names,
+   * constants, initializers (anything it adds as a constant or initializer
+   * lands in this graph, where the subgraph sees it), opsets and current
+   * scope, and returns the tensors the subgraph outputs. Add the node holding
+   * it (`If`) after every tensor the subgraph reads.
+   *
+   * @param name the subgraph's name
+   * @param build adds the nodes; returns the output tensor names
+   * @param elemType the element type of every output (default float32)
+   * @returns the subgraph, for an attribute (`attr.graph`)
+   * @throws {GraphError} when the subgraph reads a tensor that is not produced before it, in it or in this graph
+   */
+  subgraph(name: string, build: (sub: this) => readonly string[], elemType: ElemType = 'float32'): GraphProtoInit {
+    const Builder = this.constructor as new (options: GraphBuilderOptions) => this;
+    const sub = new Builder({ name, opset: this.opsetMap.get('') ?? 21 });
+    sub.initializerList = this.initializerList;
+    sub.opsetMap = this.opsetMap;
+    sub.tensorNames = this.tensorNames;
+    sub.nodeNames = this.nodeNames;
+    sub.constants = this.constants;
+    sub.scopes = [...this.scopes];
+    const outputs = build(sub).map((tensor) => {
+      // A subgraph output must be produced inside it: pass outer tensors through an Identity.
+      const inside = sub.nodeList.some((node) => node.outputs.includes(tensor));
+      return inside ? tensor : sub.op('Identity', [tensor])[0]!;
+    });
+    for (const output of outputs) sub.outputList.push({ name: output, elemType, dims: undefined });
+    const outer: ValueInfo[] = [
+      ...this.inputList,
+      ...this.initializerList.map((init) => ({ name: init.name, elemType: init.elemType, dims: init.dims })),
+      ...this.nodeList.flatMap((node) =>
+        node.outputs.filter(Boolean).map((output) => ({ name: output, elemType, dims: undefined })),
+      ),
+    ];
+    const { issues } = validateGraph({ ...sub.contents(), inputs: outer, initializers: [] });
+    if (issues.length > 0) throw new GraphError({ graphName: `${this.name}/${name}`, issues });
+    return graphProtoInit(sub.contents());
   }
 
   /** A read-only view of the graph so far (for serializers, tools and tests). */

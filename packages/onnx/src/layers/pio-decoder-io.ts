@@ -5,11 +5,13 @@ import { prefillAttention } from './prefill-attention.js';
 
 /**
  * How a PIO-I/O graph attends: `'cached'` ({@link cachedAttention}, fastest
- * for one or a few new tokens: the decode graph) or `'prefill'`
+ * for one or a few new tokens: the decode graph), `'prefill'`
  * ({@link prefillAttention}: onnxruntime's fused causal GroupQueryAttention,
- * fastest for long prompts).
+ * fastest for long prompts), or `'switch'`: per layer, an `If` runs
+ * `'prefill'` when more than one token is fed and `'cached'` for one, so one
+ * graph (one session, one packed copy of the weights) serves both.
  */
-export type PioAttentionKind = 'cached' | 'prefill';
+export type PioAttentionKind = 'cached' | 'prefill' | 'switch';
 
 /** Names of the inputs and outputs of PIO's engine I/O (see `decoderIo` of `@pio/engine`). */
 export interface DecoderIoNames {
@@ -65,6 +67,14 @@ export function pioDecoderIo(
       graph.msRotaryEmbedding(graph.unsqueeze(x, [0]), pastLength, rotary.cos, rotary.sin, { numHeads: heads }),
       [-1, heads * headDim],
     );
+  // 'switch': true when more than one new token is fed (a prompt), computed once for every layer's If.
+  const isPrompt =
+    attention === 'switch'
+      ? graph.squeeze(
+          graph.op('Greater', [graph.shape(tokenIds, { start: 0, end: 1 }), graph.constInt64([1])])[0]!,
+          [0],
+        )
+      : undefined;
   return {
     tokenIds,
     attention(layer, { query, key, value }) {
@@ -74,6 +84,15 @@ export function pioDecoderIo(
       const { key: pastKey, value: pastValue } = past[layer]!;
       const inputs = { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue };
       const heads = { numHeads, numKvHeads, headDim };
+      if (isPrompt) {
+        const prompt = graph.subgraph(`layer_${layer}_prompt_attention`, (sub) => [
+          prefillAttention(sub, inputs, heads),
+        ]);
+        const step = graph.subgraph(`layer_${layer}_step_attention`, (sub) => [
+          cachedAttention(sub, inputs, heads, layout),
+        ]);
+        return graph.ifElse(isPrompt, prompt, step, 1, { name: `model.layers.${layer}.self_attn/attention` })[0]!;
+      }
       return attention === 'prefill'
         ? prefillAttention(graph, inputs, heads)
         : cachedAttention(graph, inputs, heads, layout);

@@ -18,24 +18,7 @@ export function buildModelProto(
   const initializer = graph.initializers.map(
     (init) => placeExternally(init) ?? inlineTensorProto(init.name, init.elemType, init.dims, init.bytes),
   );
-  const node = graph.nodes.map((n) =>
-    onnx.NodeProto.create({
-      name: n.name,
-      opType: n.opType,
-      domain: n.domain,
-      input: [...n.inputs],
-      output: [...n.outputs],
-      attribute: n.attributes.map((a) => onnx.AttributeProto.create(a)),
-    }),
-  );
-  const graphProto = onnx.GraphProto.create({
-    name: graph.name,
-    node,
-    initializer,
-    input: graph.inputs.map(valueInfoProto),
-    output: graph.outputs.map(valueInfoProto),
-    valueInfo: graph.valueInfos.map(valueInfoProto),
-  });
+  const graphProto = onnx.GraphProto.create({ ...graphProtoInit(graph), initializer });
   return onnx.ModelProto.create({
     irVersion: graph.model.irVersion,
     producerName: graph.model.producerName,
@@ -44,6 +27,30 @@ export function buildModelProto(
     opsetImport: [...graph.opsets].map(([domain, version]) => onnx.OperatorSetIdProto.create({ domain, version })),
     graph: graphProto,
   });
+}
+
+/**
+ * The nodes, inputs, outputs and value infos of `graph` as a GraphProto's
+ * fields (no initializers): the whole of a subgraph whose constants live in
+ * the outer graph, or the body of a model's graph.
+ */
+export function graphProtoInit(graph: Pick<GraphContents, 'name' | 'nodes' | 'inputs' | 'outputs' | 'valueInfos'>) {
+  return {
+    name: graph.name,
+    node: graph.nodes.map((n) =>
+      onnx.NodeProto.create({
+        name: n.name,
+        opType: n.opType,
+        domain: n.domain,
+        input: [...n.inputs],
+        output: [...n.outputs],
+        attribute: n.attributes.map((a) => onnx.AttributeProto.create(a)),
+      }),
+    ),
+    input: graph.inputs.map(valueInfoProto),
+    output: graph.outputs.map(valueInfoProto),
+    valueInfo: graph.valueInfos.map(valueInfoProto),
+  };
 }
 
 function valueInfoProto(info: ValueInfo): ValueInfoProto {

@@ -12,3 +12,5 @@ export type TensorProto = OnnxNamespace.TensorProto;
 export type AttributeProtoInit = OnnxNamespace.IAttributeProto;
 /** An ONNX graph input, output or value annotation. */
 export type ValueInfoProto = OnnxNamespace.ValueInfoProto;
+/** The plain-object form of an ONNX graph (a subgraph attribute, as `If` branches hold). */
+export type GraphProtoInit = OnnxNamespace.IGraphProto;

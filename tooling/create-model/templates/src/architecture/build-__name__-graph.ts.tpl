@@ -4,11 +4,11 @@ import { buildDecoderTransformer, decoderOptionsFromConfig, saveDecoderTransform
 import type { __Pascal__Config } from '../config.js';
 
 /**
- * Builds the decoder graphs of a __displayName__ checkpoint with the shared
+ * Builds the decoder graph of a __displayName__ checkpoint with the shared
  * Llama-style decoder of `@pio/onnx` (RMSNorm, rotary embeddings, grouped-query
- * attention, SwiGLU MLP), with the I/O of `args.ioStyle`, and saves them into
- * `outDir` as `graphSaveOptions` says: `decoder.onnx` and `prefill.onnx`
- * (PIO's engine) or `model.onnx` (transformers.js).
+ * attention, SwiGLU MLP), with the I/O of `args.ioStyle`, and saves it into
+ * `outDir` as `graphSaveOptions` says: `decoder.onnx` (PIO's engine: one graph
+ * for prompts and steps) or `model.onnx` (transformers.js).
  *
  * Where __displayName__ differs from Llama:
  * - a difference the shared decoder has an option for: set it below
@@ -34,8 +34,9 @@ export async function build__Pascal__Graph(args: BuildGraphsArgs<__Pascal__Confi
     mlpBias: false,
     // Per-head RMSNorm of queries and keys before the rotary embedding (Qwen3's q_norm/k_norm): true if it has them.
     queryKeyNorm: false,
-    // The engine's graphs come in pairs: decode, and prefill (fused causal attention) over the same weight file.
-    prefillGraph: args.ioStyle !== 'optimum',
+    // One graph for prompts and steps: each layer's attention switches to fused causal attention for a prompt,
+    // so onnxruntime loads and packs the weights once (one session).
+    switchAttention: args.ioStyle !== 'optimum',
     onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
   });
   const saved = await saveDecoderTransformer(built, outDir, graphSaveOptions(args));
