@@ -48,7 +48,7 @@ export interface EnginePair {
 
 /** A figure over rounds. */
 export interface Figure {
-  /** Median over rounds. */
+  /** Median over rounds (the mean of the middle two for an even count). */
   median: number;
   /** Smallest. */
   min: number;
@@ -114,7 +114,9 @@ export interface VsLlamaCppReport {
 
 function figure(values: number[]): Figure {
   const sorted = [...values].sort((a, b) => a - b);
-  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, min: sorted[0]!, max: sorted.at(-1)! };
+  const middle = sorted.length / 2;
+  const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)! };
 }
 
 /** PIO's figure against llama.cpp's best thread count (`higherIsBetter` for rates). */
