@@ -60,7 +60,10 @@ for (const [name, model] of Object.entries(models)) {
       }),
     );
   }
-  const caches = Array.from({ length: model.layers }, () => [random((1 + contexts.at(-1)!) * rowSize), random((1 + contexts.at(-1)!) * rowSize)]);
+  const caches = Array.from({ length: model.layers }, () => [
+    random((1 + contexts.at(-1)!) * rowSize),
+    random((1 + contexts.at(-1)!) * rowSize),
+  ]);
   for (const context of contexts) {
     const rows = 1 + context;
     const feeds: Record<string, ort.Tensor> = {
@@ -69,8 +72,14 @@ for (const [name, model] of Object.entries(models)) {
       value: new ort.Tensor('float32', random(rowSize), [1, rowSize]),
     };
     for (let layer = 0; layer < model.layers; layer++) {
-      feeds[`past_key.${layer}`] = new ort.Tensor('float32', caches[layer]![0]!.subarray(0, rows * rowSize), [rows, rowSize]);
-      feeds[`past_value.${layer}`] = new ort.Tensor('float32', caches[layer]![1]!.subarray(0, rows * rowSize), [rows, rowSize]);
+      feeds[`past_key.${layer}`] = new ort.Tensor('float32', caches[layer]![0]!.subarray(0, rows * rowSize), [
+        rows,
+        rowSize,
+      ]);
+      feeds[`past_value.${layer}`] = new ort.Tensor('float32', caches[layer]![1]!.subarray(0, rows * rowSize), [
+        rows,
+        rowSize,
+      ]);
     }
     const times = new Map<CachedAttentionLayout, number[]>(layouts.map((layout) => [layout, []]));
     for (const session of sessions.values()) for (let i = 0; i < 3; i++) await session.run(feeds);
@@ -89,7 +98,9 @@ for (const [name, model] of Object.entries(models)) {
     for (const [layout, runs] of times) {
       const row = { model: name, layout, context, medianMs: median(runs), minMs: Math.min(...runs) };
       results.push(row);
-      process.stderr.write(`${name} ${layout} context ${context}: median ${row.medianMs.toFixed(2)} / min ${row.minMs.toFixed(2)} ms\n`);
+      process.stderr.write(
+        `${name} ${layout} context ${context}: median ${row.medianMs.toFixed(2)} / min ${row.minMs.toFixed(2)} ms\n`,
+      );
     }
   }
   for (const session of sessions.values()) await session.release();

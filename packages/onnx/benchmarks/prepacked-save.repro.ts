@@ -17,9 +17,14 @@ try {
       let x = g.input('x', 'float32', [3, K]);
       for (let n = 0; n < nodes; n++) {
         const weight = new Float32Array(K * K).map((_, i) => Math.sin(i * 0.37 + n));
-        x = g.quantizedMatMul(x, `w${n}`, quantizeLinearNBits(weight, K, K, { bits: 4, blockSize: 64, symmetric: true }), {
-          accuracyLevel: level,
-        });
+        x = g.quantizedMatMul(
+          x,
+          `w${n}`,
+          quantizeLinearNBits(weight, K, K, { bits: 4, blockSize: 64, symmetric: true }),
+          {
+            accuracyLevel: level,
+          },
+        );
       }
       g.output('y', 'float32', undefined, x);
       const bytes = g.toBytes();
@@ -39,12 +44,20 @@ try {
       });
       await writer.release();
       const reloaded = await ort.InferenceSession.create(saved, base);
-      const feeds = { x: new ort.Tensor('float32', new Float32Array(3 * K).map((_, i) => Math.cos(i * 0.11)), [3, K]) };
+      const feeds = {
+        x: new ort.Tensor(
+          'float32',
+          new Float32Array(3 * K).map((_, i) => Math.cos(i * 0.11)),
+          [3, K],
+        ),
+      };
       const a = (await original.run(feeds)).y!.data as Float32Array;
       const b = (await reloaded.run(feeds)).y!.data as Float32Array;
       let diff = 0;
       for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-      console.log(`accuracy_level ${level}, ${nodes} MatMulNBits: max |original - reloaded| = ${Number.isNaN(diff) ? 'NaN' : diff.toExponential(2)}`);
+      console.log(
+        `accuracy_level ${level}, ${nodes} MatMulNBits: max |original - reloaded| = ${Number.isNaN(diff) ? 'NaN' : diff.toExponential(2)}`,
+      );
       await Promise.all([original.release(), reloaded.release()]);
     }
   }

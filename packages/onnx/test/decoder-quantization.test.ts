@@ -322,12 +322,22 @@ describe('MatMulNBits packing in the decoder graph', () => {
 /** Goals of the quantization issue: mean logits cosine against the fp32 weights. */
 const cosineGoal = { int8: 0.99, int4: 0.95 } as const;
 
-describe.each(['llama-peaky', 'qwen3-peaky'] satisfies CheckpointShapeName[])(
-  'quantized %s against its fp32 weights, at the production settings',
-  (name) => {
+// Hidden 64 quantizes int4 in blocks of 64; hidden 128 in blocks of 128 (the block the production setting picks when it divides).
+describe.each([
+  ['llama-peaky', 64],
+  ['qwen3-peaky', 64],
+  ['llama-peaky', 128],
+] satisfies [CheckpointShapeName, number][])(
+  'quantized %s (hidden %i) against its fp32 weights, at the production settings',
+  (name, hidden) => {
     it(`keeps logits cosine >= ${cosineGoal.int8} at int8 and >= ${cosineGoal.int4} at int4 over 8 prompts`, async () => {
       const { description: _description, ...recipe } = checkpointShapes[name];
-      const checkpoint = await writeRandomCheckpoint(join(root, name), { ...recipe, seed: 11 });
+      const config = hidden === 64 ? {} : { config: { hidden_size: hidden } };
+      const checkpoint = await writeRandomCheckpoint(join(root, `${name}-${hidden}`), {
+        ...recipe,
+        ...config,
+        seed: 11,
+      });
       const tokenizer = checkpoint.tokenizer;
       const rng = createRng(2024);
       const prompts = Array.from({ length: 8 }, (_, p) =>
@@ -342,11 +352,12 @@ describe.each(['llama-peaky', 'qwen3-peaky'] satisfies CheckpointShapeName[])(
 
       const measured: Record<string, { cosine: number; worst: number; top1: number; positions: number }> = {};
       for (const dtype of ['int8', 'int4'] as const) {
-        const format = weightFormatForDtype(dtype);
+        const format = weightFormatForDtype(dtype, checkpoint.config.hidden_size);
         expect(format).toMatchObject({
           kind: 'nbits',
           bits: dtype === 'int8' ? 8 : 4,
-          blockSize: 64,
+          // int4: the largest of 128/64/32 dividing the hidden size.
+          blockSize: dtype === 'int8' ? 64 : [128, 64, 32].find((block) => checkpoint.config.hidden_size % block === 0),
           accuracyLevel: 4,
         });
         const { stepper } = await stepperFor(checkpoint, store, format);
