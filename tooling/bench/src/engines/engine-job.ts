@@ -55,6 +55,24 @@ export interface EngineResult {
   weightBytes: number;
 }
 
+/** A prompt's timings from its clock readings: fed at `started`, first token at `first`, last at `last`. */
+export function promptTiming(
+  promptTokens: number,
+  tokens: number[],
+  started: number,
+  first: number,
+  last: number,
+): PromptTiming {
+  const ttft = first - started;
+  return {
+    promptTokens,
+    timeToFirstTokenMs: ttft,
+    prefillTokensPerSecond: (promptTokens / ttft) * 1000,
+    decodeTokensPerSecond: ((tokens.length - 1) / (last - first)) * 1000,
+    tokens,
+  };
+}
+
 /** Index of the largest value (first on ties). */
 export function argmax(values: Float32Array, offset = 0, length = values.length - offset): number {
   let best = 0;

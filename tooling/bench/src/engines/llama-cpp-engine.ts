@@ -1,7 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { readGgufHeader } from '@pio/gguf';
 import { getLlama, type LlamaContextSequence, type Token } from 'node-llama-cpp';
-import { type EngineJob, type EngineResult, type PromptTiming, peakRssBytes, runEngineProcess } from './engine-job.js';
+import {
+  type EngineJob,
+  type EngineResult,
+  type PromptTiming,
+  peakRssBytes,
+  promptTiming,
+  runEngineProcess,
+} from './engine-job.js';
 
 async function timePrompt(
   sequence: LlamaContextSequence,
@@ -17,15 +24,7 @@ async function timePrompt(
     tokens.push(token);
     if (tokens.length >= decodeTokens) break;
   }
-  const last = performance.now();
-  const ttft = first - started;
-  return {
-    promptTokens: prompt.length,
-    timeToFirstTokenMs: ttft,
-    prefillTokensPerSecond: (prompt.length / ttft) * 1000,
-    decodeTokensPerSecond: ((tokens.length - 1) / (last - first)) * 1000,
-    tokens,
-  };
+  return promptTiming(prompt.length, tokens, started, first, performance.now());
 }
 
 /** Measures llama.cpp (node-llama-cpp's prebuilt CPU binary) on a GGUF file. */

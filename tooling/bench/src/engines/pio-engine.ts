@@ -9,6 +9,7 @@ import {
   type EngineResult,
   type PromptTiming,
   peakRssBytes,
+  promptTiming,
   runEngineProcess,
 } from './engine-job.js';
 
@@ -27,15 +28,7 @@ async function timePrompt(plugin: SteppingPlugin, prompt: number[], decodeTokens
     logits = await plugin.forward([tokens.at(-1)!]);
     tokens.push(argmax(logits));
   }
-  const last = performance.now();
-  const ttft = first - started;
-  return {
-    promptTokens: prompt.length,
-    timeToFirstTokenMs: ttft,
-    prefillTokensPerSecond: (prompt.length / ttft) * 1000,
-    decodeTokensPerSecond: ((tokens.length - 1) / (last - first)) * 1000,
-    tokens,
-  };
+  return promptTiming(prompt.length, tokens, started, first, performance.now());
 }
 
 /** Bytes of the weight files in the build folder the plugin loaded (the newest build of the cache: the job's). */
