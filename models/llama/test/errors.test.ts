@@ -1,19 +1,15 @@
-import { cp, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CheckpointError,
-  ConfigError,
-  ContextLengthError,
-  PioError,
-  PluginStateError,
-  readManifest,
-} from '@pio/core';
+import { readPluginPackage } from '@pio/conformance';
+import { CheckpointError, ConfigError, ContextLengthError, PioError, PluginStateError } from '@pio/core';
 import { GraphError } from '@pio/onnx';
 import { TensorShapeError, type TensorToWrite, WeightFileError, writeSafetensors } from '@pio/safetensors';
 import {
+  copyCheckpoint,
   decoderWeightShapes,
+  editCheckpointConfig,
   type RandomCheckpoint,
   resolveDecoderShape,
   writeRandomCheckpoint,
@@ -36,24 +32,14 @@ afterAll(async () => {
 });
 
 async function createPlugin(): Promise<LlamaPlugin> {
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
+  const { metadata } = await readPluginPackage(packageDir);
   return createLlamaPlugin({ metadata, packageDir });
 }
 
 /** A copy of the good checkpoint to break. */
-async function copyOfGood(): Promise<string> {
-  const dir = join(root, `broken-${copies++}`);
-  await cp(good.dir, dir, { recursive: true });
-  return dir;
-}
+const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}`));
 
-async function editConfig(dir: string, change: Record<string, unknown>): Promise<void> {
-  const file = join(dir, 'config.json');
-  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  await writeFile(file, JSON.stringify({ ...config, ...change }, null, 2));
-}
+const editConfig = editCheckpointConfig;
 
 /** Rewrites model.safetensors with every tensor of the good checkpoint but `left out`. */
 async function writeWeightsWithout(dir: string, leftOut: string): Promise<void> {
@@ -126,7 +112,9 @@ describe('a config.json the plugin cannot run', () => {
     const configError = error as ConfigError;
     expect(configError.source).toBe(join(dir, 'config.json'));
     expect(configError.issues.map((issue) => issue.field)).toEqual(['numKeyValueHeads']);
-    expect(error.message).toContain('numKeyValueHeads = 3: must divide numAttentionHeads (4) (config.json key "num_key_value_heads")');
+    expect(error.message).toContain(
+      'numKeyValueHeads = 3: must divide numAttentionHeads (4) (config.json key "num_key_value_heads")',
+    );
     expect(error.message).toContain(`Fix these values in ${join(dir, 'config.json')}`);
   });
 
@@ -197,7 +185,10 @@ describe('damaged or mismatched weights', () => {
     await editConfig(dir, { intermediate_size: 96 });
     const error = await initializeFailure(dir);
     expect(TensorShapeError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ tensor: 'model.layers.0.mlp.gate_proj.weight', file: join(dir, 'model.safetensors') });
+    expect(error).toMatchObject({
+      tensor: 'model.layers.0.mlp.gate_proj.weight',
+      file: join(dir, 'model.safetensors'),
+    });
     expect(error.message).toContain('model.layers.0.mlp.gate_proj.weight');
     expect(error.message).toContain('has shape [128, 64] but [96, 64] was expected');
     expect(error.message).toContain('the checkpoint does not match its config.json');
@@ -260,7 +251,11 @@ describe('using the plugin wrongly', () => {
     let plugin: LlamaPlugin;
     beforeAll(async () => {
       plugin = await createPlugin();
-      await plugin.initialize({ checkpoint: good.dir, cacheDir: join(root, 'shared-cache'), runtime: { maxContextLength: 32 } });
+      await plugin.initialize({
+        checkpoint: good.dir,
+        cacheDir: join(root, 'shared-cache'),
+        runtime: { maxContextLength: 32 },
+      });
     });
     afterAll(async () => {
       await plugin.cleanup();
@@ -275,7 +270,9 @@ describe('using the plugin wrongly', () => {
       const long = Array.from({ length: 40 }, (_, i) => 100 + i);
       const fromGenerate = await rejection(() => plugin.generateText({ inputIds: long }, { maxNewTokens: 4 }));
       expect(ContextLengthError.isInstance(fromGenerate)).toBe(true);
-      expect(fromGenerate.message).toContain('The prompt has 40 tokens and 4 more were asked for: 44 > the context length of 32 tokens.');
+      expect(fromGenerate.message).toContain(
+        'The prompt has 40 tokens and 4 more were asked for: 44 > the context length of 32 tokens.',
+      );
       expect(fromGenerate.hint).toContain('Shorten the prompt');
       // A prompt within the context, but not with the tokens asked for.
       const tooMany = await rejection(() => plugin.generateText({ inputIds: long.slice(0, 20) }, { maxNewTokens: 20 }));

@@ -1,10 +1,18 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, PioError, readManifest } from '@pio/core';
+import { readPluginPackage } from '@pio/conformance';
+import { ConfigError, PioError } from '@pio/core';
 import { TensorShapeError, type TensorToWrite, WeightFileError, writeSafetensors } from '@pio/safetensors';
-import { decoderWeightShapes, type RandomCheckpoint, resolveDecoderShape, writeRandomCheckpoint } from '@pio/test-kit';
+import {
+  copyCheckpoint,
+  decoderWeightShapes,
+  editCheckpointConfig,
+  type RandomCheckpoint,
+  resolveDecoderShape,
+  writeRandomCheckpoint,
+} from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
@@ -26,23 +34,14 @@ afterAll(async () => {
 });
 
 async function createPlugin(): Promise<LlamaPlugin> {
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
+  const { metadata } = await readPluginPackage(packageDir);
   return createLlamaPlugin({ metadata, packageDir });
 }
 
-async function copyOfGood(): Promise<string> {
-  const dir = join(root, `copy-${copies++}`);
-  await cp(good.dir, dir, { recursive: true });
-  return dir;
-}
+/** A copy of the good checkpoint to break. */
+const copyOfGood = () => copyCheckpoint(good.dir, join(root, `copy-${copies++}`));
 
-async function editConfig(dir: string, change: Record<string, unknown>): Promise<void> {
-  const file = join(dir, 'config.json');
-  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  await writeFile(file, JSON.stringify({ ...config, ...change }, null, 2));
-}
+const editConfig = editCheckpointConfig;
 
 /** Initializes a fresh plugin on `dir` with its own cache and returns the PioError it rejects with. */
 async function initializeFailure(dir: string, runtime: Record<string, unknown> = {}): Promise<PioError> {

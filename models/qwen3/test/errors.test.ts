@@ -1,11 +1,19 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, PioError, readManifest } from '@pio/core';
+import { readPluginPackage } from '@pio/conformance';
+import { ConfigError, PioError } from '@pio/core';
 import { GraphError } from '@pio/onnx';
 import { TensorShapeError, type TensorToWrite, writeSafetensors } from '@pio/safetensors';
-import { decoderWeightShapes, type RandomCheckpoint, resolveDecoderShape, writeRandomCheckpoint } from '@pio/test-kit';
+import {
+  copyCheckpoint,
+  decoderWeightShapes,
+  editCheckpointConfig,
+  type RandomCheckpoint,
+  resolveDecoderShape,
+  writeRandomCheckpoint,
+} from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQwen3Plugin, type Qwen3Plugin } from '../src/index.js';
 
@@ -27,23 +35,14 @@ afterAll(async () => {
 });
 
 async function createPlugin(): Promise<Qwen3Plugin> {
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-qwen3' });
+  const { metadata } = await readPluginPackage(packageDir);
   return createQwen3Plugin({ metadata, packageDir });
 }
 
-async function copyOfGood(): Promise<string> {
-  const dir = join(root, `broken-${copies++}`);
-  await cp(good.dir, dir, { recursive: true });
-  return dir;
-}
+/** A copy of the good checkpoint to break. */
+const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}`));
 
-async function editConfig(dir: string, change: Record<string, unknown>): Promise<void> {
-  const file = join(dir, 'config.json');
-  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  await writeFile(file, JSON.stringify({ ...config, ...change }, null, 2));
-}
+const editConfig = editCheckpointConfig;
 
 /** Initializes a fresh plugin on `dir` and returns the PioError it rejects with; the plugin is left unloaded. */
 async function initializeFailure(dir: string): Promise<PioError> {

@@ -80,3 +80,4 @@ export {
   type SteppingTextPlugin,
 } from './suites/describe-inference-suite.js';
 export { loadTokenizerFiles, type TokenizerFiles, tokenizerDir } from './tokenizer/load-tokenizer-files.js';
+export { copyCheckpoint, editCheckpointConfig } from './checkpoint/edit-checkpoint.js';

@@ -227,17 +227,19 @@ async function buildGraph(
       ? optimumDecoderIo(g, ioShape, caches)
       : pioDecoderIo(g, options.io, ioShape, caches, attention, options.decodeAttention);
   const embedName = 'model.embed_tokens.weight';
-  const embedTokens = await read(embedName, [vocabSize, hiddenSize]);
+  let embedTokens: Float32Array | undefined = await read(embedName, [vocabSize, hiddenSize]);
   // Quantized weights quantize the embedding too (a float table is most of a small int-N model: 1 GiB of
   // Llama-3.2-1B's 1.6 GiB); a tied head then multiplies by the very same bytes.
   const quantizedEmbedding = await embeddingQuantization(memo, options, embedTokens);
+  // Once quantized, the float table is not needed: drop it, so the rest of the build does not hold it (1.5 GB at 4 B).
+  if (quantizedEmbedding) embedTokens = undefined;
   let embedding: string | undefined;
   let hidden: string;
   const quantizedTable = quantizedEmbedding ? g.quantizedWeight('model.embed_tokens', quantizedEmbedding) : undefined;
   if (quantizedEmbedding && quantizedTable) {
     hidden = quantizedEmbeddingLookup(g, io.tokenIds, quantizedEmbedding, quantizedTable);
   } else {
-    embedding = g.initializer(embedName, embedTokens, [vocabSize, hiddenSize]);
+    embedding = g.initializer(embedName, embedTokens!, [vocabSize, hiddenSize]);
     hidden = g.gather(embedding, io.tokenIds, 0);
   }
 
@@ -419,7 +421,7 @@ async function buildGraph(
       logits =
         options.weightFormat.kind === 'float32'
           ? g.gemm(normedOut, embedding!, undefined, { transB: true })
-          : await linear(normedOut, 'lm_head', async () => embedTokens, vocabSize, hiddenSize);
+          : await linear(normedOut, 'lm_head', async () => embedTokens!, vocabSize, hiddenSize);
     }
   } else {
     logits = await linear(

@@ -32,7 +32,7 @@ async function timePrompt(plugin: SteppingPlugin, prompt: number[], decodeTokens
 }
 
 /** Bytes of the weight files in the build folder the plugin loaded (the newest build of the cache: the job's). */
-async function weightBytesOf(_plugin: string, job: EngineJob): Promise<number> {
+async function weightBytesOf(job: EngineJob): Promise<number> {
   if (!job.cacheDir) return 0;
   const builds = join(job.cacheDir, 'builds');
   let newest = { mtime: 0, bytes: 0 };
@@ -76,7 +76,7 @@ export async function measurePio(job: EngineJob): Promise<EngineResult> {
     startToFirstTokenMs,
     prompts,
     peakRssBytes: peakRssBytes(),
-    weightBytes: await weightBytesOf(record.metadata.name, job),
+    weightBytes: await weightBytesOf(job),
   };
   await manager[Symbol.asyncDispose]();
   return result;
