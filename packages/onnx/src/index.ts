@@ -47,6 +47,8 @@ export {
 } from './quantization/matmul-nbits.js';
 export { type ModelProto, onnx } from './serialize/onnx-proto.js';
 export type { SavedModel, SaveOptions } from './serialize/save-model.js';
+export { ExternalDataError } from './serialize/external-data-error.js';
+export type { ExternalPlacement, StreamedExternalData } from './serialize/external-data-writer.js';
 export { defaultElemType, type ElemType, elemTypeByteSize, onnxDataType, type TensorData } from './tensor/elem-type.js';
 export { float16ToFloat32, float32ToFloat16 } from './tensor/float16.js';
 export { batchAttention, batchAttentionMask } from './layers/batch-attention.js';

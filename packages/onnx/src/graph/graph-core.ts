@@ -2,9 +2,14 @@ import { GraphError, type GraphIssue } from '../errors/graph-error.js';
 import { buildModelProto, graphProtoInit } from '../serialize/build-model-proto.js';
 import { type AttributeProtoInit, type GraphProtoInit, type ModelProto, onnx } from '../serialize/onnx-proto.js';
 import { protobufLimitBytes } from '../serialize/plan-external-data.js';
-import { type SavedModel, type SaveOptions, saveModel } from '../serialize/save-model.js';
+import {
+  type ExternalPlacement,
+  ExternalDataWriter,
+  type StreamedExternalData,
+} from '../serialize/external-data-writer.js';
+import { type SavedModel, type SaveOptions, saveModel, saveStreamedModel } from '../serialize/save-model.js';
 import { defaultElemType, type ElemType, elemTypeByteSize, type TensorData } from '../tensor/elem-type.js';
-import { tensorBytes } from '../tensor/tensor-proto.js';
+import { externalTensorProto, tensorBytes } from '../tensor/tensor-proto.js';
 import { type Attributes, toAttributeProto } from './attributes.js';
 import { NameRegistry } from './name-registry.js';
 import { type GraphCheck, validateGraph } from './validate-graph.js';
@@ -34,7 +39,27 @@ export interface GraphBuilderOptions {
   producerVersion?: string;
   /** `doc_string` of the model. */
   docString?: string;
+  /**
+   * Stream weights to disk as they are added, so a build never holds the
+   * checkpoint in memory: the side file `<dir>/<dataFile>` is created now,
+   * every initializer of at least `thresholdBytes` (including those added
+   * by subgraph builders, `constant` and `quantizedWeight`) is written to it
+   * at once, at the offset `save` with `externalData: true` would give it,
+   * and only its offset is kept. Then `save(dir, { modelFile })` writes the
+   * model file alone; `toBytes` is refused. Call `closeExternalData()` when
+   * a build is abandoned before `save`.
+   *
+   * @example
+   * ```ts
+   * const g = new GraphBuilder({ name: 'decoder', externalData: { dir: out, dataFile: 'decoder.onnx_data' } });
+   * g.initializer('w', weights, [n, k]); // written now; `weights` may be dropped
+   * await g.save(out, { modelFile: 'decoder.onnx' });
+   * ```
+   */
+  externalData?: StreamedExternalData;
 }
+
+export type { ExternalPlacement, StreamedExternalData };
 
 /** Options of the generic {@link GraphCore.op}. */
 export interface OpOptions {
@@ -92,8 +117,13 @@ export interface GraphInitializer {
   readonly elemType: ElemType;
   /** Shape; `[]` for a scalar. */
   readonly dims: readonly number[];
-  /** Little-endian element bytes: a view of the data given, not a copy. */
+  /**
+   * Little-endian element bytes: a view of the data given, not a copy. Empty
+   * for a tensor streamed to the side file (see `external`).
+   */
   readonly bytes: Uint8Array;
+  /** Where the bytes of a streamed initializer are in the side file (`externalData` builders); else `undefined`. */
+  readonly external?: ExternalPlacement;
 }
 
 /** A read-only view of everything added to a graph so far, in insertion order. */
@@ -139,12 +169,15 @@ export class GraphCore {
   private nodeNames = new NameRegistry();
   private scopes: string[] = [];
   private constants = new Map<string, string>();
+  // Shared with subgraph builders too: their initializers stream into the same file.
+  private dataWriter: ExternalDataWriter | undefined;
 
   /**
    * Creates an empty graph.
    *
-   * @param options graph name, opsets, IR version, producer
+   * @param options graph name, opsets, IR version, producer, streamed external data
    * @throws {GraphError} when the default opset is below 13
+   * @throws {ExternalDataError} when the streamed side file cannot be created
    */
   constructor(options: GraphBuilderOptions = {}) {
     this.name = options.name ?? 'main';
@@ -169,6 +202,23 @@ export class GraphCore {
       producerVersion: options.producerVersion ?? '',
       docString: options.docString ?? '',
     };
+    if (options.externalData) this.dataWriter = new ExternalDataWriter(options.externalData);
+  }
+
+  /** The side file weights stream into (`externalData` option), or `undefined` when they are kept in memory. */
+  get streamedData(): { path: string; dataFile: string; dataBytes: number; tensors: number } | undefined {
+    const writer = this.dataWriter;
+    if (!writer) return undefined;
+    return { path: writer.path, dataFile: writer.dataFile, dataBytes: writer.dataBytes, tensors: writer.tensorCount };
+  }
+
+  /**
+   * Closes the streamed side file without saving (after a failed or abandoned
+   * build); the file stays, as written so far. `save` closes it itself. No-op
+   * without `externalData` and when already closed.
+   */
+  closeExternalData(): void {
+    this.dataWriter?.close();
   }
 
   /**
@@ -269,7 +319,8 @@ export class GraphCore {
 
   /**
    * Adds a weight tensor. The data is kept by reference until serialization,
-   * so do not modify it afterwards.
+   * so do not modify it afterwards; with `externalData` a tensor of at least
+   * the threshold is written to the side file now and not kept.
    *
    * @param name name relative to the current scope (`q_proj.weight` → `model.layers.0.self_attn.q_proj.weight`)
    * @param data elements; `Uint16Array` means float16 bits unless `elemType` says otherwise
@@ -277,6 +328,7 @@ export class GraphCore {
    * @param elemType element type, when not the default of `data` (`bfloat16`, `bool`, `uint16`)
    * @returns the full tensor name
    * @throws {GraphError} when `dims` does not match the data length or `elemType` the array's element size
+   * @throws {ExternalDataError} when streaming it to the side file fails
    */
   initializer(name: string, data: TensorData, dims: readonly number[], elemType?: ElemType): string {
     const fullName = this.scopedName(name);
@@ -290,7 +342,7 @@ export class GraphCore {
       });
     }
     this.tensorNames.take(fullName);
-    this.initializerList.push({ name: fullName, elemType: type, dims: [...dims], bytes: tensorBytes(data) });
+    this.addInitializer(fullName, type, dims, data);
     return fullName;
   }
 
@@ -320,7 +372,7 @@ export class GraphCore {
         issues: [{ problem: 'invalid-initializer', tensor: name, detail: problem }],
       });
     }
-    this.initializerList.push({ name, elemType: type, dims: [...dims], bytes: tensorBytes(data) });
+    this.addInitializer(name, type, dims, data);
     this.constants.set(key, name);
     return name;
   }
@@ -465,6 +517,7 @@ export class GraphCore {
     sub.tensorNames = this.tensorNames;
     sub.nodeNames = this.nodeNames;
     sub.constants = this.constants;
+    sub.dataWriter = this.dataWriter;
     sub.scopes = [...this.scopes];
     const outputs = build(sub).map((tensor) => {
       // A subgraph output must be produced inside it: pass outer tensors through an Identity.
@@ -520,7 +573,12 @@ export class GraphCore {
    */
   build(): ModelProto {
     this.validate();
-    return buildModelProto(this.contents(), () => undefined);
+    const location = this.dataWriter?.dataFile ?? '';
+    return buildModelProto(this.contents(), (init) =>
+      init.external
+        ? externalTensorProto(init.name, init.elemType, init.dims, location, init.external.offset, init.external.length)
+        : undefined,
+    );
   }
 
   /**
@@ -530,6 +588,18 @@ export class GraphCore {
    * @throws {GraphError} when the graph is invalid, or its weights exceed what one protobuf message holds (2 GiB): use {@link GraphCore.save} with external data then
    */
   toBytes(): Uint8Array {
+    if (this.dataWriter) {
+      throw new GraphError({
+        graphName: this.name,
+        issues: [
+          {
+            problem: 'invalid-argument',
+            detail: `the weights were streamed to ${this.dataWriter.path}; the model cannot be one byte array`,
+          },
+        ],
+        hint: 'Save it with await graph.save(dir) into the externalData dir, then load it by path.',
+      });
+    }
     const total = this.initializerBytes();
     if (total >= protobufLimitBytes) {
       const issue: GraphIssue = {
@@ -553,18 +623,33 @@ export class GraphCore {
    * @param dir target folder
    * @param options file names and when to use external data
    * @returns the paths written and how many tensors went to the side file
-   * @throws {GraphError} when the graph is invalid, or too large for inline weights with `externalData: false`
+   * With the builder's `externalData` option the weights are on disk already:
+   * `dir` must be that folder and only the model file is written (see
+   * `GraphBuilderOptions.externalData`).
+   *
+   * @throws {GraphError} when the graph is invalid, or too large for inline weights with `externalData: false`, or (streamed) `dir`/`dataFile`/thresholds differ from the streamed ones
    */
   async save(dir: string, options: SaveOptions = {}): Promise<SavedModel> {
     this.validate();
+    if (this.dataWriter) return saveStreamedModel(this.contents(), this.dataWriter, dir, options);
     return saveModel(this.contents(), dir, options);
   }
 
-  /** Total bytes of all initializers. */
+  /** Total bytes of all initializers (streamed ones included). */
   initializerBytes(): number {
     let total = 0;
-    for (const init of this.initializerList) total += init.bytes.byteLength;
+    for (const init of this.initializerList) total += init.external?.length ?? init.bytes.byteLength;
     return total;
+  }
+
+  private addInitializer(name: string, elemType: ElemType, dims: readonly number[], data: TensorData): void {
+    const bytes = tensorBytes(data);
+    const external = this.dataWriter?.write(name, bytes);
+    this.initializerList.push(
+      external
+        ? { name, elemType, dims: [...dims], bytes: new Uint8Array(0), external }
+        : { name, elemType, dims: [...dims], bytes },
+    );
   }
 
   /**

@@ -32,10 +32,24 @@ const largeAlignment = 65536;
 const smallAlignment = 64;
 
 /**
- * Decides which tensors go to the side file and at which offsets. Offsets of
- * large tensors are multiples of 64 KiB so onnxruntime can memory-map them
- * (4 KiB pages on Linux and macOS, 64 KiB allocation granularity on Windows);
- * others are multiples of 64 bytes.
+ * Where a tensor of `size` bytes starts when the side file so far ends at
+ * `end`: the next multiple of 64 KiB for tensors of at least
+ * `alignThresholdBytes` (so onnxruntime can memory-map them: 4 KiB pages on
+ * Linux and macOS, 64 KiB allocation granularity on Windows), else of 64 bytes.
+ *
+ * @param end bytes used so far
+ * @param size the tensor's byte length
+ * @param alignThresholdBytes from this size on, tensors are 64 KiB aligned
+ */
+export function alignedOffset(end: number, size: number, alignThresholdBytes: number): number {
+  const alignment = size >= alignThresholdBytes ? largeAlignment : smallAlignment;
+  return Math.ceil(end / alignment) * alignment;
+}
+
+/**
+ * Decides which tensors go to the side file and at which offsets (see
+ * {@link alignedOffset}): large tensors at multiples of 64 KiB, others of 64
+ * bytes. `ExternalDataWriter` places streamed tensors by the same rule.
  *
  * @param tensors the initializers, in graph order
  * @param options when to externalize and how to align
@@ -52,8 +66,7 @@ export function planExternalData<T extends Placeable>(
     for (const tensor of tensors) {
       const size = tensor.bytes.byteLength;
       if (size < options.thresholdBytes) continue;
-      const alignment = size >= options.alignThresholdBytes ? largeAlignment : smallAlignment;
-      const offset = Math.ceil(dataBytes / alignment) * alignment;
+      const offset = alignedOffset(dataBytes, size, options.alignThresholdBytes);
       offsets.set(tensor, offset);
       dataBytes = offset + size;
     }

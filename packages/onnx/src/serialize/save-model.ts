@@ -1,9 +1,10 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GraphError } from '../errors/graph-error.js';
 import type { GraphContents, GraphInitializer } from '../graph/graph-core.js';
 import { externalTensorProto } from '../tensor/tensor-proto.js';
 import { buildModelProto } from './build-model-proto.js';
+import type { ExternalDataWriter } from './external-data-writer.js';
 import { onnx } from './onnx-proto.js';
 import { planExternalData, protobufLimitBytes } from './plan-external-data.js';
 
@@ -100,6 +101,80 @@ export async function saveModel(graph: GraphContents, dir: string, options: Save
     dataPath,
     externalTensors: plan.offsets.size,
     dataBytes: dataPath ? plan.dataBytes : 0,
+    modelBytes: bytes.byteLength,
+  };
+}
+
+/**
+ * Writes the model file of a graph whose weights were streamed to `writer`'s
+ * side file as they were added (a `GraphBuilder` created with
+ * `externalData`): streamed initializers point at their offsets, small ones
+ * go inline. Closes the side file. Same files as {@link saveModel} with
+ * `externalData: true` and the same thresholds.
+ *
+ * @param graph the graph contents
+ * @param writer the side file the graph streamed into
+ * @param dir target folder: must be the writer's folder
+ * @param options `modelFile`; `dataFile`, `thresholdBytes`, `alignThresholdBytes` may be given but must equal the writer's
+ * @throws {GraphError} when `dir` or the options contradict the streamed layout, or with `externalData: false`
+ */
+export async function saveStreamedModel(
+  graph: GraphContents,
+  writer: ExternalDataWriter,
+  dir: string,
+  options: SaveOptions = {},
+): Promise<SavedModel> {
+  const clashes: string[] = [];
+  if (resolve(dir) !== writer.dir) clashes.push(`folder ${resolve(dir)} is not the streamed folder ${writer.dir}`);
+  if (options.externalData === false) clashes.push('externalData: false asks for inline weights');
+  const same = (key: 'dataFile' | 'thresholdBytes' | 'alignThresholdBytes') => {
+    const value = options[key];
+    if (value !== undefined && value !== writer[key])
+      clashes.push(`${key} ${value} is not the streamed ${writer[key]}`);
+  };
+  same('dataFile');
+  same('thresholdBytes');
+  same('alignThresholdBytes');
+  if (clashes.length > 0) {
+    throw new GraphError({
+      graphName: graph.name,
+      issues: clashes.map((detail) => ({ problem: 'invalid-argument' as const, detail: `save: ${detail}` })),
+      hint: 'A graph built with { externalData: { dir, dataFile } } has written its weights already: save it into that dir, with that dataFile or none.',
+    });
+  }
+  writer.close(true);
+  let inlineBytes = 0;
+  let externalTensors = 0;
+  const model = buildModelProto(graph, (init) => {
+    if (!init.external) {
+      inlineBytes += init.bytes.byteLength;
+      return undefined;
+    }
+    externalTensors += 1;
+    const { offset, length } = init.external;
+    return externalTensorProto(init.name, init.elemType, init.dims, writer.dataFile, offset, length);
+  });
+  if (inlineBytes >= protobufLimitBytes) {
+    throw new GraphError({
+      graphName: graph.name,
+      issues: [
+        {
+          problem: 'too-large',
+          detail: `inline initializers take ${inlineBytes} bytes; one protobuf message holds under 2 GiB`,
+        },
+      ],
+      hint: 'Lower externalData.thresholdBytes so that more tensors are streamed to the side file.',
+    });
+  }
+  const bytes = onnx.ModelProto.encode(model).finish();
+  const modelPath = join(writer.dir, options.modelFile ?? 'model.onnx');
+  await writeFile(modelPath, bytes);
+  const dataPath = externalTensors > 0 ? writer.path : undefined;
+  return {
+    modelPath,
+    dataPath,
+    externalTensors,
+    dataBytes: dataPath ? writer.dataBytes : 0,
     modelBytes: bytes.byteLength,
   };
 }
