@@ -25,10 +25,11 @@ export { readShardIndex, type ShardIndex } from './read-shard-index.js';
 export { SafetensorsFile, type TensorInfo } from './safetensors-file.js';
 export { notAFileError, weightFileAccessError } from './weight-file-access-error.js';
 export { WeightStore, type WeightStoreParts } from './weight-store.js';
-export { type TensorToWrite, writeSafetensors } from './write-safetensors.js';
+export { SafetensorsWriter, type TensorPlan, type TensorToWrite, writeSafetensors } from './write-safetensors.js';
 export {
   indexFileName,
   type ShardedWriteOptions,
+  ShardedSafetensorsWriter,
   type ShardedWriteResult,
   singleFileName,
   writeShardedSafetensors,
