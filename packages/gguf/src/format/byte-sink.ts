@@ -1,4 +1,4 @@
-import { type GgufValue, GgufValueType, type GgufValueTypeId } from './gguf-value-type.js';
+import { type GgufArray, type GgufValue, GgufValueType, type GgufValueTypeId } from './gguf-value-type.js';
 
 const encoder = new TextEncoder();
 
@@ -102,15 +102,25 @@ export class ByteSink {
     }
   }
 
+  /** Appends an array body: item type, count, then the items (nested arrays recursively). */
+  array(value: GgufArray): void {
+    this.uint32(value.itemType);
+    this.uint64(value.value.length);
+    for (const item of value.value) {
+      if (value.itemType === GgufValueType.ARRAY) {
+        if (typeof item !== 'object') throw new TypeError('an array of arrays holds arrays');
+        this.array(item);
+      } else {
+        if (typeof item === 'object') throw new TypeError('an array of scalars holds scalars');
+        this.scalar(value.itemType, item);
+      }
+    }
+  }
+
   /** Appends a metadata value with its type tag (and item type and count for arrays). */
   value(value: GgufValue): void {
     this.uint32(value.type);
-    if (value.type === GgufValueType.ARRAY) {
-      this.uint32(value.itemType);
-      this.uint64(value.value.length);
-      for (const item of value.value) this.scalar(value.itemType, item);
-    } else {
-      this.scalar(value.type, value.value);
-    }
+    if (value.type === GgufValueType.ARRAY) this.array(value);
+    else this.scalar(value.type, value.value);
   }
 }

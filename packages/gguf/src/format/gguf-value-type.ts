@@ -29,14 +29,21 @@ export interface GgufScalar {
   value: number | bigint | boolean | string;
 }
 
-/** An array metadata value: every element has `itemType`. */
+/** One element of a {@link GgufArray}: a scalar, or an array when the item type is `ARRAY`. */
+export type GgufArrayItem = number | bigint | boolean | string | GgufArray;
+
+/**
+ * An array metadata value: every element has `itemType`. Arrays may nest: an
+ * `itemType` of {@link GgufValueType.ARRAY} makes every element a
+ * {@link GgufArray} with its own item type.
+ */
 export interface GgufArray {
   /** Always {@link GgufValueType.ARRAY}. */
   type: 9;
   /** The type of every element. */
-  itemType: Exclude<GgufValueTypeId, 9>;
+  itemType: GgufValueTypeId;
   /** The elements. */
-  value: readonly (number | bigint | boolean | string)[];
+  value: readonly GgufArrayItem[];
 }
 
 /** A typed metadata value. */
@@ -79,6 +86,24 @@ export const gguf = {
   bool: (value: boolean): GgufScalar => ({ type: GgufValueType.BOOL, value }),
   /** An unsigned 64-bit integer. */
   uint64: (value: bigint | number): GgufScalar => ({ type: GgufValueType.UINT64, value: BigInt(value) }),
+  /** An unsigned 8-bit integer. */
+  uint8: (value: number): GgufScalar => ({ type: GgufValueType.UINT8, value }),
+  /** A signed 8-bit integer. */
+  int8: (value: number): GgufScalar => ({ type: GgufValueType.INT8, value }),
+  /** An unsigned 16-bit integer. */
+  uint16: (value: number): GgufScalar => ({ type: GgufValueType.UINT16, value }),
+  /** A signed 16-bit integer. */
+  int16: (value: number): GgufScalar => ({ type: GgufValueType.INT16, value }),
+  /** A signed 64-bit integer. */
+  int64: (value: bigint | number): GgufScalar => ({ type: GgufValueType.INT64, value: BigInt(value) }),
+  /** A 64-bit float. */
+  float64: (value: number): GgufScalar => ({ type: GgufValueType.FLOAT64, value }),
+  /** An array of `itemType` elements (nested arrays when `itemType` is `ARRAY`). */
+  array: (itemType: GgufValueTypeId, value: readonly GgufArrayItem[]): GgufArray => ({
+    type: GgufValueType.ARRAY,
+    itemType,
+    value,
+  }),
   /** An array of strings. */
   strings: (value: readonly string[]): GgufArray => ({
     type: GgufValueType.ARRAY,

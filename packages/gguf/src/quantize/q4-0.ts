@@ -1,4 +1,5 @@
-import { float16ToFloat32, float32ToFloat16 } from '@pio/safetensors';
+import { float32ToFloat16 } from '@pio/safetensors';
+import { readHalf, wholeBlocks } from './half.js';
 
 const blockSize = 32;
 const blockBytes = 2 + blockSize / 2;
@@ -47,16 +48,19 @@ export function quantizeQ4_0(values: Float32Array): Uint8Array {
   return out;
 }
 
-/** The values a Q4_0 buffer stands for: `d * (q - 8)` per weight. Allocates `4 × 32` bytes per block. */
+/**
+ * The values a Q4_0 buffer stands for: `d * (q - 8)` per weight (byte j of a
+ * block: weight j in the low nibble, weight j + 16 in the high one).
+ * Allocates `4 × 32` bytes per block.
+ *
+ * @throws RangeError when the bytes are not whole blocks.
+ */
 export function dequantizeQ4_0(bytes: Uint8Array): Float32Array {
-  const blocks = Math.floor(bytes.length / blockBytes);
+  const blocks = wholeBlocks('Q4_0', bytes, blockBytes);
   const out = new Float32Array(blocks * blockSize);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const scaleBits = new Uint16Array(1);
   const half = blockSize / 2;
   for (let b = 0; b < blocks; b++) {
-    scaleBits[0] = view.getUint16(b * blockBytes, true);
-    const d = float16ToFloat32(scaleBits)[0]!;
+    const d = readHalf(bytes, b * blockBytes);
     for (let j = 0; j < half; j++) {
       const byte = bytes[b * blockBytes + 2 + j]!;
       out[b * blockSize + j] = d * ((byte & 0x0f) - 8);

@@ -1,4 +1,5 @@
-import { float16ToFloat32, float32ToFloat16 } from '@pio/safetensors';
+import { float32ToFloat16 } from '@pio/safetensors';
+import { readHalf, wholeBlocks } from './half.js';
 import { roundHalfAway } from './round-half-away.js';
 
 const blockSize = 32;
@@ -37,16 +38,21 @@ export function quantizeQ8_0(values: Float32Array): Uint8Array {
   return out;
 }
 
-/** The values a Q8_0 buffer stands for: `d * q` per weight. Allocates `4 × 32` bytes per block. */
+/**
+ * The values a Q8_0 buffer stands for: `d * q` per weight. Allocates `4 × 32`
+ * bytes per block.
+ *
+ * @throws RangeError when the bytes are not whole blocks.
+ */
 export function dequantizeQ8_0(bytes: Uint8Array): Float32Array {
-  const blocks = Math.floor(bytes.length / blockBytes);
+  const blocks = wholeBlocks('Q8_0', bytes, blockBytes);
   const out = new Float32Array(blocks * blockSize);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const half = new Uint16Array(1);
   for (let b = 0; b < blocks; b++) {
-    half[0] = view.getUint16(b * blockBytes, true);
-    const d = float16ToFloat32(half)[0]!;
-    for (let j = 0; j < blockSize; j++) out[b * blockSize + j] = d * view.getInt8(b * blockBytes + 2 + j);
+    const d = readHalf(bytes, b * blockBytes);
+    for (let j = 0; j < blockSize; j++) {
+      const q = bytes[b * blockBytes + 2 + j]!;
+      out[b * blockSize + j] = d * (q > 127 ? q - 256 : q);
+    }
   }
   return out;
 }

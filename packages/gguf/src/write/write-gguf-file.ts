@@ -28,6 +28,8 @@ export interface GgufFileContents {
   tensors: readonly GgufTensorToWrite[];
   /** Alignment of the tensor data (default 32; recorded as `general.alignment` when different). */
   alignment?: number;
+  /** GGUF version written in the header: 3 (default) or 2 (same little-endian layout). */
+  version?: 2 | 3;
 }
 
 /** What a write produced. */
@@ -39,7 +41,6 @@ export interface GgufWriteResult {
 }
 
 const magic = 0x46554747; // "GGUF" read as a little-endian uint32
-const version = 3;
 
 function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
@@ -58,7 +59,7 @@ export async function writeGgufFile(path: string, contents: GgufFileContents): P
   if (alignment !== 32) metadata['general.alignment'] = gguf.uint32(alignment);
   const header = new ByteSink();
   header.uint32(magic);
-  header.uint32(version);
+  header.uint32(contents.version ?? 3);
   header.uint64(contents.tensors.length);
   header.uint64(Object.keys(metadata).length);
   for (const [key, value] of Object.entries(metadata)) {
@@ -76,6 +77,7 @@ export async function writeGgufFile(path: string, contents: GgufFileContents): P
         file: path,
         entry: tensor.name,
         reason: (cause as Error).message,
+        kind: 'bad-shape',
         hint: 'Store it as F32 or F16.',
         cause,
       });
@@ -95,6 +97,7 @@ export async function writeGgufFile(path: string, contents: GgufFileContents): P
     throw new GgufFileError({
       file: path,
       reason: `cannot be created (${(cause as Error).message})`,
+      kind: 'io',
       hint: 'Check the folder exists and is writable.',
       cause,
     });
@@ -110,6 +113,7 @@ export async function writeGgufFile(path: string, contents: GgufFileContents): P
           file: path,
           entry: tensor.name,
           reason: `${tensor.type} [${tensor.shape.join(', ')}] takes ${sizes[index]} bytes, the data has ${data.byteLength}`,
+          kind: 'bad-data',
           hint: 'This is a bug in the code producing the tensor.',
         });
       }
