@@ -41,5 +41,13 @@ export {
   type PrepareGraphsArgs,
 } from './plugin/decoder-text-plugin.js';
 export { type GenerationDefaults, readGenerationConfig } from './plugin/generation-config.js';
+export {
+  isTokenScorer,
+  logSoftmaxAt,
+  type ScoreTokensOptions,
+  scoreTokensWith,
+  type TokenScorer,
+  type TokenScores,
+} from './plugin/score-tokens.js';
 export { createSession, type GraphSource, type SessionSettings } from './session/create-session.js';
 export { type DecodeOptions, type EncodeOptions, TextTokenizer } from './tokenizer/text-tokenizer.js';

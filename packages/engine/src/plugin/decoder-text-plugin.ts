@@ -38,6 +38,7 @@ import { generateTokens } from '../generation/generate-tokens.js';
 import type { SamplingSettings } from '../generation/sampler.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { type GenerationDefaults, readGenerationConfig } from './generation-config.js';
+import { type ScoreTokensOptions, scoreTokensWith, type TokenScorer, type TokenScores } from './score-tokens.js';
 
 /** The static side of a config class: {@link BaseConfig} or a subclass. */
 export type ConfigClass<TConfig extends BaseConfig> = typeof BaseConfig & {
@@ -123,7 +124,7 @@ export interface DecoderModelDefinition<TConfig extends BaseConfig> {
  * builds the graphs once per checkpoint and build options (cached on disk),
  * runs them with a KV cache kept in JS, and generates.
  */
-export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelPlugin {
+export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelPlugin, TokenScorer {
   /** The contract version implemented. */
   readonly specificationVersion = 'v1' as const;
   /** Metadata of the model package. */
@@ -336,6 +337,24 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     return this.exclusive(async () => {
       if (options.reset) runner.reset();
       return runner.forward(inputIds, options.logitIndices);
+    });
+  }
+
+  /**
+   * Log-probabilities of `ids[from..]` under the model, each given every
+   * token before it: the KV cache is reset, `ids` are fed in chunks and only
+   * the scored positions' logits are kept (see {@link TokenScorer}).
+   *
+   * @throws PromptError for fewer than two ids, an id outside the vocabulary or a bad `from`.
+   * @throws ContextLengthError when `ids` do not fit the context.
+   */
+  async scoreTokens(ids: readonly number[], options: ScoreTokensOptions = {}): Promise<TokenScores> {
+    const runner = this.requireRunner('scoreTokens');
+    checkPromptIds(ids, runner.shape.vocabSize);
+    this.checkContext(ids.length, 0);
+    return this.exclusive(async () => {
+      runner.reset();
+      return scoreTokensWith((chunk, rows) => runner.forward(chunk, rows), ids, runner.shape.vocabSize, options);
     });
   }
 
