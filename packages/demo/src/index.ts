@@ -3,7 +3,11 @@ export {
   type CheckpointDtype,
   transformersVersion,
 } from './checkpoint/build-hf-config.js';
-export { createRandomWeights, type RandomWeightsOptions } from './checkpoint/create-random-weights.js';
+export {
+  createRandomWeights,
+  type RandomWeightsOptions,
+  randomWeightTensors,
+} from './checkpoint/create-random-weights.js';
 export { shardLimitForCount } from './checkpoint/shard-limit-for-count.js';
 export {
   type RandomCheckpoint,

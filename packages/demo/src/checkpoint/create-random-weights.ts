@@ -43,6 +43,25 @@ export interface RandomWeightsOptions {
  * @throws RandomCheckpointError when `peaky` is negative, or `tokenizerVocabSize` or `regularTokens` is out of range.
  */
 export function createRandomWeights(shape: DecoderShape, options: RandomWeightsOptions): Map<string, Float32Array> {
+  return new Map(randomWeightTensors(shape, options));
+}
+
+/**
+ * The tensors of {@link createRandomWeights}, one at a time and in the same
+ * order with the same values, made only when the iteration reaches them: a
+ * writer can store each and drop it, so a large checkpoint never sits in
+ * memory at once (only the embedding is kept, and only while a peaky untied
+ * LM head still needs it).
+ *
+ * @param shape - The checked config.
+ * @param options - Seed, dtype and peakiness.
+ * @returns `[name, values]` pairs, in checkpoint order.
+ * @throws RandomCheckpointError when `peaky` is negative, or `tokenizerVocabSize` or `regularTokens` is out of range.
+ */
+export function randomWeightTensors(
+  shape: DecoderShape,
+  options: RandomWeightsOptions,
+): IterableIterator<[string, Float32Array]> {
   const { seed, dtype, peaky = 0, tokenizerVocabSize = shape.vocabSize } = options;
   const regularTokens = options.regularTokens ?? tokenizerVocabSize;
   if (!(Number.isFinite(peaky) && peaky >= 0)) {
@@ -65,9 +84,22 @@ export function createRandomWeights(shape: DecoderShape, options: RandomWeightsO
       });
     }
   }
+  return generateTensors(shape, dtype, peaky, regularTokens, tokenizerVocabSize, seed);
+}
+
+function* generateTensors(
+  shape: DecoderShape,
+  dtype: CheckpointDtype,
+  peaky: number,
+  regularTokens: number,
+  tokenizerVocabSize: number,
+  seed: number,
+): Generator<[string, Float32Array]> {
   const root = createRng(seed);
-  const weights = new Map<string, Float32Array>();
-  for (const [name, dims] of decoderWeightShapes(shape)) {
+  const shapes = decoderWeightShapes(shape);
+  // Only a peaky untied LM head reads another tensor (the embedding, which comes first).
+  let embedding: Float32Array | undefined;
+  for (const [name, dims] of shapes) {
     const values = new Float32Array(dims.reduce((product, dim) => product * dim, 1));
     const rng = root.fork(name);
     if (name.endsWith('norm.weight')) {
@@ -81,7 +113,8 @@ export function createRandomWeights(shape: DecoderShape, options: RandomWeightsO
       rng.fillNormal(values, 1 / Math.sqrt(shape.hiddenSize));
       if (peaky > 0) scaleRows(values, shape.hiddenSize, peaky);
     } else if (name === 'lm_head.weight' && peaky > 0) {
-      chainedHead(values, weights.get('model.embed_tokens.weight')!, shape.hiddenSize, regularTokens, rng);
+      chainedHead(values, embedding!, shape.hiddenSize, regularTokens, rng);
+      embedding = undefined;
     } else {
       // Linear weights are [out, in]: 1/in variance keeps each output O(1).
       rng.fillNormal(values, 1 / Math.sqrt(dims[1]!));
@@ -89,9 +122,10 @@ export function createRandomWeights(shape: DecoderShape, options: RandomWeightsO
     if (name === 'model.embed_tokens.weight' || name === 'lm_head.weight') {
       values.fill(0, tokenizerVocabSize * shape.hiddenSize);
     }
-    weights.set(name, dtype === 'bfloat16' ? bfloat16ToFloat32(float32ToBfloat16(values)) : values);
+    const stored = dtype === 'bfloat16' ? bfloat16ToFloat32(float32ToBfloat16(values)) : values;
+    if (name === 'model.embed_tokens.weight' && peaky > 0 && shapes.has('lm_head.weight')) embedding = stored;
+    yield [name, stored];
   }
-  return weights;
 }
 
 /** Scales every row to root-mean-square `rms`, so no token's embedding is louder than another's. */

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { indexFileName, type TensorToWrite, writeShardedSafetensors } from '@pio/safetensors';
+import { indexFileName, ShardedSafetensorsWriter, type TensorPlan } from '@pio/safetensors';
 import { decoderWeightShapes } from '../config/decoder-weight-shapes.js';
 import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
 import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
@@ -8,7 +8,7 @@ import { RandomCheckpointError } from '../errors/random-checkpoint-error.js';
 import { tokenizerDir } from '../tokenizer/tokenizer-dir.js';
 import { type TokenizerName, tokenizerInfo } from '../tokenizer/tokenizer-info.js';
 import { buildHfConfig, type CheckpointDtype, transformersVersion } from './build-hf-config.js';
-import { createRandomWeights } from './create-random-weights.js';
+import { randomWeightTensors } from './create-random-weights.js';
 import { shardLimitForCount } from './shard-limit-for-count.js';
 
 /** Options of {@link writeRandomCheckpoint}. */
@@ -46,6 +46,13 @@ export interface RandomCheckpointOptions {
    * one. See {@link tokenizerDir}.
    */
   tokenizerFrom?: string | URL;
+  /**
+   * Return every tensor in `weights` (default true, for reference passes).
+   * `false` leaves `weights` empty: each tensor is then made, written and
+   * dropped in turn, so a checkpoint of any size needs only its largest
+   * tensor in memory (twice that for a peaky untied LM head).
+   */
+  keepWeights?: boolean;
 }
 
 /** What {@link writeRandomCheckpoint} wrote. */
@@ -56,7 +63,7 @@ export interface RandomCheckpoint {
   arch: Architecture;
   /** The complete `config.json` written. */
   config: HfDecoderConfig;
-  /** Every stored tensor by name, exactly as stored (rounded to BF16 for `bfloat16`). `lm_head.weight` is absent when tied. */
+  /** Every stored tensor by name, exactly as stored (rounded to BF16 for `bfloat16`). `lm_head.weight` is absent when tied. Empty with `keepWeights: false`. */
   weights: Map<string, Float32Array>;
   /** The tokenizer shipped with it. */
   tokenizer: TokenizerName;
@@ -95,7 +102,7 @@ export async function writeRandomCheckpoint(dir: string, options: RandomCheckpoi
   }
   const config = buildHfConfig(arch, tokenizer, dtype, options.config);
   const shape = resolveDecoderShape(arch, config);
-  const weights = createRandomWeights(shape, {
+  const tensors = randomWeightTensors(shape, {
     seed,
     dtype,
     peaky,
@@ -104,12 +111,11 @@ export async function writeRandomCheckpoint(dir: string, options: RandomCheckpoi
   });
 
   const storedDtype = dtype === 'bfloat16' ? 'BF16' : 'F32';
-  const shapes = decoderWeightShapes(shape);
-  const tensors: Record<string, TensorToWrite> = {};
+  const plans: Record<string, TensorPlan> = {};
   const tensorBytes = new Map<string, number>();
-  for (const [name, data] of weights) {
-    tensors[name] = { dtype: storedDtype, shape: shapes.get(name)!, data };
-    tensorBytes.set(name, data.length * (storedDtype === 'BF16' ? 2 : 4));
+  for (const [name, dims] of decoderWeightShapes(shape)) {
+    plans[name] = { dtype: storedDtype, shape: dims };
+    tensorBytes.set(name, dims.reduce((product, dim) => product * dim, 1) * (storedDtype === 'BF16' ? 2 : 4));
   }
   const maxShardBytes =
     options.shards === undefined
@@ -122,7 +128,19 @@ export async function writeRandomCheckpoint(dir: string, options: RandomCheckpoi
   for (const name of await readdir(dir)) {
     if (staleWeightFile.test(name) || name === indexFileName) await rm(join(dir, name), { force: true });
   }
-  const written = await writeShardedSafetensors(dir, tensors, { maxShardBytes, metadata: { format: 'pt' } });
+  // Tensor by tensor: each is made, written to its offset in its shard, and dropped (unless kept).
+  const writer = await ShardedSafetensorsWriter.create(dir, plans, { maxShardBytes, metadata: { format: 'pt' } });
+  const weights = new Map<string, Float32Array>();
+  try {
+    for (const [name, data] of tensors) {
+      await writer.write(name, data);
+      if (options.keepWeights !== false) weights.set(name, data);
+    }
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  const written = await writer.finish();
   if (typeof options.shards === 'number' && written.files.length !== options.shards) {
     throw new RandomCheckpointError({
       where: 'writeRandomCheckpoint.shards',
