@@ -17,6 +17,11 @@ export {
   gguf,
   ggufScalarSize,
 } from './format/gguf-value-type.js';
+export {
+  type GgmlMatMulNBits,
+  ggmlToMatMulNBits,
+  matMulNBitsTypes,
+} from './matmul-nbits/ggml-to-matmul-nbits.js';
 export { dequantizeGgml } from './quantize/dequantize-ggml.js';
 export { dequantizeQ2_K } from './quantize/q2-k.js';
 export { dequantizeQ3_K } from './quantize/q3-k.js';

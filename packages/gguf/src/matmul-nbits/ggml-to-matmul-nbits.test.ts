@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { dequantizeGgml } from '../quantize/dequantize-ggml.js';
+import { quantizeQ4_0 } from '../quantize/q4-0.js';
+import { quantizeQ4_K } from '../quantize/q4-k.js';
+import { quantizeQ6_K } from '../quantize/q6-k.js';
+import { quantizeQ8_0 } from '../quantize/q8-0.js';
+import { type GgmlMatMulNBits, ggmlToMatMulNBits } from './ggml-to-matmul-nbits.js';
+
+/**
+ * What MatMulNBits multiplies by, from the op's definition (ContribOperators.md):
+ * weight k of row n is `(q − zero) · scale` of block k / blockSize, with q read
+ * low bits first and the default zero point 2^(bits − 1). Returned as `[N, K]`.
+ */
+function matMulNBitsWeights(mapped: GgmlMatMulNBits): Float32Array {
+  const { packed, scales, zeroPoints, blockMins, N, K, bits, blockSize } = mapped;
+  const out = new Float32Array(N * K);
+  const kBlocks = K / blockSize;
+  const zeroStride = Math.ceil((kBlocks * bits) / 8);
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < K; k++) {
+      const bitIndex = (n * K + k) * bits;
+      const q = bits === 8 ? packed[bitIndex / 8]! : (packed[bitIndex >> 3]! >> (bitIndex & 7)) & 0x0f;
+      const block = Math.floor(k / blockSize);
+      const zeroBit = block * bits;
+      const zero = zeroPoints
+        ? bits === 8
+          ? zeroPoints[n * zeroStride + block]!
+          : (zeroPoints[n * zeroStride + (zeroBit >> 3)]! >> (zeroBit & 7)) & 0x0f
+        : 1 << (bits - 1);
+      const weight = Math.fround((q - zero) * scales[n * kBlocks + block]!);
+      out[n * K + k] = blockMins ? Math.fround(weight - blockMins[block * N + n]!) : weight;
+    }
+  }
+  return out;
+}
+
+describe('ggmlToMatMulNBits', () => {
+  const [N, K] = [6, 512];
+  const weights = Float32Array.from({ length: N * K }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 7)));
+
+  it.each([
+    ['Q4_0', 4, 32, quantizeQ4_0],
+    ['Q8_0', 8, 32, quantizeQ8_0],
+    ['Q4_K', 4, 32, quantizeQ4_K],
+    ['Q6_K', 8, 16, quantizeQ6_K],
+  ] as const)('%s: the MatMulNBits layout dequantizes to exactly ggml’s values', (type, bits, blockSize, quantize) => {
+    const bytes = quantize(weights);
+    const mapped = ggmlToMatMulNBits({ type, shape: [N, K], bytes });
+    expect(mapped).toMatchObject({ N, K, bits, blockSize });
+    expect(mapped.packed.length).toBe((N * K * bits) / 8);
+    expect(mapped.scales.length).toBe((N * K) / blockSize);
+    expect(matMulNBitsWeights(mapped)).toEqual(dequantizeGgml(type, bytes));
+  });
+
+  it('re-pairs Q4_0 nibbles: ggml’s byte j holds weights j and j + 16, MatMulNBits’ byte i weights 2i and 2i + 1', () => {
+    const block = new Uint8Array(18);
+    block[1] = 0x3c; // d = 1
+    for (let j = 0; j < 16; j++) block[2 + j] = j | ((15 - j) << 4); // weight j = j, weight j + 16 = 15 − j
+    const { packed } = ggmlToMatMulNBits({ type: 'Q4_0', shape: [1, 32], bytes: block });
+    const codes = [...packed].flatMap((byte) => [byte & 15, byte >> 4]);
+    expect(codes).toEqual([
+      ...Array.from({ length: 16 }, (_, j) => j),
+      ...Array.from({ length: 16 }, (_, j) => 15 - j),
+    ]);
+  });
+
+  it('refuses other types and shapes', () => {
+    expect(() => ggmlToMatMulNBits({ name: 'w', type: 'Q5_K', shape: [1, 256], bytes: new Uint8Array(176) })).toThrow(
+      /"w": Q5_K does not map/,
+    );
+    expect(() => ggmlToMatMulNBits({ type: 'Q4_0', shape: [2, 32], bytes: new Uint8Array(18) })).toThrow(/36 bytes/);
+  });
+});
