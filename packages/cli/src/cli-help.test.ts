@@ -7,7 +7,8 @@ describe('pio --help and --verbose', () => {
     ['run', ['--top-p', '--dtype', '--input-ids']],
     ['chat', ['--top-p', '--dtype', '--chat-template', '--system']],
     ['bench', ['--prompt-lengths', '--decode-tokens', '--repeat', '--threads', '--json']],
-    ['demo', ['--max-new-tokens', '--cache-dir']],
+    ['demo', ['--max-new-tokens', '--cache-dir', '--random']],
+    ['eval', ['--text', '--dtype', '--context', '--stride', '--max-tokens', '--json']],
     ['doctor', ['--json']],
   ])('pio %s --help lists its options', async (command, options) => {
     const io = captureIo(process.cwd());

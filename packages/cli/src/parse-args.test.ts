@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { describeRange, numberIn, positiveInteger, tokenIds } from './parse-args.js';
+import { describeRange, dtypes, numberIn, positiveInteger, tokenIds } from './parse-args.js';
 
 describe('numberIn', () => {
   const topP = numberIn({ min: 0, minExclusive: true, max: 1 });
@@ -53,5 +53,18 @@ describe('tokenIds', () => {
   ])('refuses %j instead of reading a 0 into it', (value, reason) => {
     expect(() => tokenIds(value)).toThrow(InvalidArgumentError);
     expect(() => tokenIds(value)).toThrow(reason);
+  });
+});
+
+describe('dtypes', () => {
+  it('parses a comma-separated list in order', () => {
+    expect(dtypes('float32,int8, int4')).toEqual(['float32', 'int8', 'int4']);
+    expect(dtypes('int4')).toEqual(['int4']);
+  });
+
+  it('refuses unknown and repeated dtypes, naming them', () => {
+    expect(() => dtypes('float32,int3')).toThrow('"float32,int3": "int3" is not one of float32, int8, int4.');
+    expect(() => dtypes('int8,int8')).toThrow('"int8,int8" names a dtype twice.');
+    expect(() => dtypes('')).toThrow(InvalidArgumentError);
   });
 });

@@ -80,6 +80,20 @@ export function dtype(value: string): 'float32' | 'float16' | 'int8' | 'int4' {
   throw new InvalidArgumentError(`"${value}" is not one of float32, int8, int4.`);
 }
 
+/** Commander parser of a comma-separated list of dtypes (`--dtype float32,int8,int4`), each at most once. */
+export function dtypes(value: string): ReturnType<typeof dtype>[] {
+  const list = value.split(',').map((part) => part.trim());
+  const parsed = list.map((part) => {
+    try {
+      return dtype(part);
+    } catch {
+      throw new InvalidArgumentError(`"${value}": "${part}" is not one of float32, int8, int4.`);
+    }
+  });
+  if (new Set(parsed).size !== parsed.length) throw new InvalidArgumentError(`"${value}" names a dtype twice.`);
+  return parsed;
+}
+
 /** Commander parser of a comma-separated list of positive integers (`--prompt-lengths 64,512`). */
 export function positiveIntegers(value: string): number[] {
   const numbers = value.split(',').map((part) => Number(part.trim()));

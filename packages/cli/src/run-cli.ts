@@ -10,10 +10,11 @@ import { type BenchOptions, benchCommand } from './commands/bench.js';
 import { type ChatCommandOptions, chatCommand } from './commands/chat.js';
 import { type DemoOptions, demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
+import { type EvalOptions, evalCommand } from './commands/eval.js';
 import { type PullCommandOptions, pullCommand } from './commands/pull.js';
 import { addGenerationOptions } from './options/generation-options.js';
 import { addRuntimeOptions } from './options/runtime-options.js';
-import { collect, integer, positiveInteger, positiveIntegers, tokenIds } from './parse-args.js';
+import { collect, dtypes, integer, nonNegativeInteger, positiveInteger, positiveIntegers, tokenIds } from './parse-args.js';
 import { type CliIo, processIo } from './io.js';
 
 /**
@@ -88,12 +89,29 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       exitCode = await benchCommand(io, checkpoint, options);
     });
 
+  program
+    .command('eval')
+    .description('perplexity of a text with sliding windows, top-1 accuracy and tokens/s, comparing dtypes')
+    .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)')
+    .requiredOption('--text <file>', 'the text to score, UTF-8 (- for stdin)')
+    .option('--dtype <list>', 'comma-separated weights to compare: float32, int8, int4 (default float32)', dtypes)
+    .option('--context <n>', "tokens per window (default the model's context, at most 1024)", positiveInteger)
+    .option('--stride <n>', 'tokens between window starts, at most the context (default half the context)', positiveInteger)
+    .option('--max-tokens <n>', "score only the text's first n tokens", positiveInteger)
+    .option('--threads <n>', 'onnxruntime threads (0: all cores)', nonNegativeInteger)
+    .option('--cache-dir <dir>', 'where built graphs are cached')
+    .option('--json', 'print one JSON object')
+    .action(async (checkpoint: string, options: EvalOptions) => {
+      exitCode = await evalCommand(io, checkpoint, options);
+    });
+
   addRuntimeOptions(
     program
       .command('demo')
-      .description('run a small random demo model (written once to the cache) through the whole stack, stage by stage')
-      .argument('[prompt...]', 'the prompt (default "Once upon a time")')
-      .option('-n, --max-new-tokens <n>', 'tokens to generate (default 48)', positiveInteger),
+      .description('run the small trained demo model (@pio/demo-model) through the whole stack, stage by stage')
+      .argument('[prompt...]', 'the prompt (default "And God said,")')
+      .option('-n, --max-new-tokens <n>', 'tokens to generate (default 48)', positiveInteger)
+      .option('--random', 'run a small random checkpoint (written once to the cache) instead'),
   ).action(async (prompt: string[], options: DemoOptions) => {
     exitCode = await demoCommand(io, prompt, options);
   });
