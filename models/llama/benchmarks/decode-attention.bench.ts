@@ -11,11 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Dtype } from '@pio/core';
 import { type BuildGraphsArgs, type BuiltGraphs, DecoderRunner, DecoderTextPlugin, decoderIo, graphSaveOptions } from '@pio/engine';
-import { buildDecoderTransformer, type CachedAttentionLayout, decoderOptionsFromConfig, saveDecoderTransformer } from '@pio/onnx';
+import { type CachedAttentionLayout, decoderOptionsFromConfig, writeDecoderTransformer } from '@pio/onnx';
 import type { LlamaConfig } from '../src/config.js';
 import { llamaDefinition } from '../src/plugin.js';
 import { createPlugin, median, packageDir, promptIds, runtime, smolLm2Checkpoint } from './smollm2-setup.js';
@@ -30,20 +30,19 @@ const shape = { numLayers: 30, rowSize: 192, vocabSize: 49152, maxLength: 2048 }
 /** `buildLlamaGraph` with the decode attention fixed to `layout`. */
 async function buildWith(args: BuildGraphsArgs<LlamaConfig>, layout: CachedAttentionLayout): Promise<BuiltGraphs> {
   const { config, weights, outDir } = args;
-  const built = await buildDecoderTransformer(weights, {
-    ...decoderOptionsFromConfig(config, decoderIo),
-    attentionBias: config.attentionBias,
-    mlpBias: config.mlpBias,
-    prefillGraph: true,
-    queryKeyNorm: false,
-    decodeAttention: layout,
-  });
-  const saved = await saveDecoderTransformer(built, outDir, graphSaveOptions(args));
-  return {
-    graphs: { decode: basename(saved.decode.modelPath), ...(saved.prefill ? { prefill: basename(saved.prefill.modelPath) } : {}) },
-    parameters: built.parameters,
-    weightBytes: saved.decode.dataBytes,
-  };
+  const written = await writeDecoderTransformer(
+    weights,
+    {
+      ...decoderOptionsFromConfig(config, decoderIo),
+      attentionBias: config.attentionBias,
+      mlpBias: config.mlpBias,
+      switchAttention: true,
+      queryKeyNorm: false,
+      decodeAttention: layout,
+    },
+    { dir: outDir, ...graphSaveOptions(args) },
+  );
+  return { graphs: { decode: written.modelFile }, parameters: written.parameters, weightBytes: written.dataBytes };
 }
 
 /** Builds (or finds) the graphs of `dtype` with `layout`; returns the build folder. */

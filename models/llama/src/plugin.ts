@@ -7,7 +7,7 @@ import { LlamaConfig } from './config.js';
 /** Everything the engine needs to run Llama-family checkpoints. */
 export const llamaDefinition: DecoderModelDefinition<LlamaConfig> = {
   configClass: LlamaConfig,
-  buildVersion: 'llama-7',
+  buildVersion: 'llama-8',
   supportsConfig: decoderConfigSupport,
   buildGraphs: buildLlamaGraph,
 };

@@ -7,7 +7,7 @@ import { Qwen3Config } from './config.js';
 /** Everything the engine needs to run Qwen3 checkpoints. */
 export const qwen3Definition: DecoderModelDefinition<Qwen3Config> = {
   configClass: Qwen3Config,
-  buildVersion: 'qwen3-7',
+  buildVersion: 'qwen3-8',
   supportsConfig: decoderConfigSupport,
   buildGraphs: buildQwen3Graph,
 };

@@ -27,8 +27,6 @@ export {
   OnnxOps,
 } from './graph/onnx-ops.js';
 export type { GraphCheck } from './graph/validate-graph.js';
-export { type FloatLinearWeight, type LinearWeight, linear } from './layers/linear.js';
-export { type LlamaMlpWeights, llamaMlp, silu } from './layers/llama-mlp.js';
 export { type RmsNormImplementation, rmsNorm } from './layers/rms-norm.js';
 export {
   addRotaryCaches,
@@ -63,15 +61,40 @@ export type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './layers/d
 export { optimumDecoderIo, optimumIoNames } from './layers/optimum-decoder-io.js';
 export { type DecoderIoNames, type PioAttentionKind, pioDecoderIo } from './layers/pio-decoder-io.js';
 export {
-  buildDecoderTransformer,
-  type DecoderIo,
-  type DecoderTransformer,
-  type DecoderTransformerOptions,
+  addGatedMlp,
+  type GatedMlpSizes,
+  type GatedMlpWeights,
+  gatedMlp,
+  gatedMlpAt,
+  readGatedMlp,
+} from './decoder/blocks/gated-mlp.js';
+export {
+  type ExpertRouting,
+  type MixtureOfExpertsOptions,
+  mixtureOfExperts,
+  softmaxTopK,
+} from './decoder/blocks/mixture-of-experts.js';
+export { headNorm, selfAttention } from './decoder/blocks/self-attention.js';
+export { type TokenEmbedding, tokenEmbedding } from './decoder/blocks/token-embedding.js';
+export type { DecoderBlock, DecoderBlocks, DecoderLayerContext } from './decoder/decoder-block.js';
+export type { DecoderIo, DecoderShapeOptions, DecoderTransformerOptions } from './decoder/decoder-options.js';
+export { buildDecoderTransformer, type DecoderTransformer } from './decoder/decoder-transformer.js';
+export {
   type DecoderWeightFormat,
+  DecoderWeights,
   type DecoderWeightSource,
-} from './layers/decoder-transformer.js';
+  type LinearPart,
+  type LinearSpec,
+  type NBitsFormat,
+} from './decoder/decoder-weights.js';
 export { prefillAttention } from './layers/prefill-attention.js';
-export { type SavedDecoderTransformer, saveDecoderTransformer } from './layers/save-decoder-transformer.js';
+export {
+  type DecoderGraphFiles,
+  type SavedDecoderTransformer,
+  saveDecoderTransformer,
+  type WrittenDecoderTransformer,
+  writeDecoderTransformer,
+} from './decoder/save-decoder-transformer.js';
 export {
   decoderConfigSupport,
   decoderOptionsFromConfig,

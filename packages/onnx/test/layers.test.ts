@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   addRotaryCaches,
+  DecoderWeights,
   GraphBuilder,
-  llamaMlp,
+  gatedMlpAt,
+  mixtureOfExperts,
   quantizeLinearNBits,
   type RmsNormImplementation,
   rmsNorm,
@@ -56,47 +58,108 @@ describe('layers over GraphBuilder', () => {
     });
   }
 
-  it('llamaMlp with float weights equals down(SiLU(gate(x)) · up(x))', async () => {
+  /** An in-memory weight source. */
+  const sourceOf = (tensors: Record<string, Float32Array>) => ({
+    has: (name: string) => name in tensors,
+    read: async (name: string) => tensors[name]!,
+  });
+
+  it('gatedMlpAt with float weights equals down(SiLU(gate(x)) · up(x)), gate and up fused into one Gemm', async () => {
     const [rows, hidden, inter] = [3, 16, 40];
     const gate = randomFloats(inter * hidden, 111, 0.3);
     const up = randomFloats(inter * hidden, 112, 0.3);
     const down = randomFloats(hidden * inter, 113, 0.3);
+    const prefix = 'model.layers.0.mlp';
+    const weights = new DecoderWeights(
+      sourceOf({ [`${prefix}.gate_proj.weight`]: gate, [`${prefix}.up_proj.weight`]: up, [`${prefix}.down_proj.weight`]: down }),
+      { kind: 'float32' },
+    );
     const g = new GraphBuilder();
     const x = g.input('x', 'float32', ['tokens', hidden]);
-    const y = g.scope('model.layers.0.mlp', () =>
-      llamaMlp(g, x, {
-        gate: { weight: gate, inFeatures: hidden, outFeatures: inter },
-        up: { weight: up, inFeatures: hidden, outFeatures: inter },
-        down: { weight: down, inFeatures: inter, outFeatures: hidden },
-      }),
-    );
-    g.output('y', 'float32', ['tokens', hidden], y);
-    expect(g.contents().initializers.map((i) => i.name)).toEqual([
-      'model.layers.0.mlp.gate_proj.weight',
-      'model.layers.0.mlp.up_proj.weight',
+    g.output('y', 'float32', ['tokens', hidden], await gatedMlpAt(g, weights, x, prefix, { hiddenSize: hidden, intermediateSize: inter }));
+    expect(g.contents().initializers.map((i) => i.name).filter((name) => !name.startsWith('const.'))).toEqual([
+      'model.layers.0.mlp.gate_up_proj.weight',
       'model.layers.0.mlp.down_proj.weight',
     ]);
+    expect(weights.parameters).toBe(3 * inter * hidden);
     const input = randomFloats(rows * hidden, 114);
     const out = floats((await runModel(g.toBytes(), { x: f32(input, [rows, hidden]) })).y);
     expect(maxAbsDiff(out, referenceMlp(input, rows, hidden, inter, gate, up, down))).toBeLessThan(1e-5);
   });
 
-  it('llamaMlp with 4-bit weights equals the TS MLP on the dequantized weights', async () => {
+  it('gatedMlpAt with 4-bit weights (accuracy level 0) equals the TS MLP on the dequantized weights', async () => {
     const [rows, hidden, inter] = [2, 32, 64];
-    const options = { bits: 4, blockSize: 32 } as const;
-    const gate = quantizeLinearNBits(randomFloats(inter * hidden, 121, 0.3), inter, hidden, options);
-    const up = quantizeLinearNBits(randomFloats(inter * hidden, 122, 0.3), inter, hidden, options);
-    const down = quantizeLinearNBits(randomFloats(hidden * inter, 123, 0.3), hidden, inter, options);
+    const format = { kind: 'nbits', bits: 4, blockSize: 32, accuracyLevel: 0 } as const;
+    const gate = randomFloats(inter * hidden, 121, 0.3);
+    const up = randomFloats(inter * hidden, 122, 0.3);
+    const down = randomFloats(hidden * inter, 123, 0.3);
+    const weights = new DecoderWeights(
+      sourceOf({ 'mlp.gate_proj.weight': gate, 'mlp.up_proj.weight': up, 'mlp.down_proj.weight': down }),
+      format,
+    );
     const g = new GraphBuilder();
     const x = g.input('x', 'float32', ['tokens', hidden]);
-    g.output('y', 'float32', ['tokens', hidden], llamaMlp(g, x, { gate, up, down }));
+    g.output('y', 'float32', ['tokens', hidden], await gatedMlpAt(g, weights, x, 'mlp', { hiddenSize: hidden, intermediateSize: inter }));
     const input = randomFloats(rows * hidden, 124);
     const out = floats((await runModel(g.toBytes(), { x: f32(input, [rows, hidden]) })).y);
-    // dequantized is [K, N]: transpose back to the [out, in] layout the reference takes.
-    const asLinear = (q: typeof gate) => transpose(q.dequantized, q.K, q.N);
-    const expected = referenceMlp(input, rows, hidden, inter, asLinear(gate), asLinear(up), asLinear(down));
+    // The fused gate/up is quantized as one [2I, H] weight: rows quantize independently, so split its dequantized form.
+    const fused = quantizeLinearNBits(Float32Array.of(...gate, ...up), 2 * inter, hidden, format);
+    const fusedOut = transpose(fused.dequantized, fused.K, fused.N);
+    const q = quantizeLinearNBits(down, hidden, inter, format);
+    const expected = referenceMlp(
+      input,
+      rows,
+      hidden,
+      inter,
+      fusedOut.subarray(0, inter * hidden),
+      fusedOut.subarray(inter * hidden),
+      transpose(q.dequantized, q.K, q.N),
+    );
     expect(maxAbsDiff(out, expected)).toBeLessThan(1e-4);
   });
+
+  for (const normalize of [true, false]) {
+    it(`mixtureOfExperts routes each token to its top-k experts (softmax, normalize ${normalize}) and equals a TS mixture, for one row and many`, async () => {
+      const [hidden, inter, experts, topK] = [16, 24, 5, 2];
+      const tensors: Record<string, Float32Array> = { 'model.layers.0.mlp.gate.weight': randomFloats(experts * hidden, 130, 1) };
+      for (let e = 0; e < experts; e++) {
+        const p = `model.layers.0.mlp.experts.${e}`;
+        tensors[`${p}.gate_proj.weight`] = randomFloats(inter * hidden, 131 + 3 * e, 0.3);
+        tensors[`${p}.up_proj.weight`] = randomFloats(inter * hidden, 132 + 3 * e, 0.3);
+        tensors[`${p}.down_proj.weight`] = randomFloats(hidden * inter, 133 + 3 * e, 0.3);
+      }
+      const weights = new DecoderWeights(sourceOf(tensors), { kind: 'float32' });
+      const g = new GraphBuilder();
+      const x = g.input('x', 'float32', ['tokens', hidden]);
+      const block = mixtureOfExperts({ numExperts: experts, expertWidth: inter, topK, normalizeTopK: normalize });
+      const options = { hiddenSize: hidden } as Parameters<typeof block>[0]['options'];
+      g.output('y', 'float32', ['tokens', hidden], await block({ g, weights, options, io: undefined as never, layer: 0, prefix: 'model.layers.0' }, x));
+      expect(g.contents().nodes.filter((node) => node.opType === 'If')).toHaveLength(experts);
+      const bytes = g.toBytes();
+      for (const rows of [1, 7]) {
+        const input = randomFloats(rows * hidden, 140 + rows, 1);
+        const out = floats((await runModel(bytes, { x: f32(input, [rows, hidden]) })).y);
+        const expected = new Float32Array(rows * hidden);
+        const logits = matmul(input, transpose(tensors['model.layers.0.mlp.gate.weight']!, experts, hidden), rows, hidden, experts);
+        for (let r = 0; r < rows; r++) {
+          const row = Array.from(logits.subarray(r * experts, (r + 1) * experts));
+          const max = Math.max(...row);
+          const exp = row.map((v) => Math.exp(v - max));
+          const total = exp.reduce((a, b) => a + b, 0);
+          const probs = exp.map((v) => v / total);
+          const chosen = probs.map((p, e) => [p, e] as const).sort((a, b) => b[0] - a[0]).slice(0, topK);
+          const sum = chosen.reduce((a, [p]) => a + p, 0);
+          for (const [p, e] of chosen) {
+            const w = normalize ? p / sum : p;
+            const pre = `model.layers.0.mlp.experts.${e}`;
+            const y = referenceMlp(input.subarray(r * hidden, (r + 1) * hidden), 1, hidden, inter, tensors[`${pre}.gate_proj.weight`]!, tensors[`${pre}.up_proj.weight`]!, tensors[`${pre}.down_proj.weight`]!);
+            for (let h = 0; h < hidden; h++) expected[r * hidden + h]! += w * y[h]!;
+          }
+        }
+        expect(maxAbsDiff(out, expected), `${rows} rows`).toBeLessThan(1e-5);
+      }
+    });
+  }
 
   it('rotaryCaches feed com.microsoft RotaryEmbedding, full and partial rotary', async () => {
     const [seq, heads, headDim, maxPositions] = [3, 2, 16, 12];

@@ -1,6 +1,5 @@
-import { basename } from 'node:path';
 import { type BuildGraphsArgs, type BuiltGraphs, decoderIo, graphSaveOptions } from '@pio/engine';
-import { buildDecoderTransformer, decoderOptionsFromConfig, saveDecoderTransformer } from '@pio/onnx';
+import { decoderOptionsFromConfig, writeDecoderTransformer } from '@pio/onnx';
 import type { Qwen3Config } from '../config.js';
 
 /**
@@ -12,7 +11,7 @@ import type { Qwen3Config } from '../config.js';
  */
 export async function buildQwen3Graph(args: BuildGraphsArgs<Qwen3Config>): Promise<BuiltGraphs> {
   const { config, weights, outDir, onProgress } = args;
-  const built = await buildDecoderTransformer(weights, {
+  const written = await writeDecoderTransformer(weights, {
     ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
     attentionBias: config.attentionBias,
     mlpBias: false,
@@ -21,14 +20,10 @@ export async function buildQwen3Graph(args: BuildGraphsArgs<Qwen3Config>): Promi
     switchAttention: args.ioStyle !== 'optimum',
     queryKeyNorm: true,
     onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
-  });
-  const saved = await saveDecoderTransformer(built, outDir, graphSaveOptions(args));
+  }, { dir: outDir, ...graphSaveOptions(args) });
   return {
-    graphs: {
-      decode: basename(saved.decode.modelPath),
-      ...(saved.prefill ? { prefill: basename(saved.prefill.modelPath) } : {}),
-    },
-    parameters: built.parameters,
-    weightBytes: saved.decode.dataBytes,
+    graphs: { decode: written.modelFile },
+    parameters: written.parameters,
+    weightBytes: written.dataBytes,
   };
 }

@@ -1,6 +1,7 @@
 import type { BaseConfig, RopeScaling as ConfigRopeScaling } from '@pio/core';
 import { GraphError } from '../errors/graph-error.js';
-import type { DecoderIo, DecoderTransformerOptions, DecoderWeightFormat } from './decoder-transformer.js';
+import type { DecoderIo, DecoderTransformerOptions } from '../decoder/decoder-options.js';
+import type { DecoderWeightFormat } from '../decoder/decoder-weights.js';
 import type { RopeScaling } from './rotary.js';
 
 /**

@@ -1,6 +1,5 @@
-import { basename } from 'node:path';
 import { type BuildGraphsArgs, type BuiltGraphs, decoderIo, graphSaveOptions } from '@pio/engine';
-import { buildDecoderTransformer, decoderOptionsFromConfig, saveDecoderTransformer } from '@pio/onnx';
+import { decoderOptionsFromConfig, writeDecoderTransformer } from '@pio/onnx';
 import type { __Pascal__Config } from '../config.js';
 
 /**
@@ -25,7 +24,7 @@ import type { __Pascal__Config } from '../config.js';
  */
 export async function build__Pascal__Graph(args: BuildGraphsArgs<__Pascal__Config>): Promise<BuiltGraphs> {
   const { config, weights, outDir, onProgress } = args;
-  const built = await buildDecoderTransformer(weights, {
+  const written = await writeDecoderTransformer(weights, {
     ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
     // Biases on the q/k/v projections and o_proj (`attention_bias` in config.json); set
     // `outputBias: false` too when only q/k/v have them (Qwen2).
@@ -38,14 +37,10 @@ export async function build__Pascal__Graph(args: BuildGraphsArgs<__Pascal__Confi
     // so onnxruntime loads and packs the weights once (one session).
     switchAttention: args.ioStyle !== 'optimum',
     onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
-  });
-  const saved = await saveDecoderTransformer(built, outDir, graphSaveOptions(args));
+  }, { dir: outDir, ...graphSaveOptions(args) });
   return {
-    graphs: {
-      decode: basename(saved.decode.modelPath),
-      ...(saved.prefill ? { prefill: basename(saved.prefill.modelPath) } : {}),
-    },
-    parameters: built.parameters,
-    weightBytes: saved.decode.dataBytes,
+    graphs: { decode: written.modelFile },
+    parameters: written.parameters,
+    weightBytes: written.dataBytes,
   };
 }

@@ -25,7 +25,7 @@ const io: DecoderIoNames = {
 
 let root: string;
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pio-prefill-graph-'));
+  root = await mkdtemp(join(tmpdir(), 'pio-switch-attention-'));
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -73,8 +73,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-describe('buildDecoderTransformer with prefillGraph', () => {
-  it('writes a prefill graph over the same side file that computes what the decode graph does, over an empty or a cached past', async () => {
+describe('buildDecoderTransformer with switchAttention', () => {
+  it('builds ONE graph whose layers switch to fused causal attention for several tokens, computing what the cached-attention graph does over an empty or a cached past', async () => {
     const shape = checkpointShapes['llama-kv2'];
     const checkpoint = await writeRandomCheckpoint(join(root, 'checkpoint'), {
       arch: shape.arch,
@@ -83,7 +83,6 @@ describe('buildDecoderTransformer with prefillGraph', () => {
       seed: 5,
     });
     const resolved = resolveDecoderShape(shape.arch, checkpoint.config);
-    const store = await openCheckpointWeights(checkpoint.dir);
     const options: DecoderTransformerOptions = {
       hiddenSize: resolved.hiddenSize,
       numHeads: resolved.numAttentionHeads,
@@ -99,75 +98,39 @@ describe('buildDecoderTransformer with prefillGraph', () => {
       attentionBias: false,
       mlpBias: false,
       queryKeyNorm: false,
-      // Quantized, so the shared quantized weights are checked too (level 0: exact against fp32 on the same values).
+      // Quantized (level 0: exact against fp32 on the same values).
       weightFormat: { kind: 'nbits', bits: 4, blockSize: 32, accuracyLevel: 0 },
       io,
-      prefillGraph: true,
     };
-    const built = await buildDecoderTransformer(store, options);
-    await expect(buildDecoderTransformer(store, { ...options, io: 'optimum' })).rejects.toSatisfy((error) =>
-      GraphError.isInstance(error),
+    const store = await openCheckpointWeights(checkpoint.dir);
+    const cached = await buildDecoderTransformer(store, options);
+    const switched = await buildDecoderTransformer(store, { ...options, switchAttention: true });
+    await expect(buildDecoderTransformer(store, { ...options, io: 'optimum', switchAttention: true })).rejects.toSatisfy(
+      (error) => GraphError.isInstance(error),
     );
-    const single = await buildDecoderTransformer(store, { ...options, prefillGraph: false });
     await store.close();
-    expect(single.prefill).toBeUndefined();
-    expect(built.parameters).toBe(single.parameters);
+    expect(switched.parameters).toBe(cached.parameters);
+    const ifNodes = switched.graph.contents().nodes.filter((node) => node.opType === 'If');
+    expect(ifNodes).toHaveLength(resolved.numLayers);
 
-    const dir = join(root, 'graphs');
-    const saved = await saveDecoderTransformer(built, dir, { modelFile: 'decoder.onnx', externalData: true });
-    expect(saved.prefill?.dataPath).toBe(saved.decode.dataPath);
-    expect((await readdir(dir)).sort()).toEqual(['decoder.onnx', 'decoder.onnx_data', 'prefill.onnx']);
-
-    const sessions = {
-      decode: await ort.InferenceSession.create(saved.decode.modelPath),
-      prefill: await ort.InferenceSession.create(saved.prefill!.modelPath),
-    };
+    const cachedDir = join(root, 'cached');
+    const switchDir = join(root, 'switch');
+    const savedCached = await saveDecoderTransformer(cached, cachedDir, { modelFile: 'decoder.onnx', externalData: true });
+    const savedSwitch = await saveDecoderTransformer(switched, switchDir, { modelFile: 'decoder.onnx', externalData: true });
+    expect((await readdir(switchDir)).sort()).toEqual(['decoder.onnx', 'decoder.onnx_data']);
+    const decode = await ort.InferenceSession.create(savedCached.decode.modelPath);
+    const one = await ort.InferenceSession.create(savedSwitch.decode.modelPath);
     try {
       const rowSize = resolved.numKeyValueHeads * resolved.headDim;
       const steps = [Array.from({ length: 9 }, (_, i) => (i * 37 + 5) % 512), [11], [300, 7, 42, 99], [3]];
-      const decodeOnly = await run(sessions, () => 'decode', resolved.numLayers, rowSize, steps);
-      const withPrefill = await run(
-        sessions,
-        (ids) => (ids.length > 1 ? 'prefill' : 'decode'),
-        resolved.numLayers,
-        rowSize,
-        steps,
-      );
-      for (const [index, expected] of decodeOnly.entries()) {
-        expect(maxAbsDiff(withPrefill[index]!, expected), `step ${index}`).toBeLessThan(1e-4);
-      }
-
-      // switchAttention: ONE graph whose layers pick the prefill attention for several tokens and the cached one for one.
-      const switchStore = await openCheckpointWeights(checkpoint.dir);
-      const switched = await buildDecoderTransformer(switchStore, {
-        ...options,
-        prefillGraph: false,
-        switchAttention: true,
-      });
-      await expect(
-        buildDecoderTransformer(switchStore, { ...options, prefillGraph: true, switchAttention: true }),
-      ).rejects.toSatisfy((error) => GraphError.isInstance(error));
-      await switchStore.close();
-      expect(switched.prefill).toBeUndefined();
-      expect(switched.parameters).toBe(single.parameters);
-      const ifNodes = switched.graph.contents().nodes.filter((node) => node.opType === 'If');
-      expect(ifNodes).toHaveLength(resolved.numLayers);
-      const switchSaved = await saveDecoderTransformer(switched, join(root, 'switch'), {
-        modelFile: 'decoder.onnx',
-        externalData: true,
-      });
-      const one = await ort.InferenceSession.create(switchSaved.decode.modelPath);
-      try {
-        const viaSwitch = await run({ decode: one, prefill: one }, () => 'decode', resolved.numLayers, rowSize, steps);
-        for (const [index, expected] of withPrefill.entries()) {
-          expect(maxAbsDiff(viaSwitch[index]!, expected), `switch step ${index}`).toBeLessThan(1e-5);
-        }
-      } finally {
-        await one.release();
+      const expected = await run({ decode, prefill: decode }, () => 'decode', resolved.numLayers, rowSize, steps);
+      const viaSwitch = await run({ decode: one, prefill: one }, () => 'decode', resolved.numLayers, rowSize, steps);
+      for (const [index, want] of expected.entries()) {
+        expect(maxAbsDiff(viaSwitch[index]!, want), `step ${index}`).toBeLessThan(1e-4);
       }
     } finally {
-      await sessions.decode.release();
-      await sessions.prefill.release();
+      await decode.release();
+      await one.release();
     }
   });
 });

@@ -1,0 +1,90 @@
+import type { GraphBuilder } from '../../graph/graph-builder.js';
+import type { QuantizedMatMulNBits } from '../../quantization/matmul-nbits.js';
+import type { DecoderShapeOptions } from '../decoder-options.js';
+import type { DecoderWeights, NBitsFormat } from '../decoder-weights.js';
+
+/** The embedding's lookup and the LM head that may share its table. */
+export interface TokenEmbedding {
+  /** Rows `[N, hidden]` of the token ids. */
+  hidden: string;
+  /** Adds the LM head over final normed rows `[L, hidden]`; returns logits `[L, vocab]`. */
+  lmHead(x: string): Promise<string>;
+}
+
+/**
+ * `model.embed_tokens` and the LM head. Quantized decoders quantize the
+ * table too (a float table is most of a small int-N model: 1 GiB of
+ * Llama-3.2-1B's 1.6 GiB) when the format is symmetric with whole blocks
+ * per row, looked up with `GatherBlockQuantized`; a tied head then
+ * multiplies by the very same bytes (`MatMulNBits`). An untied head reads
+ * `lm_head.weight`.
+ *
+ * @param g the graph
+ * @param weights the weight reader
+ * @param options sizes, tying, weight format
+ * @param tokenIds int64 `[N]`
+ */
+export async function tokenEmbedding(
+  g: GraphBuilder,
+  weights: DecoderWeights,
+  options: DecoderShapeOptions,
+  tokenIds: string,
+): Promise<TokenEmbedding> {
+  const { vocabSize, hiddenSize } = options;
+  const name = 'model.embed_tokens.weight';
+  const table = await weights.read(name, [vocabSize, hiddenSize]);
+  const format = options.weightFormat;
+  const quantizable = format.kind === 'nbits' && format.symmetric === true && hiddenSize % format.blockSize === 0;
+  const tied = options.tieWordEmbeddings && !weights.has('lm_head.weight');
+  const untiedHead = (x: string) =>
+    weights.linear(g, x, { name: 'lm_head', parts: [{ tensor: 'lm_head', rows: vocabSize }], inFeatures: hiddenSize });
+  if (quantizable) {
+    // Once quantized the float table is dropped, so the rest of the build does not hold it (1.5 GB at 4 B).
+    const quantized = weights.quantize(table, vocabSize, hiddenSize, format as NBitsFormat);
+    const stored = g.quantizedWeight('model.embed_tokens', quantized);
+    const hidden = quantizedLookup(g, tokenIds, quantized, stored);
+    const accuracyLevel = (format as NBitsFormat).accuracyLevel ?? 0;
+    const { K, N, bits, blockSize } = quantized;
+    return {
+      hidden,
+      lmHead: async (x) =>
+        tied
+          ? g.matMulNBits(x, stored, { K, N, bits, blockSize, accuracyLevel }, { name: 'lm_head/MatMulNBits' })
+          : untiedHead(x),
+    };
+  }
+  const embedding = g.initializer(name, table, [vocabSize, hiddenSize]);
+  return {
+    hidden: g.gather(embedding, tokenIds, 0),
+    lmHead: async (x) => {
+      if (!tied) return untiedHead(x);
+      if (format.kind === 'float32') return g.gemm(x, embedding, undefined, { transB: true });
+      return weights.addLinear(g, x, { name: 'lm_head', inFeatures: hiddenSize }, table);
+    },
+  };
+}
+
+/**
+ * Rows of the quantized embedding for `ids`: `GatherBlockQuantized` over the
+ * MatMulNBits bytes seen as `[vocab, hidden * bits / 8]` (a Reshape that
+ * onnxruntime folds at load; MatMulNBits insists on its 3-D shape and
+ * GatherBlockQuantized on scales of its data's rank, so one initializer
+ * cannot serve both as it is).
+ */
+function quantizedLookup(
+  g: GraphBuilder,
+  ids: string,
+  quantized: QuantizedMatMulNBits,
+  { b, scales }: { b: string; scales: string },
+): string {
+  const { N, K, bits, blockSize } = quantized;
+  const table = g.reshape(b, [N, (K * bits) / 8]);
+  return g.gatherBlockQuantized(
+    table,
+    ids,
+    scales,
+    undefined,
+    { bits, blockSize },
+    { name: 'model.embed_tokens/GatherBlockQuantized' },
+  );
+}
