@@ -1,14 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type TensorToWrite, writeShardedSafetensors } from '@pio/safetensors';
+import { ShardedSafetensorsWriter, type TensorPlan } from '@pio/safetensors';
 import {
   type Architecture,
   buildHfConfig,
   type CheckpointDtype,
-  createRandomWeights,
   decoderWeightShapes,
   type HfDecoderConfig,
+  randomWeightTensors,
   resolveDecoderShape,
   tokenizerInfo,
   type TokenizerName,
@@ -113,19 +113,32 @@ export async function prepareBenchCheckpoint(dir: string, recipe: BenchCheckpoin
   if (typeof base.bos_token_id === 'number') config.bos_token_id = remap(base.bos_token_id);
   if (base.eos_token_id !== undefined && base.eos_token_id !== null) config.eos_token_id = remapIds(base.eos_token_id);
   const shape = resolveDecoderShape(arch, config);
-  const weights = createRandomWeights(shape, { seed, dtype, regularTokens, tokenizerVocabSize: tokenizerIds });
   const shapes = decoderWeightShapes(shape);
   const storedDtype = dtype === 'bfloat16' ? 'BF16' : 'F32';
-  const tensors: Record<string, TensorToWrite> = {};
+  const plans: Record<string, TensorPlan> = {};
   let parameters = 0;
-  for (const [name, data] of weights) {
-    tensors[name] = { dtype: storedDtype, shape: shapes.get(name)!, data };
-    parameters += data.length;
+  for (const [name, dims] of shapes) {
+    plans[name] = { dtype: storedDtype, shape: dims };
+    parameters += dims.reduce((product, dim) => product * dim, 1);
   }
-  const written = await writeShardedSafetensors(dir, tensors, {
+  // Tensor by tensor (made, written, dropped): the Qwen3-4B shape needs its largest tensor in memory, not 16 GB.
+  const writer = await ShardedSafetensorsWriter.create(dir, plans, {
     maxShardBytes: Number.MAX_SAFE_INTEGER,
     metadata: { format: 'pt' },
   });
+  try {
+    for (const [name, data] of randomWeightTensors(shape, {
+      seed,
+      dtype,
+      regularTokens,
+      tokenizerVocabSize: tokenizerIds,
+    }))
+      await writer.write(name, data);
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  const written = await writer.finish();
   const generationConfig = {
     _from_model_config: true,
     bos_token_id: remap(info.bosTokenId),
