@@ -50,6 +50,7 @@ export { type DecoderBenchmarkOptions, runDecoderBenchmark } from './bench/run-d
 export { summarizeTimings } from './bench/summarize-timings.js';
 export { type TrimmedTokenizer, trimTokenizer } from './bench/trim-tokenizer.js';
 export { type CheckpointShape, type CheckpointShapeName, checkpointShapes } from './checkpoint/checkpoint-shapes.js';
+export { copyCheckpoint, editCheckpointConfig } from './checkpoint/edit-checkpoint.js';
 export {
   type RandomCheckpoint,
   type RandomCheckpointOptions,
@@ -58,7 +59,10 @@ export {
 export { TestKitError } from './errors/test-kit-error.js';
 export { detectGgufPreTokenizer, ggufTokenizerMetadata } from './gguf/gguf-tokenizer-metadata.js';
 export { permuteRotaryRows } from './gguf/permute-rotary-rows.js';
+export { type SpmTestVocabulary, spmTestVocabulary } from './gguf/spm-test-vocabulary.js';
+export { tokenizerTestStrings } from './gguf/tokenizer-test-strings.js';
 export { type GgufCheckpoint, type GgufWeightType, writeGgufCheckpoint } from './gguf/write-gguf-checkpoint.js';
+export { writeVocabOnlyGguf } from './gguf/write-vocab-only-gguf.js';
 export { argmaxWithMargin, type TopToken } from './reference/argmax-with-margin.js';
 export { linear } from './reference/linear.js';
 export {
@@ -80,4 +84,3 @@ export {
   type SteppingTextPlugin,
 } from './suites/describe-inference-suite.js';
 export { loadTokenizerFiles, type TokenizerFiles, tokenizerDir } from './tokenizer/load-tokenizer-files.js';
-export { copyCheckpoint, editCheckpointConfig } from './checkpoint/edit-checkpoint.js';
