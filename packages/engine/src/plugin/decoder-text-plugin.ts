@@ -25,6 +25,7 @@ import {
 } from '@pio/core';
 import { openCheckpointWeights, type WeightStore } from '@pio/safetensors';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
+import { graphBuilderFingerprint } from '../build-cache/code-fingerprint.js';
 import { renderChat } from '../chat/render-chat.js';
 import { DecoderRunner } from '../decoder/decoder-runner.js';
 import type { DecoderIoStyle } from '../decoder/graph-save-options.js';
@@ -96,7 +97,11 @@ export interface PrepareGraphsArgs<TConfig extends BaseConfig> {
 export interface DecoderModelDefinition<TConfig extends BaseConfig> {
   /** The model's config class. */
   configClass: ConfigClass<TConfig>;
-  /** Changes whenever the graphs it builds change, so cached builds are not reused. */
+  /**
+   * An extra salt of the build key. The key already changes with the code of
+   * the model package and of `@pio/onnx` (their `src`/`dist` files are
+   * hashed); bump this for what that misses (a dependency outside them).
+   */
   buildVersion: string;
   /** Extra checks of a config beyond its schema (say why not). */
   supportsConfig?(config: TConfig): ConfigSupport;
@@ -130,6 +135,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   /** Metadata of the model package. */
   readonly metadata: PluginMetadata;
   private readonly definition: DecoderModelDefinition<TConfig>;
+  private readonly packageDir: string;
   private config: TConfig | undefined;
   private checkpoint: string | undefined;
   private tokenizer: TextTokenizer | undefined;
@@ -143,6 +149,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   /** Creates an uninitialized plugin. */
   constructor(context: PluginFactoryContext, definition: DecoderModelDefinition<TConfig>) {
     this.metadata = context.metadata;
+    this.packageDir = context.packageDir;
     this.definition = definition;
   }
 
@@ -228,6 +235,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     // Everything the graph depends on besides the checkpoint: its rotary tables are sized by maxContextLength.
     const buildOptions = {
       version: this.definition.buildVersion,
+      // The graph builder's own code (model package + @pio/onnx): a code change rebuilds, buildVersion or not.
+      code: await graphBuilderFingerprint(this.packageDir),
       dtype: current.dtype,
       maxContextLength: current.maxContextLength,
       plugin: this.metadata.name,
