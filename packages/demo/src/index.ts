@@ -14,7 +14,7 @@ export {
   type RandomCheckpointOptions,
   writeRandomCheckpoint,
 } from './checkpoint/write-random-checkpoint.js';
-export type { DecoderShape, RopeScaling } from './config/decoder-shape.js';
+export type { DecoderShape, ExpertsShape, RopeScaling } from './config/decoder-shape.js';
 export { decoderWeightShapes } from './config/decoder-weight-shapes.js';
 export {
   type Architecture,
@@ -22,7 +22,7 @@ export {
   type HfDecoderConfig,
   type HfRopeScaling,
 } from './config/hf-decoder-config.js';
-export { resolveDecoderShape } from './config/resolve-decoder-shape.js';
+export { configNameOf, resolveDecoderShape } from './config/resolve-decoder-shape.js';
 export {
   type DemoCheckpoint,
   demoCheckpointDir,

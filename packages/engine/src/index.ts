@@ -41,6 +41,7 @@ export {
   type PrepareGraphsArgs,
 } from './plugin/decoder-text-plugin.js';
 export { type GenerationDefaults, readGenerationConfig } from './plugin/generation-config.js';
+export { checkMemoryFit, estimateModelBytes } from './plugin/check-memory-fit.js';
 export {
   isTokenScorer,
   logSoftmaxAt,

@@ -213,6 +213,25 @@ export class BaseConfig implements BaseConfigFields {
   }
 
   /**
+   * Parameters one token reads: all of them for a dense model; a mixture of
+   * experts overrides this with the chosen experts only. What decode speed
+   * depends on (weight bytes read per token).
+   */
+  activeParameters(): number {
+    return this.estimateParameters();
+  }
+
+  /**
+   * Estimated bytes of the weights at `dtype` as PIO stores them: 4 per
+   * parameter at float32; at int8 and int4 a byte or half a byte per weight
+   * plus a float32 scale per block (64 at int8, 128 at int4).
+   */
+  estimateWeightBytes(dtype: Dtype = this.dtype, parameters: number = this.estimateParameters()): number {
+    const perWeight = dtype === 'int4' ? 0.5 + 4 / 128 : dtype === 'int8' ? 1 + 4 / 64 : dtype === 'float16' ? 2 : 4;
+    return Math.round(parameters * perWeight);
+  }
+
+  /**
    * Bytes of the KV cache for `tokens` tokens at fp32: K and V of every layer,
    * `numKeyValueHeads * headDim` floats per token each.
    */

@@ -1,6 +1,7 @@
 export { CheckpointError } from './checkpoint-error.js';
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export { ContextLengthError } from './context-length-error.js';
+export { InsufficientMemoryError } from './insufficient-memory-error.js';
 export { type CompatibilityIssue, IncompatiblePluginError } from './incompatible-plugin-error.js';
 export { ManifestError, type ManifestIssue } from './manifest-error.js';
 export { type InstalledPluginSummary, NoPluginForCheckpointError } from './no-plugin-for-checkpoint-error.js';

@@ -1,6 +1,6 @@
 import { ConfigError } from '@pio/core';
 import type { Architecture, HfDecoderConfig } from '../config/hf-decoder-config.js';
-import { resolveDecoderShape } from '../config/resolve-decoder-shape.js';
+import { configNameOf, resolveDecoderShape } from '../config/resolve-decoder-shape.js';
 import { type TokenizerName, tokenizerInfo } from '../tokenizer/tokenizer-info.js';
 
 /** How weights are stored: `torch_dtype` of the config, F32 or BF16 in the safetensors files. */
@@ -52,7 +52,26 @@ export function buildHfConfig(
     vocab_size: info.modelVocabSize,
   };
   const specific: Record<string, unknown> =
-    architecture === 'qwen3'
+    architecture === 'qwen3_moe'
+      ? {
+          // Qwen3-30B-A3B's fields at a toy size: 8 experts, top-2, an untied head.
+          architectures: ['Qwen3MoeForCausalLM'],
+          model_type: 'qwen3_moe',
+          decoder_sparse_step: 1,
+          max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
+          mlp_only_layers: [],
+          moe_intermediate_size: 48,
+          norm_topk_prob: true,
+          num_experts: 8,
+          num_experts_per_tok: 2,
+          output_router_logits: false,
+          rms_norm_eps: 1e-6,
+          router_aux_loss_coef: 0.001,
+          sliding_window: null,
+          tie_word_embeddings: false,
+          use_sliding_window: false,
+        }
+      : architecture === 'qwen3'
       ? {
           architectures: ['Qwen3ForCausalLM'],
           model_type: 'qwen3',
@@ -75,7 +94,7 @@ export function buildHfConfig(
   resolveDecoderShape(architecture, merged);
   if (merged.vocab_size < info.tokenizerVocabSize) {
     throw new ConfigError({
-      configName: architecture === 'qwen3' ? 'Qwen3Config' : 'LlamaConfig',
+      configName: configNameOf(architecture),
       issues: [
         {
           field: 'vocabSize',

@@ -91,7 +91,7 @@ const staleWeightFile = /^model(-\d{5}-of-\d{5})?\.safetensors$/;
  */
 export async function writeRandomCheckpoint(dir: string, options: RandomCheckpointOptions): Promise<RandomCheckpoint> {
   const { arch, seed = 0, dtype = 'float32', peaky = 0 } = options;
-  const tokenizer = options.tokenizer ?? (arch === 'qwen3' ? 'qwen3' : 'llama3');
+  const tokenizer = options.tokenizer ?? (arch === 'llama' ? 'llama3' : 'qwen3');
   const info = tokenizerInfo[tokenizer];
   if (info === undefined) {
     throw new RandomCheckpointError({

@@ -44,4 +44,20 @@ export interface DecoderShape {
   tieWordEmbeddings: boolean;
   /** Whether queries and keys get a per-head RMSNorm before RoPE (Qwen3). */
   queryKeyNorm: boolean;
+  /** The mixture of experts of sparse layers (Qwen3-MoE); absent for dense models. */
+  experts?: ExpertsShape;
+}
+
+/** The mixture-of-experts part of a Qwen3-MoE config, checked. */
+export interface ExpertsShape {
+  /** Experts per sparse layer (`num_experts`). */
+  numExperts: number;
+  /** Experts per token (`num_experts_per_tok`). */
+  topK: number;
+  /** Width of one expert (`moe_intermediate_size`). */
+  expertWidth: number;
+  /** Divide the chosen routing weights by their sum (`norm_topk_prob`). */
+  normalizeTopK: boolean;
+  /** Per layer: true when it is sparse (from `decoder_sparse_step` and `mlp_only_layers`). */
+  sparseLayers: readonly boolean[];
 }

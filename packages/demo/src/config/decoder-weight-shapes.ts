@@ -1,7 +1,7 @@
 import type { DecoderShape } from './decoder-shape.js';
 
 /**
- * The tensors of a Llama / Qwen3 checkpoint and their shapes, named exactly as
+ * The tensors of a Llama / Qwen3 / Qwen3-MoE checkpoint and their shapes, named exactly as
  * Hugging Face names them (`model.layers.{i}.self_attn.q_proj.weight`, ...).
  * Linear weights are `[out_features, in_features]`. `lm_head.weight` is left
  * out when the embeddings are tied, as `save_pretrained` leaves it out.
@@ -33,14 +33,26 @@ export function decoderWeightShapes(shape: DecoderShape): Map<string, number[]> 
       shapes.set(`${prefix}.self_attn.k_norm.weight`, [headDim]);
     }
     shapes.set(`${prefix}.post_attention_layernorm.weight`, [hiddenSize]);
-    const mlp: [string, number, number][] = [
-      ['gate_proj', intermediateSize, hiddenSize],
-      ['up_proj', intermediateSize, hiddenSize],
-      ['down_proj', hiddenSize, intermediateSize],
-    ];
-    for (const [name, out, inFeatures] of mlp) {
-      shapes.set(`${prefix}.mlp.${name}.weight`, [out, inFeatures]);
-      if (shape.mlpBias) shapes.set(`${prefix}.mlp.${name}.bias`, [out]);
+    const experts = shape.experts?.sparseLayers[layer] ? shape.experts : undefined;
+    const mlpAt = (mlpPrefix: string, width: number) => {
+      const mlp: [string, number, number][] = [
+        ['gate_proj', width, hiddenSize],
+        ['up_proj', width, hiddenSize],
+        ['down_proj', hiddenSize, width],
+      ];
+      for (const [name, out, inFeatures] of mlp) {
+        shapes.set(`${mlpPrefix}.${name}.weight`, [out, inFeatures]);
+        if (shape.mlpBias) shapes.set(`${mlpPrefix}.${name}.bias`, [out]);
+      }
+    };
+    if (experts) {
+      // Qwen3-MoE: the router, then every expert's gated MLP.
+      shapes.set(`${prefix}.mlp.gate.weight`, [experts.numExperts, hiddenSize]);
+      for (let expert = 0; expert < experts.numExperts; expert++) {
+        mlpAt(`${prefix}.mlp.experts.${expert}`, experts.expertWidth);
+      }
+    } else {
+      mlpAt(`${prefix}.mlp`, intermediateSize);
     }
   }
   shapes.set('model.norm.weight', [hiddenSize]);

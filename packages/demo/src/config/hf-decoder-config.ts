@@ -1,8 +1,8 @@
 /** The decoder architectures these checkpoints can have: `LlamaForCausalLM` and `Qwen3ForCausalLM`. */
-export type Architecture = 'llama' | 'qwen3';
+export type Architecture = 'llama' | 'qwen3' | 'qwen3_moe';
 
 /** Every architecture, in a stable order. */
-export const architectures: readonly Architecture[] = ['llama', 'qwen3'];
+export const architectures: readonly Architecture[] = ['llama', 'qwen3', 'qwen3_moe'];
 
 /**
  * `rope_scaling` of a Hugging Face `config.json` (`rope_parameters` in
@@ -72,6 +72,18 @@ export interface HfDecoderConfig {
   tie_word_embeddings?: boolean;
   /** Qwen3 sliding-window attention; must be false (the reference attends to everything). */
   use_sliding_window?: boolean;
+  /** Qwen3-MoE: experts per sparse layer. */
+  num_experts?: number;
+  /** Qwen3-MoE: experts each token is routed to. */
+  num_experts_per_tok?: number;
+  /** Qwen3-MoE: width of one expert. */
+  moe_intermediate_size?: number;
+  /** Qwen3-MoE: divide the top-k routing weights by their sum. */
+  norm_topk_prob?: boolean;
+  /** Qwen3-MoE: every `decoder_sparse_step`-th layer is sparse. */
+  decoder_sparse_step?: number;
+  /** Qwen3-MoE: layers that keep a dense MLP. */
+  mlp_only_layers?: number[];
   /** Id of the beginning-of-sequence token. */
   bos_token_id?: number | null;
   /** Id (or ids) of the end-of-sequence token. */

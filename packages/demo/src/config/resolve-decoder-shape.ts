@@ -1,5 +1,5 @@
 import { ConfigError, type ConfigIssue } from '@pio/core';
-import type { DecoderShape, RopeScaling } from './decoder-shape.js';
+import type { DecoderShape, ExpertsShape, RopeScaling } from './decoder-shape.js';
 import type { Architecture, HfDecoderConfig, HfRopeScaling } from './hf-decoder-config.js';
 
 /**
@@ -27,9 +27,10 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     return 1;
   };
 
-  if (architecture !== 'llama' && architecture !== 'qwen3') {
-    issues.push({ field: 'architecture', value: architecture, rule: 'must be "llama" or "qwen3"' });
+  if (architecture !== 'llama' && architecture !== 'qwen3' && architecture !== 'qwen3_moe') {
+    issues.push({ field: 'architecture', value: architecture, rule: 'must be "llama", "qwen3" or "qwen3_moe"' });
   }
+  const qwen = architecture === 'qwen3' || architecture === 'qwen3_moe';
   const vocabSize = positiveInteger('vocabSize', config.vocab_size);
   const hiddenSize = positiveInteger('hiddenSize', config.hidden_size);
   const intermediateSize = positiveInteger('intermediateSize', config.intermediate_size);
@@ -43,14 +44,14 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
       rule: `must divide numAttentionHeads (${numAttentionHeads})`,
     });
   }
-  const defaultHeadDim = architecture === 'qwen3' ? 128 : Math.floor(hiddenSize / numAttentionHeads);
+  const defaultHeadDim = qwen ? 128 : Math.floor(hiddenSize / numAttentionHeads);
   const headDim = positiveInteger('headDim', config.head_dim ?? defaultHeadDim);
   if (headDim % 2 !== 0) issues.push({ field: 'headDim', value: headDim, rule: 'must be even (RoPE rotates pairs)' });
   const rmsNormEps = positiveNumber('rmsNormEps', config.rms_norm_eps ?? 1e-6);
 
   const hiddenAct = config.hidden_act ?? 'silu';
   if (hiddenAct !== 'silu') issues.push({ field: 'hiddenAct', value: hiddenAct, rule: 'only "silu" is supported' });
-  if (architecture === 'qwen3' && config.use_sliding_window === true) {
+  if (qwen && config.use_sliding_window === true) {
     issues.push({
       field: 'useSlidingWindow',
       value: true,
@@ -84,12 +85,42 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     attentionBias: flag('attentionBias', config.attention_bias),
     mlpBias: architecture === 'llama' && flag('mlpBias', config.mlp_bias),
     tieWordEmbeddings: flag('tieWordEmbeddings', config.tie_word_embeddings),
-    queryKeyNorm: architecture === 'qwen3',
+    queryKeyNorm: qwen,
   };
+  if (architecture === 'qwen3_moe') shape.experts = readExperts(config, numLayers, issues, positiveInteger, flag);
   if (issues.length > 0) {
-    throw new ConfigError({ configName: architecture === 'qwen3' ? 'Qwen3Config' : 'LlamaConfig', issues });
+    throw new ConfigError({ configName: configNameOf(architecture), issues });
   }
   return shape;
+}
+
+/** The config class a user would know for an architecture. */
+export function configNameOf(architecture: Architecture): string {
+  return architecture === 'qwen3' ? 'Qwen3Config' : architecture === 'qwen3_moe' ? 'Qwen3MoeConfig' : 'LlamaConfig';
+}
+
+/** Qwen3-MoE's expert fields, checked; a layer is sparse unless in `mlp_only_layers` and when `(layer + 1) % decoder_sparse_step === 0`. */
+function readExperts(
+  config: HfDecoderConfig,
+  numLayers: number,
+  issues: ConfigIssue[],
+  positiveInteger: (field: string, value: unknown) => number,
+  flag: (field: string, value: unknown) => boolean,
+): ExpertsShape {
+  const numExperts = positiveInteger('numExperts', config.num_experts);
+  const topK = positiveInteger('numExpertsPerTok', config.num_experts_per_tok);
+  if (topK > numExperts) {
+    issues.push({ field: 'numExpertsPerTok', value: topK, rule: `must be at most numExperts (${numExperts})` });
+  }
+  const expertWidth = positiveInteger('moeIntermediateSize', config.moe_intermediate_size);
+  const step = positiveInteger('decoderSparseStep', config.decoder_sparse_step ?? 1);
+  const mlpOnly = config.mlp_only_layers ?? [];
+  if (!Array.isArray(mlpOnly) || mlpOnly.some((layer) => !Number.isInteger(layer) || layer < 0 || layer >= numLayers)) {
+    issues.push({ field: 'mlpOnlyLayers', value: mlpOnly, rule: `must list layer indices in [0, ${numLayers})` });
+  }
+  const dense = new Set(Array.isArray(mlpOnly) ? mlpOnly : []);
+  const sparseLayers = Array.from({ length: numLayers }, (_, layer) => !dense.has(layer) && (layer + 1) % step === 0);
+  return { numExperts, topK, expertWidth, normalizeTopK: flag('normTopkProb', config.norm_topk_prob), sparseLayers };
 }
 
 function readRopeScaling(source: HfRopeScaling | null | undefined, issues: ConfigIssue[]): RopeScaling {

@@ -25,6 +25,7 @@ import {
 } from '@pio/core';
 import { openCheckpointWeights, type WeightStore } from '@pio/safetensors';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
+import { checkMemoryFit } from './check-memory-fit.js';
 import { graphBuilderFingerprint } from '../build-cache/code-fingerprint.js';
 import { renderChat } from '../chat/render-chat.js';
 import { DecoderRunner } from '../decoder/decoder-runner.js';
@@ -232,6 +233,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     await this.runner?.dispose();
     this.runner = undefined;
     const checkpoint = this.checkpoint;
+    // Before any weight is read: a 30 B model at float32 must say so now, not after minutes of building.
+    checkMemoryFit(current, this.definition.configClass.name, { checkpoint });
     // Everything the graph depends on besides the checkpoint: its rotary tables are sized by maxContextLength.
     const buildOptions = {
       version: this.definition.buildVersion,

@@ -137,6 +137,32 @@ const shapes = {
     tokenizer: 'qwen3',
     peaky: 6,
   },
+  // Qwen3-MoE: 3 layers, 8 experts of width 48 (the dense width is 128), top-2, untied head.
+  'qwen3-moe-norm': {
+    description: 'Qwen3-MoE, 8 experts top-2, norm_topk_prob, layer 1 dense (mlp_only_layers)',
+    arch: 'qwen3_moe',
+    tokenizer: 'gpt2',
+    config: { num_hidden_layers: 3, mlp_only_layers: [1], norm_topk_prob: true },
+  },
+  'qwen3-moe-unnorm': {
+    description: 'Qwen3-MoE, 8 experts top-3, routing weights not renormalized (norm_topk_prob false)',
+    arch: 'qwen3_moe',
+    tokenizer: 'gpt2',
+    config: { num_hidden_layers: 3, num_experts_per_tok: 3, norm_topk_prob: false },
+  },
+  'qwen3-moe-step2': {
+    description: 'Qwen3-MoE, decoder_sparse_step 2 (layers 1 and 3 sparse), 4 K/V heads of 8 query heads',
+    arch: 'qwen3_moe',
+    tokenizer: 'gpt2',
+    config: { num_hidden_layers: 4, decoder_sparse_step: 2, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 16 },
+  },
+  'qwen3-moe-peaky': {
+    description: 'Qwen3-MoE, peaky: clear-cut greedy choices for quantization checks',
+    arch: 'qwen3_moe',
+    tokenizer: 'gpt2',
+    config: { num_hidden_layers: 3, mlp_only_layers: [1] },
+    peaky: 6,
+  },
 } satisfies Record<string, CheckpointShape>;
 
 /** The name of one of {@link checkpointShapes}. */

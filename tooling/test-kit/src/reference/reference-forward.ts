@@ -2,6 +2,7 @@ import {
   type Architecture,
   type DecoderShape,
   decoderWeightShapes,
+  type ExpertsShape,
   type HfDecoderConfig,
   resolveDecoderShape,
 } from '@pio/demo';
@@ -24,8 +25,8 @@ export interface ReferenceForwardOptions {
 }
 
 /**
- * A plain forward pass of a Llama or Qwen3 decoder, written from
- * transformers' `modeling_llama.py` and `modeling_qwen3.py`: embedding; per
+ * A plain forward pass of a Llama, Qwen3 or Qwen3-MoE decoder, written from
+ * transformers' `modeling_llama.py`, `modeling_qwen3.py` and `modeling_qwen3_moe.py`: embedding; per
  * layer RMSNorm, q/k/v projections (Qwen3: per-head RMSNorm of q and k), RoPE
  * (rotate-half), grouped-query causal attention, o_proj, residual, RMSNorm,
  * `down(silu(gate(x)) * up(x))`, residual; final RMSNorm; LM head (the
@@ -108,26 +109,10 @@ export function referenceForward(
 
     const mlpInput = hidden.slice();
     rmsNormRows(mlpInput, 0, count, weight(`${prefix}.post_attention_layernorm.weight`)!, rmsNormEps);
-    const mlp = `${prefix}.mlp`;
-    const gate = linear(
-      mlpInput,
-      count,
-      weight(`${mlp}.gate_proj.weight`)!,
-      weight(`${mlp}.gate_proj.bias`),
-      intermediateSize,
-    );
-    const up = linear(
-      mlpInput,
-      count,
-      weight(`${mlp}.up_proj.weight`)!,
-      weight(`${mlp}.up_proj.bias`),
-      intermediateSize,
-    );
-    for (let i = 0; i < gate.length; i++) {
-      const g = gate[i]!;
-      gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;
-    }
-    const down = linear(gate, count, weight(`${mlp}.down_proj.weight`)!, weight(`${mlp}.down_proj.bias`), hiddenSize);
+    const experts = shape.experts?.sparseLayers[layer] ? shape.experts : undefined;
+    const down = experts
+      ? mixtureOfExperts(mlpInput, count, hiddenSize, `${prefix}.mlp`, experts, weight)
+      : gatedMlp(mlpInput, count, hiddenSize, intermediateSize, `${prefix}.mlp`, weight);
     for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i]! + down[i]!;
   }
 
@@ -137,6 +122,62 @@ export function referenceForward(
   rmsNormRows(final, 0, rows, weight('model.norm.weight')!, rmsNormEps);
   const head = shape.tieWordEmbeddings ? embedding : weight('lm_head.weight')!;
   return linear(final, rows, head, undefined, shape.vocabSize);
+}
+
+/** `down(silu(gate x) · up x)` over `count` rows, the projections at `<mlp>.{gate,up,down}_proj`. */
+function gatedMlp(
+  x: Float32Array,
+  count: number,
+  hiddenSize: number,
+  width: number,
+  mlp: string,
+  weight: (name: string) => Float32Array | undefined,
+): Float32Array {
+  const gate = linear(x, count, weight(`${mlp}.gate_proj.weight`)!, weight(`${mlp}.gate_proj.bias`), width);
+  const up = linear(x, count, weight(`${mlp}.up_proj.weight`)!, weight(`${mlp}.up_proj.bias`), width);
+  for (let i = 0; i < gate.length; i++) {
+    const g = gate[i]!;
+    gate[i] = (g / (1 + Math.exp(-g))) * up[i]!;
+  }
+  return linear(gate, count, weight(`${mlp}.down_proj.weight`)!, weight(`${mlp}.down_proj.bias`), hiddenSize);
+}
+
+/**
+ * Qwen3-MoE's sparse block, from `Qwen3MoeSparseMoeBlock`: router logits
+ * `<mlp>.gate`, softmax over all experts (float64 here), the `topK` largest
+ * (ties to the lower index, as `torch.topk` keeps them), divided by their
+ * sum when `normalizeTopK`, and `Σ wⱼ · expertⱼ(x)` over the chosen experts
+ * `<mlp>.experts.<j>`, token by token.
+ */
+function mixtureOfExperts(
+  x: Float32Array,
+  count: number,
+  hiddenSize: number,
+  mlp: string,
+  experts: ExpertsShape,
+  weight: (name: string) => Float32Array | undefined,
+): Float32Array {
+  const { numExperts, topK, expertWidth, normalizeTopK } = experts;
+  const logits = linear(x, count, weight(`${mlp}.gate.weight`)!, undefined, numExperts);
+  const out = new Float32Array(count * hiddenSize);
+  for (let t = 0; t < count; t++) {
+    const row = Array.from(logits.subarray(t * numExperts, (t + 1) * numExperts));
+    const max = Math.max(...row);
+    const exps = row.map((value) => Math.exp(value - max));
+    const total = exps.reduce((sum, value) => sum + value, 0);
+    const chosen = exps
+      .map((value, expert) => ({ probability: value / total, expert }))
+      .sort((a, b) => b.probability - a.probability || a.expert - b.expert)
+      .slice(0, topK);
+    const chosenSum = chosen.reduce((sum, { probability }) => sum + probability, 0);
+    const token = x.subarray(t * hiddenSize, (t + 1) * hiddenSize);
+    for (const { probability, expert } of chosen) {
+      const routed = normalizeTopK ? probability / chosenSum : probability;
+      const y = gatedMlp(token, 1, hiddenSize, expertWidth, `${mlp}.experts.${expert}`, weight);
+      for (let i = 0; i < hiddenSize; i++) out[t * hiddenSize + i] = out[t * hiddenSize + i]! + routed * y[i]!;
+    }
+  }
+  return out;
 }
 
 /**
