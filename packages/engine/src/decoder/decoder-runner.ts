@@ -1,5 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { KvCache } from '../kv-cache/kv-cache.js';
 import { createSession, type GraphSource, type SessionSettings } from '../session/create-session.js';
@@ -7,36 +6,21 @@ import { type DecoderShape, decoderIo } from './decoder-io.js';
 
 /** Whether a graph (bytes, or the path of its model file) has `MatMulNBits` nodes: a byte search of the model file, weights excluded. */
 async function hasQuantizedWeights(graph: GraphSource): Promise<boolean> {
-  const bytes = typeof graph === 'string' ? await readFile(graph) : Buffer.from(graph.buffer, graph.byteOffset, graph.byteLength);
+  const bytes =
+    typeof graph === 'string' ? await readFile(graph) : Buffer.from(graph.buffer, graph.byteOffset, graph.byteLength);
   return bytes.indexOf('MatMulNBits') !== -1;
-}
-
-/**
- * Float weights above this many bytes get no prefill session. Measured on
- * Qwen3-0.6B fp32 (2.3 GB of weights): with the unpacked prefill session
- * beside it, decode steps became erratic (57–530 ms, median ≈ 200 ms, against
- * a steady 60 ms without it, and 60 ms when the prefill session prepacks too,
- * which doubles memory and start time); SmolLM2-135M fp32 (0.5 GB) decodes at
- * full speed with it. The cause is not understood yet.
- */
-const maxUnpackedPrefillBytes = 2 ** 30;
-
-/** Bytes of the external data files beside a graph file (0 for in-memory graphs). */
-async function externalDataBytes(graph: GraphSource): Promise<number> {
-  if (typeof graph !== 'string') return 0;
-  const dir = dirname(graph);
-  let total = 0;
-  for (const name of await readdir(dir)) {
-    if (name.endsWith('.onnx_data')) total += (await stat(join(dir, name))).size;
-  }
-  return total;
 }
 
 /** The graphs of one decoder model. */
 export interface DecoderGraphs {
   /** The graph for steps of one (or a few) tokens over the cache. */
   decode: GraphSource;
-  /** An optional graph for long prompts; same I/O as `decode`. Used when more than one token is fed. */
+  /**
+   * An optional second graph for prompts; same I/O as `decode`, used when
+   * more than one token is fed. Built models no longer have one (their one
+   * graph switches attention itself); the SmolLM2 prefill benchmarks of
+   * `@pio/model-llama` still pass one.
+   */
   prefill?: GraphSource;
 }
 
@@ -72,18 +56,18 @@ export class DecoderRunner {
    * quantized ones (`MatMulNBits` runs at half speed unpacked; their copy is
    * small), never float ones (that would double the model's memory; float
    * GEMMs pack per call, negligible for a long prompt). Float weights are then
-   * read from the memory-mapped file: page cache, not private memory. Float
-   * models over {@link maxUnpackedPrefillBytes} get no prefill session (their
-   * prompts run through the decode graph).
+   * read from the memory-mapped file: page cache, not private memory.
    */
-  static async create(graphs: DecoderGraphs, shape: DecoderShape, settings: SessionSettings = {}): Promise<DecoderRunner> {
+  static async create(
+    graphs: DecoderGraphs,
+    shape: DecoderShape,
+    settings: SessionSettings = {},
+  ): Promise<DecoderRunner> {
     const decode = await createSession(graphs.decode, settings);
     let prefill: ort.InferenceSession | undefined;
     if (graphs.prefill) {
       const quantized = await hasQuantizedWeights(graphs.prefill);
-      if (quantized || (await externalDataBytes(graphs.prefill)) <= maxUnpackedPrefillBytes) {
-        prefill = await createSession(graphs.prefill, { ...settings, prepackWeights: quantized });
-      }
+      prefill = await createSession(graphs.prefill, { ...settings, prepackWeights: quantized });
     }
     return new DecoderRunner(shape, decode, prefill);
   }
@@ -107,7 +91,9 @@ export class DecoderRunner {
     const { rowSize, numLayers } = this.shape;
     const feeds: Record<string, ort.Tensor> = {
       [decoderIo.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [count]),
-      [decoderIo.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(logitIndices, BigInt), [logitIndices.length]),
+      [decoderIo.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(logitIndices, BigInt), [
+        logitIndices.length,
+      ]),
     };
     for (let layer = 0; layer < numLayers; layer++) {
       feeds[decoderIo.pastKey(layer)] = new ort.Tensor('float32', this.cache.keyView(layer), [rows, rowSize]);
