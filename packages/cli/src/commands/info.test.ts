@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeRandomCheckpoint } from '@pio/test-kit';
+import { checkpointShapes, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../testing/capture-io.js';
 import { runCli } from '../run-cli.js';
@@ -31,6 +31,25 @@ describe('pio info', () => {
     expect(info.parameters).toBe(50257 * 64 * 2 + 2 * (2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 128 + 2 * 64) + 64);
     expect(info.weightsBytes.float32).toBe(info.parameters * 4);
     expect(info.weightsBytes.int4).toBeLessThan(info.weightsBytes.int8);
+  });
+
+  it('counts a mixture of experts by its plugin: all experts in parameters, only the chosen ones in activeParameters; pio run generates from it', async () => {
+    const { description: _description, ...recipe } = checkpointShapes['qwen3-moe-norm'];
+    const moe = await writeRandomCheckpoint(join(root, 'moe'), { ...recipe, seed: 3 });
+    const io = captureIo(root);
+    expect(await runCli(['info', moe.dir, '--json'], io)).toBe(0);
+    const info = JSON.parse(io.stdout) as { plugin: string; parameters: number; activeParameters: number };
+    expect(info.plugin).toMatch(/^@pio\/model-qwen3-moe@/);
+    let stored = 0;
+    for (const tensor of moe.weights.values()) stored += tensor.length;
+    expect(info.parameters).toBe(stored);
+    // 8 experts, top-2, in 2 of 3 layers: 6 experts' weights per sparse layer are not read by a token.
+    expect(info.activeParameters).toBe(stored - 2 * 6 * 3 * 64 * 48);
+
+    const run = captureIo(root);
+    const code = await runCli(['run', moe.dir, 'Hello', '-n', '4', '--cache-dir', join(root, 'cache')], run);
+    expect(code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('Building the graph (3 layers)');
   });
 
   it("prints an installed plugin's manifest, and a one-line error for an unknown one", async () => {

@@ -25,15 +25,14 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
     return 0;
   }
   const record = await manager.findForCheckpoint(dir);
-  const config = BaseConfig.fromHuggingFace(await readCheckpointConfig(dir), {}, resolve(dir, 'config.json'));
+  const json = await readCheckpointConfig(dir);
+  const config = await pluginConfig(manager, record.metadata.name, json, resolve(dir, 'config.json'));
   const parameters = config.estimateParameters();
-  // Weight-only quantization keeps the embedding in fp32; the linear layers take bits/8 bytes plus a 4-byte scale per 64.
-  const embedding = config.vocabSize * config.hiddenSize;
-  const linear = parameters - embedding;
+  const activeParameters = config.activeParameters();
   const weights = {
-    float32: parameters * 4,
-    int8: embedding * 4 + linear * (1 + 4 / 64),
-    int4: embedding * 4 + linear * (0.5 + 4 / 64),
+    float32: config.estimateWeightBytes('float32'),
+    int8: config.estimateWeightBytes('int8'),
+    int4: config.estimateWeightBytes('int4'),
   };
   const info = {
     checkpoint: dir,
@@ -41,6 +40,7 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
     architectures: config.architectures,
     modelType: config.modelType,
     parameters,
+    activeParameters,
     layers: config.numHiddenLayers,
     hiddenSize: config.hiddenSize,
     heads: `${config.numAttentionHeads} query / ${config.numKeyValueHeads} key-value × ${config.headDim}`,
@@ -57,11 +57,37 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
     formatFields({
       ...info,
       parameters: parameters.toLocaleString('en-US'),
+      activeParameters: `${activeParameters.toLocaleString('en-US')} per token${activeParameters < parameters ? ' (mixture of experts)' : ''}`,
       weightsBytes: `float32 ${gib(weights.float32)}, int8 ≈ ${gib(weights.int8)}, int4 ≈ ${gib(weights.int4)}`,
       kvCacheBytesAtContext: `${gib(info.kvCacheBytesAtContext)} (fp32, ${config.maxContextLength} tokens)`,
     }),
   );
   return 0;
+}
+
+/**
+ * The checkpoint's config as its plugin reads it (a mixture of experts counts
+ * its experts and active parameters), or as a plain {@link BaseConfig} when
+ * the plugin does not expose one.
+ */
+async function pluginConfig(
+  manager: ReturnType<typeof createManager>,
+  name: string,
+  json: Record<string, unknown>,
+  source: string,
+): Promise<BaseConfig> {
+  const plugin = await manager.activate(name, { config: json }).catch(() => undefined);
+  try {
+    const config = (plugin as { modelConfig?: unknown } | undefined)?.modelConfig;
+    if (config instanceof BaseConfig || (config && typeof (config as BaseConfig).activeParameters === 'function')) {
+      return config as BaseConfig;
+    }
+  } catch {
+    // A plugin that holds no config until it loads: fall back to the base fields.
+  } finally {
+    if (plugin) await manager.deactivate(plugin);
+  }
+  return BaseConfig.fromHuggingFace(json, {}, source);
 }
 
 function formatFields(fields: Record<string, unknown>): string {
