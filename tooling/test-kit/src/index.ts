@@ -57,11 +57,17 @@ export {
   writeRandomCheckpoint,
 } from './checkpoint/write-random-checkpoint.js';
 export { TestKitError } from './errors/test-kit-error.js';
+export { writeDequantizedGguf } from './gguf/dequantize-gguf-file.js';
 export { detectGgufPreTokenizer, ggufTokenizerMetadata } from './gguf/gguf-tokenizer-metadata.js';
 export { permuteRotaryRows } from './gguf/permute-rotary-rows.js';
 export { type SpmTestVocabulary, spmTestVocabulary } from './gguf/spm-test-vocabulary.js';
 export { tokenizerTestStrings } from './gguf/tokenizer-test-strings.js';
-export { type GgufCheckpoint, type GgufWeightType, writeGgufCheckpoint } from './gguf/write-gguf-checkpoint.js';
+export {
+  type GgufCheckpoint,
+  type GgufCheckpointOptions,
+  type GgufWeightType,
+  writeGgufCheckpoint,
+} from './gguf/write-gguf-checkpoint.js';
 export { writeVocabOnlyGguf } from './gguf/write-vocab-only-gguf.js';
 export { argmaxWithMargin, type TopToken } from './reference/argmax-with-margin.js';
 export { linear } from './reference/linear.js';

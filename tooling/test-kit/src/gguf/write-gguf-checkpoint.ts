@@ -6,6 +6,8 @@ import {
   type GgufValue,
   gguf,
   quantizeQ4_0,
+  quantizeQ4_K,
+  quantizeQ6_K,
   quantizeQ8_0,
   writeGgufFile,
 } from '@pio/gguf';
@@ -13,12 +15,40 @@ import { float32ToFloat16, openCheckpointWeights } from '@pio/safetensors';
 import { TestKitError } from '../errors/test-kit-error.js';
 import { ggufTokenizerMetadata } from './gguf-tokenizer-metadata.js';
 import { permuteRotaryRows } from './permute-rotary-rows.js';
+import { spmTestVocabulary } from './spm-test-vocabulary.js';
 
-/** How the matrices of a GGUF written by {@link writeGgufCheckpoint} are stored; norms stay F32. */
-export type GgufWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
+/**
+ * How the matrices of a GGUF written by {@link writeGgufCheckpoint} are
+ * stored; norms stay F32. `Q4_K` and `Q6_K` put every matrix in that K-quant;
+ * `Q4_K_M` mixes them like llama.cpp's Q4_K_M (Q6_K for `attn_v`, `ffn_down`
+ * and `output`, Q4_K for the rest). A matrix whose rows are not whole
+ * 256-weight super-blocks falls back to Q8_0.
+ */
+export type GgufWeightType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K' | 'Q4_K_M';
 
 /** llama.cpp's `general.file_type` (`llama_ftype`) for each {@link GgufWeightType}. */
-const fileTypes: Record<GgufWeightType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
+const fileTypes: Record<GgufWeightType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7, Q4_K: 14, Q4_K_M: 15, Q6_K: 18 };
+
+/** The storage type of one matrix under `weightType`. */
+function matrixType(weightType: GgufWeightType, name: string, inner: number): GgmlTypeName {
+  if (weightType === 'Q4_K' || weightType === 'Q6_K' || weightType === 'Q4_K_M') {
+    if (inner % 256 !== 0) return 'Q8_0';
+    if (weightType !== 'Q4_K_M') return weightType;
+    return /attn_v|ffn_down|^output\.weight$/.test(name) ? 'Q6_K' : 'Q4_K';
+  }
+  return weightType;
+}
+
+/** Options of {@link writeGgufCheckpoint}. */
+export interface GgufCheckpointOptions {
+  /**
+   * The tokenizer to embed: `hf` (default) converts the folder's byte-level
+   * BPE tokenizer.json (`tokenizer.ggml.model` gpt2); `spm` embeds the kit's
+   * SentencePiece-style vocabulary ({@link spmTestVocabulary}, `llama` kind),
+   * padded with unused `[PAD<id>]` pieces up to the model's `vocab_size`.
+   */
+  tokenizer?: 'hf' | 'spm';
+}
 
 /** What {@link writeGgufCheckpoint} wrote. */
 export interface GgufCheckpoint {
@@ -64,6 +94,10 @@ function encode(values: Float32Array, type: GgmlTypeName): Uint8Array {
       return quantizeQ8_0(values);
     case 'Q4_0':
       return quantizeQ4_0(values);
+    case 'Q4_K':
+      return quantizeQ4_K(values);
+    case 'Q6_K':
+      return quantizeQ6_K(values);
     default:
       throw new TypeError(`no encoder for ${type}`);
   }
@@ -75,7 +109,8 @@ function encode(values: Float32Array, type: GgmlTypeName): Uint8Array {
  * them) as one GGUF file that llama.cpp loads: llama.cpp's tensor names and
  * metadata keys, the q/k rows of Llama permuted to llama.cpp's interleaved
  * rotary layout, matrices in `weightType` (Q4_0/Q8_0 by ggml's reference
- * quantizer, the embedding too: like `llama-quantize --pure`), norms F32.
+ * quantizer, Q4_K/Q6_K by `@pio/gguf`'s, the embedding too: like
+ * `llama-quantize --pure`), norms F32.
  *
  * Streams tensor by tensor: memory holds one tensor in float32 and its encoding.
  *
@@ -85,6 +120,7 @@ export async function writeGgufCheckpoint(
   checkpointDir: string,
   file: string,
   weightType: GgufWeightType,
+  options: GgufCheckpointOptions = {},
 ): Promise<GgufCheckpoint> {
   const config = JSON.parse(await readFile(join(checkpointDir, 'config.json'), 'utf8')) as HfConfig;
   const tokenizerJson = JSON.parse(await readFile(join(checkpointDir, 'tokenizer.json'), 'utf8'));
@@ -138,12 +174,14 @@ export async function writeGgufCheckpoint(
           [key('rope.scaling.factor')]: gguf.float32(scaling.factor ?? 1),
         }
       : {}),
-    ...ggufTokenizerMetadata(tokenizerJson, config.vocab_size, {
-      bosTokenId: config.bos_token_id ?? null,
-      eosTokenId: eos ?? null,
-      padTokenId: config.pad_token_id ?? null,
-      addBosToken: tokenizerConfig.add_bos_token ?? false,
-    }),
+    ...(options.tokenizer === 'spm'
+      ? await spmMetadata(config.vocab_size)
+      : ggufTokenizerMetadata(tokenizerJson, config.vocab_size, {
+          bosTokenId: config.bos_token_id ?? null,
+          eosTokenId: eos ?? null,
+          padTokenId: config.pad_token_id ?? null,
+          addBosToken: tokenizerConfig.add_bos_token ?? false,
+        })),
   };
 
   const weights = await openCheckpointWeights(checkpointDir);
@@ -156,11 +194,12 @@ export async function writeGgufCheckpoint(
       transform?: (values: Float32Array) => Float32Array,
     ) => {
       if (!weights.has(hfName)) return;
-      const type: GgmlTypeName = kind === 'vector' ? 'F32' : weightType;
+      const shape = (await weights.info(hfName)).shape;
+      const type: GgmlTypeName = kind === 'vector' ? 'F32' : matrixType(weightType, ggufName, shape.at(-1) ?? 1);
       tensors.push({
         name: ggufName,
         type,
-        shape: (await weights.info(hfName)).shape,
+        shape,
         data: async () => {
           const values = await weights.read(hfName);
           return encode(transform ? transform(values) : values, type);
@@ -196,4 +235,25 @@ export async function writeGgufCheckpoint(
   } finally {
     await weights.close();
   }
+}
+
+/** The kit's SentencePiece-style tokenizer metadata padded to `vocabSize` pieces. */
+async function spmMetadata(vocabSize: number): Promise<Record<string, GgufValue>> {
+  const vocabulary = await spmTestVocabulary();
+  const { tokens, scores, types } = vocabulary;
+  if (vocabSize < tokens.length) {
+    throw new TestKitError({
+      where: 'writeGgufCheckpoint',
+      message: `the SentencePiece test vocabulary has ${tokens.length} pieces, more than vocab_size ${vocabSize}`,
+      hint: `Write the checkpoint with config.vocab_size of at least ${tokens.length}.`,
+    });
+  }
+  const padded = [...tokens];
+  for (let id = tokens.length; id < vocabSize; id++) padded.push(`[PAD${id}]`);
+  return {
+    ...vocabulary.metadata,
+    'tokenizer.ggml.tokens': gguf.strings(padded),
+    'tokenizer.ggml.scores': gguf.float32s([...scores, ...new Array(vocabSize - tokens.length).fill(0)]),
+    'tokenizer.ggml.token_type': gguf.int32s([...types, ...new Array(vocabSize - tokens.length).fill(5)]),
+  };
 }
