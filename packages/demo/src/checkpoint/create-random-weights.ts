@@ -122,7 +122,8 @@ function* generateTensors(
     if (name === 'model.embed_tokens.weight' || name === 'lm_head.weight') {
       values.fill(0, tokenizerVocabSize * shape.hiddenSize);
     }
-    const stored = dtype === 'bfloat16' ? bfloat16ToFloat32(float32ToBfloat16(values)) : values;
+    // Rounded in place: no second tensor-sized array.
+    const stored = dtype === 'bfloat16' ? bfloat16ToFloat32(float32ToBfloat16(values), values) : values;
     if (name === 'model.embed_tokens.weight' && peaky > 0 && shapes.has('lm_head.weight')) embedding = stored;
     yield [name, stored];
   }
