@@ -1,0 +1,128 @@
+// Can ggml blocks run as MatMulNBits without going through float32? For one [N x K] matrix quantized by
+// @pio/gguf, times MatMulNBits (2 threads) for 1 row (a decode step) and 128 rows (a prompt) at accuracy
+// levels 0 and 4, and reports the largest error against a float64 product with ggml's dequantized weights:
+//   Q4_0 / Q8_0 -> 4/8-bit, block 32, default zero points (bytes rearranged by ggmlToMatMulNBits)
+//   Q6_K        -> 8-bit, block 16
+//   Q4_K        -> 4-bit, block 32, zero points 0, minus block sums of A times the block minimums (a MatMul)
+//   Q4_K float  -> 4-bit, block 32, float zero points dmin·m / (d·sc) (the op's float zero_points input)
+// Rounds alternate the variants (the machine is shared). Run: pnpm --filter @pio/gguf bench:k-quants
+import { performance } from 'node:perf_hooks';
+import { GraphBuilder } from '@pio/onnx';
+import * as ort from 'onnxruntime-node';
+import {
+  dequantizeGgml,
+  type GgmlTypeName,
+  ggmlToMatMulNBits,
+  quantizeQ4_0,
+  quantizeQ4_K,
+  quantizeQ6_K,
+  quantizeQ8_0,
+} from '../src/index.js';
+
+const [N, K] = [Number(process.env.N ?? 2048), Number(process.env.K ?? 2048)];
+const rounds = Number(process.env.ROUNDS ?? 3);
+let seed = 7;
+const random = () => {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  return seed / 2 ** 32 - 0.5;
+};
+const weight = Float32Array.from({ length: N * K }, random);
+
+interface Variant {
+  label: string;
+  build: (level: 0 | 4) => Uint8Array;
+  reference: Float32Array; // ggml's dequantized [N, K]
+}
+
+function variant(type: GgmlTypeName, bytes: Uint8Array, floatZeroPoints = false): Variant {
+  const m = ggmlToMatMulNBits({ type, shape: [N, K], bytes });
+  const kBlocks = K / m.blockSize;
+  const build = (level: 0 | 4) => {
+    const g = new GraphBuilder({ name: 'bench' });
+    const x = g.input('x', 'float32', ['rows', K]);
+    const b = g.initializer('b', m.packed, [N, kBlocks, (m.blockSize * m.bits) / 8]);
+    const scales = g.initializer('scales', m.scales, [N, kBlocks]);
+    let y: string;
+    if (floatZeroPoints && m.blockMins) {
+      // x = scale·q − min = scale·(q − min / scale): float zero points (same type as the scales).
+      const zero = new Float32Array(N * kBlocks);
+      for (let n = 0; n < N; n++)
+        for (let k = 0; k < kBlocks; k++) {
+          const s = m.scales[n * kBlocks + k]!;
+          zero[n * kBlocks + k] = s ? Math.fround(m.blockMins[k * N + n]! / s) : 0;
+        }
+      const zeroPoints = g.initializer('zero', zero, [N, kBlocks]);
+      y = g.matMulNBits(
+        x,
+        { b, scales, zeroPoints },
+        { K, N, bits: m.bits, blockSize: m.blockSize, accuracyLevel: level },
+      );
+    } else {
+      const zeroPoints = m.zeroPoints
+        ? g.initializer('zero', m.zeroPoints, [N, Math.ceil((kBlocks * m.bits) / 8)])
+        : undefined;
+      y = g.matMulNBits(
+        x,
+        { b, scales, zeroPoints },
+        { K, N, bits: m.bits, blockSize: m.blockSize, accuracyLevel: level },
+      );
+      if (m.blockMins) {
+        const sums = g.reduceSum(g.reshape(x, [-1, kBlocks, m.blockSize]), [2], false);
+        y = g.sub(y, g.matMul(sums, g.initializer('mins', m.blockMins, [kBlocks, N])));
+      }
+    }
+    g.output('y', 'float32', ['rows', N], y);
+    return g.toBytes();
+  };
+  const label = `${type}${floatZeroPoints ? ' float zero points' : m.blockMins ? ' + block minimums' : ''} (${m.bits}-bit, block ${m.blockSize})`;
+  return { label, build, reference: dequantizeGgml(type, bytes) };
+}
+
+const q4k = quantizeQ4_K(weight);
+const variants = [
+  variant('Q4_0', quantizeQ4_0(weight)),
+  variant('Q8_0', quantizeQ8_0(weight)),
+  variant('Q6_K', quantizeQ6_K(weight)),
+  variant('Q4_K', q4k),
+  variant('Q4_K', q4k, true),
+];
+
+function maxError(y: Float32Array, a: Float32Array, w: Float32Array, rows: number): number {
+  let worst = 0;
+  for (let r = 0; r < Math.min(rows, 4); r++)
+    for (let n = 0; n < N; n++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += a[r * K + k]! * w[n * K + k]!;
+      worst = Math.max(worst, Math.abs(y[r * N + n]! - sum));
+    }
+  return worst;
+}
+
+const times = new Map<string, number[]>();
+const errors = new Map<string, number>();
+for (let round = 0; round < rounds; round++) {
+  for (const level of [0, 4] as const) {
+    for (const v of variants) {
+      const session = await ort.InferenceSession.create(v.build(level), {
+        intraOpNumThreads: 2,
+        extra: { session: { intra_op: { allow_spinning: '1' } } },
+      });
+      for (const rows of [1, 128]) {
+        const a = Float32Array.from({ length: rows * K }, random);
+        const feeds = { x: new ort.Tensor('float32', a, [rows, K]) };
+        let out = await session.run(feeds);
+        const repeats = rows === 1 ? 50 : 5;
+        const started = performance.now();
+        for (let i = 0; i < repeats; i++) out = await session.run(feeds);
+        const key = `${v.label}, level ${level}, ${rows} row(s)`;
+        times.set(key, [...(times.get(key) ?? []), (performance.now() - started) / repeats]);
+        if (round === 0) errors.set(key, maxError(out.y!.data as Float32Array, a, v.reference, rows));
+      }
+      await session.release();
+    }
+  }
+}
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+console.log(`[${N} x ${K}], ${rounds} rounds, median ms per run, max |y − A·Wᵀ| with W ggml's dequantized weights`);
+for (const [key, values] of times)
+  console.log(`${key}: ${median(values).toFixed(3)} ms, error ${errors.get(key)!.toExponential(1)}`);
