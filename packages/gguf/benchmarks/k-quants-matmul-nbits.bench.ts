@@ -5,6 +5,7 @@
 //   Q6_K        -> 8-bit, block 16
 //   Q4_K        -> 4-bit, block 32, zero points 0, minus block sums of A times the block minimums (a MatMul)
 //   Q4_K float  -> 4-bit, block 32, float zero points dmin·m / (d·sc) (the op's float zero_points input)
+// TYPES=Q4_K,Q6_K keeps those. ALL_TYPES=1 adds Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K on random blocks (no quantizer for them here).
 // Rounds alternate the variants (the machine is shared). Run: pnpm --filter @pio/gguf bench:k-quants
 import { performance } from 'node:perf_hooks';
 import { GraphBuilder } from '@pio/onnx';
@@ -78,24 +79,50 @@ function variant(type: GgmlTypeName, bytes: Uint8Array, floatZeroPoints = false)
   return { label, build, reference: dequantizeGgml(type, bytes) };
 }
 
+/** Random blocks of a type PIO has no quantizer for: random bytes with fp16 scales of about 1/64 at `halves`. */
+function randomBlocks(stride: number, superBlock: number, halves: number[]): Uint8Array {
+  const bytes = Uint8Array.from({ length: ((N * K) / superBlock) * stride }, () => Math.floor((random() + 0.5) * 256));
+  for (let at = 0; at < bytes.length; at += stride)
+    for (const h of halves) {
+      bytes[at + h] = bytes[at + h]! & 0xff;
+      bytes[at + h + 1] = 0x24 + (bytes[at + h + 1]! & 0x03);
+    }
+  return bytes;
+}
+
 const q4k = quantizeQ4_K(weight);
-const variants = [
+const allVariants = [
   variant('Q4_0', quantizeQ4_0(weight)),
   variant('Q8_0', quantizeQ8_0(weight)),
   variant('Q6_K', quantizeQ6_K(weight)),
   variant('Q4_K', q4k),
   variant('Q4_K', q4k, true),
+  ...(process.env.ALL_TYPES
+    ? [
+        variant('Q4_1', randomBlocks(20, 32, [0, 2])),
+        variant('Q5_0', randomBlocks(22, 32, [0])),
+        variant('Q5_1', randomBlocks(24, 32, [0, 2])),
+        variant('Q2_K', randomBlocks(84, 256, [80, 82])),
+        variant('Q3_K', randomBlocks(110, 256, [108])),
+        variant('Q5_K', randomBlocks(176, 256, [0, 2])),
+      ]
+    : []),
 ];
+const only = process.env.TYPES?.split(',');
+const variants = only ? allVariants.filter((v) => only.some((type) => v.label.startsWith(type))) : allVariants;
 
+/** Largest error over the first rows, relative to the largest reference output. */
 function maxError(y: Float32Array, a: Float32Array, w: Float32Array, rows: number): number {
   let worst = 0;
+  let largest = 0;
   for (let r = 0; r < Math.min(rows, 4); r++)
     for (let n = 0; n < N; n++) {
       let sum = 0;
       for (let k = 0; k < K; k++) sum += a[r * K + k]! * w[n * K + k]!;
       worst = Math.max(worst, Math.abs(y[r * N + n]! - sum));
+      largest = Math.max(largest, Math.abs(sum));
     }
-  return worst;
+  return worst / largest;
 }
 
 const times = new Map<string, number[]>();
@@ -123,6 +150,8 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-console.log(`[${N} x ${K}], ${rounds} rounds, median ms per run, max |y − A·Wᵀ| with W ggml's dequantized weights`);
+console.log(
+  `[${N} x ${K}], ${rounds} rounds, median ms per run, max |y − A·Wᵀ| / max |A·Wᵀ| with W ggml's dequantized weights`,
+);
 for (const [key, values] of times)
   console.log(`${key}: ${median(values).toFixed(3)} ms, error ${errors.get(key)!.toExponential(1)}`);

@@ -52,6 +52,44 @@ describe('ggmlToMatMulNBits', () => {
     expect(matMulNBitsWeights(mapped)).toEqual(dequantizeGgml(type, bytes));
   });
 
+  // Random blocks (any bit pattern is a valid block) with finite fp16 scales at each type's scale offsets.
+  const layouts = {
+    Q4_1: { stride: 20, superBlock: 32, halves: [0, 2], bits: 4, blockSize: 32 },
+    Q5_0: { stride: 22, superBlock: 32, halves: [0], bits: 8, blockSize: 32 },
+    Q5_1: { stride: 24, superBlock: 32, halves: [0, 2], bits: 8, blockSize: 32 },
+    Q2_K: { stride: 84, superBlock: 256, halves: [80, 82], bits: 4, blockSize: 16 },
+    Q3_K: { stride: 110, superBlock: 256, halves: [108], bits: 4, blockSize: 16 },
+    Q5_K: { stride: 176, superBlock: 256, halves: [0, 2], bits: 8, blockSize: 32 },
+  } as const;
+  it.each(Object.entries(layouts))(
+    '%s (random blocks): the MatMulNBits layout dequantizes to exactly ggml’s values',
+    (name, layout) => {
+      const type = name as keyof typeof layouts;
+      const blocks = (N * K) / layout.superBlock;
+      const bytes = new Uint8Array(blocks * layout.stride);
+      let state = 17;
+      for (let i = 0; i < bytes.length; i++) {
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        bytes[i] = state >>> 24;
+      }
+      for (let b = 0; b < blocks; b++) {
+        for (const [k, at] of layout.halves.entries()) {
+          // Halves of magnitude 2^-4..2^1 and either sign: 0x2c00..0x4000 plus a random mantissa.
+          const bits =
+            0x2c00 +
+            ((b * 7 + k * 3) % 20) * 0x0100 +
+            (bytes[b * layout.stride + at]! & 0xff) +
+            (k === 1 && b % 3 === 0 ? 0x8000 : 0);
+          bytes[b * layout.stride + at] = bits & 0xff;
+          bytes[b * layout.stride + at + 1] = bits >> 8;
+        }
+      }
+      const mapped = ggmlToMatMulNBits({ type, shape: [N, K], bytes });
+      expect(mapped).toMatchObject({ bits: layout.bits, blockSize: layout.blockSize });
+      expect(matMulNBitsWeights(mapped)).toEqual(dequantizeGgml(type, bytes));
+    },
+  );
+
   it('re-pairs Q4_0 nibbles: ggml’s byte j holds weights j and j + 16, MatMulNBits’ byte i weights 2i and 2i + 1', () => {
     const block = new Uint8Array(18);
     block[1] = 0x3c; // d = 1
@@ -65,8 +103,8 @@ describe('ggmlToMatMulNBits', () => {
   });
 
   it('refuses other types and shapes', () => {
-    expect(() => ggmlToMatMulNBits({ name: 'w', type: 'Q5_K', shape: [1, 256], bytes: new Uint8Array(176) })).toThrow(
-      /"w": Q5_K does not map/,
+    expect(() => ggmlToMatMulNBits({ name: 'w', type: 'F16', shape: [1, 256], bytes: new Uint8Array(512) })).toThrow(
+      /"w": F16 does not map/,
     );
     expect(() => ggmlToMatMulNBits({ type: 'Q4_0', shape: [2, 32], bytes: new Uint8Array(18) })).toThrow(/36 bytes/);
   });
