@@ -6,34 +6,55 @@ import type { RuntimeFlagOptions } from '../options/runtime-options.js';
 import { runtimeFrom } from '../options/runtime-options.js';
 import { createProgressDisplay, formatMs } from '../progress.js';
 import { createManager } from './open-checkpoint.js';
+import { findTrainedDemoModel } from './trained-demo-model.js';
+
+/** The prompt of `pio demo` without one: the opening of a verse, for the model trained on the King James Bible. */
+export const defaultDemoPrompt = 'And God said,';
+
+/** The prompt of `pio demo` on random weights (no trained model installed). */
+export const defaultRandomDemoPrompt = 'Once upon a time';
 
 /** Options of `pio demo`, as commander parses them. */
 export interface DemoOptions extends RuntimeFlagOptions {
   /** `-n`: tokens to generate. */
   maxNewTokens?: number;
+  /** `--random`: run the random checkpoint even when the trained demo model is installed. */
+  random?: boolean;
 }
 
 /**
- * `pio demo [prompt]`: writes (once) a small random Llama checkpoint with the
- * real GPT-2 tokenizer under `<cache>/demo`, then runs it through the whole
- * stack and says what each stage did: discovery of the installed plugins, the
- * plugin chosen for the checkpoint, graph build or build cache, session
- * creation, and a greedy generation streamed to stdout. Random weights speak
- * gibberish: the demo shows the path, not the prose.
+ * `pio demo [prompt]`: runs the trained demo model (`@pio/demo-model`, a
+ * small Llama trained on the King James Bible) through the whole stack and
+ * says what each stage did: discovery of the installed plugins, the plugin
+ * chosen for the checkpoint, graph build or build cache, session creation,
+ * and a greedy generation streamed to stdout with its tokens/s. Without that
+ * package (or with `random`), it writes (once) a small random Llama with the
+ * real GPT-2 tokenizer under `<cache>/demo` and runs that: random weights
+ * speak gibberish, but the path is the same.
  *
  * @returns the exit code.
  */
 export async function demoCommand(io: CliIo, promptWords: readonly string[], options: DemoOptions): Promise<number> {
-  const prompt = promptWords.join(' ') || 'Once upon a time';
   const cacheDir = options.cacheDir ?? defaultCacheDir();
 
   let started = performance.now();
-  const checkpoint = await ensureDemoCheckpoint(demoCheckpointDir(cacheDir));
-  io.err(
-    checkpoint.written
-      ? `1. Checkpoint: wrote a random Llama (4 layers, GPT-2 tokenizer) to ${checkpoint.dir} in ${formatMs(performance.now() - started)}\n`
-      : `1. Checkpoint: ${checkpoint.dir} (written earlier)\n`,
-  );
+  const trained = options.random ? undefined : await findTrainedDemoModel();
+  const prompt = promptWords.join(' ') || (trained ? defaultDemoPrompt : defaultRandomDemoPrompt);
+  let checkpoint: { dir: string };
+  if (trained) {
+    checkpoint = trained;
+    io.err(
+      `1. Checkpoint: the trained demo model (${(trained.parameters / 1e6).toFixed(1)}M-parameter Llama, trained on ${trained.data}) in ${trained.dir}\n`,
+    );
+  } else {
+    const written = await ensureDemoCheckpoint(demoCheckpointDir(cacheDir));
+    checkpoint = written;
+    io.err(
+      written.written
+        ? `1. Checkpoint: wrote a random Llama (4 layers, GPT-2 tokenizer) to ${written.dir} in ${formatMs(performance.now() - started)}\n`
+        : `1. Checkpoint: ${written.dir} (random weights, written earlier)\n`,
+    );
+  }
 
   await using manager = createManager(io);
   const discovery = await manager.discover();
@@ -71,7 +92,7 @@ export async function demoCommand(io: CliIo, promptWords: readonly string[], opt
     throw new PioError({ code: 'PIO_USAGE', message: `${record.metadata.name} cannot generate text.` });
   }
 
-  io.err('5. Generation (greedy; random weights, so gibberish):\n\n');
+  io.err(trained ? '5. Generation (greedy, with the repetition penalty of its generation_config.json):\n\n' : '5. Generation (greedy; random weights, so gibberish):\n\n');
   io.out(prompt);
   for await (const delta of plugin.generate(prompt, { maxNewTokens: options.maxNewTokens ?? 48, temperature: 0 })) {
     io.out(delta.text);
