@@ -5,7 +5,7 @@ import { defaultCacheDir } from '@pio/core';
 import { type RandomCheckpointOptions, writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 
 /**
- * The demo checkpoint's recipe: a small Llama (4 layers, hidden 128, grouped
+ * The random demo checkpoint's recipe (`pio demo --random`; plain `pio demo` runs `@pio/demo-model`): a small Llama (4 layers, hidden 128, grouped
  * key/value heads, tied embeddings) with the real GPT-2 tokenizer. Random
  * weights speak gibberish: the demo shows the path, not the prose. Changing
  * it means changing {@link demoCheckpointName} too.
