@@ -35,6 +35,7 @@ export { dequantizeQ6_K, quantizeQ6_K } from './quantize/q6-k.js';
 export { dequantizeQ8_0, quantizeQ8_0 } from './quantize/q8-0.js';
 export { GgufFile, type GgufRawTensor, ggufSplitPaths } from './read/gguf-file.js';
 export { GgufMetadata, ggufTypeName } from './read/gguf-metadata.js';
+export { type GgufTypeShare, ggufTypeSummary } from './read/gguf-type-summary.js';
 export { type GgufHeader, type GgufTensorInfo, readGgufHeader } from './read/read-gguf-header.js';
 export { type GgufTokenizer, GgufTokenType, ggufTokenizer } from './tokenizer/gguf-tokenizer.js';
 export { type GgufPreTokenizer, ggufPreTokenizer, ggufPreTokenizerNames } from './tokenizer/pre-tokenizers.js';

@@ -8,6 +8,7 @@ import {
   GgufValueType,
   gguf,
   ggufSplitPaths,
+  ggufTypeSummary,
   quantizeQ4_K,
   quantizeQ6_K,
   quantizeQ8_0,
@@ -104,6 +105,16 @@ describe('GgufFile', () => {
       expect(await gg.readTensorFloat32('q6k')).toEqual(dequantizeQ6_K(quantizeQ6_K(values)));
       expect([...(await gg.readTensorFloat32('norm'))]).toEqual([1, 2, 3]);
       expect(gg.has('q8')).toBe(true);
+      const summary = ggufTypeSummary(gg.tensors);
+      expect(summary.map((entry) => [entry.type, entry.tensors, entry.parameters, entry.bytes])).toEqual(
+        [
+          ['Q6_K', 1, 512, 420],
+          ['Q8_0', 1, 512, 544],
+          ['Q4_K', 1, 512, 288],
+          ['F32', 1, 3, 12],
+        ].sort((a, b) => (b[3] as number) - (a[3] as number)),
+      );
+      expect(summary.reduce((sum, entry) => sum + entry.share, 0)).toBeCloseTo(1);
     } finally {
       await gg.close();
     }
