@@ -32,8 +32,8 @@ export interface QuantizedMatMulNBits {
   scales: Float32Array;
   /** Zero points `[N, ceil(kBlocks * bits / 8)]`, packed like the weights; absent when symmetric. */
   zeroPoints: Uint8Array | undefined;
-  /** What the op computes with: `(q - zeroPoint) · scale`, as the row-major `[K, N]` MatMul weight. */
-  dequantized: Float32Array;
+  /** What the op computes with: `(q - zeroPoint) · scale`, as the row-major `[K, N]` MatMul weight (computed on first read). */
+  readonly dequantized: Float32Array;
 }
 
 /**
@@ -131,7 +131,6 @@ function quantize(
   const packed = new Uint8Array(N * kBlocks * blob);
   const scales = new Float32Array(N * kBlocks);
   const zeroPoints = symmetric ? undefined : new Uint8Array(N * zeroStride);
-  const dequantized = new Float32Array(K * N);
   const column = new Float32Array(K);
 
   for (let n = 0; n < N; n++) {
@@ -171,11 +170,25 @@ function quantize(
         let q = zero;
         if (k < end && scale !== 0) q = clamp(Math.round((column[k] as number) / scale) + zero, 0, qMax);
         writePacked(packed, base, j, bits, q);
-        if (k < end) dequantized[k * N + n] = Math.fround((q - zero) * scale);
       }
     }
   }
-  return { K, N, bits, blockSize, kBlocks, packed, scales, zeroPoints, dequantized };
+  // Computed on first use only: a build quantizes and drops, and a float copy of a 1.5 GB embedding is 1.5 GB.
+  let dequantized: Float32Array | undefined;
+  return {
+    K,
+    N,
+    bits,
+    blockSize,
+    kBlocks,
+    packed,
+    scales,
+    zeroPoints,
+    get dequantized() {
+      dequantized ??= dequantizeMatMulNBits({ packed, scales, zeroPoints }, K, N, { bits, blockSize });
+      return dequantized;
+    },
+  };
 }
 
 function checkArguments(

@@ -3,17 +3,27 @@ import { buildHfConfig, resolveDecoderShape } from '@pio/demo';
 import { checkpointShapes } from './checkpoint-shapes.js';
 
 const resolved = Object.entries(checkpointShapes).map(([name, shape]) => {
-  const tokenizer = shape.tokenizer ?? (shape.arch === 'qwen3' ? 'qwen3' : 'llama3');
+  const tokenizer = shape.tokenizer ?? (shape.arch === 'llama' ? 'llama3' : 'qwen3');
   const config = buildHfConfig(shape.arch, tokenizer, shape.dtype ?? 'float32', shape.config);
   return { name, shape, config, decoder: resolveDecoderShape(shape.arch, config) };
 });
 
 describe('checkpointShapes', () => {
-  it('are tiny: hidden size 64 and 2 layers', () => {
+  it('are tiny: hidden size 64 and 2 layers (3 or 4 for mixtures of experts, to have dense and sparse layers)', () => {
     for (const { decoder } of resolved) {
       expect(decoder.hiddenSize).toBe(64);
-      expect(decoder.numLayers).toBe(2);
+      expect(decoder.numLayers).toBe(decoder.experts ? (decoder.numLayers === 4 ? 4 : 3) : 2);
     }
+  });
+
+  it('cover the mixture-of-experts variants: dense layers between sparse ones, renormalized or not, sparse steps, peaky', () => {
+    const moe = resolved.filter(({ decoder }) => decoder.experts);
+    expect(moe.some(({ decoder }) => decoder.experts!.normalizeTopK)).toBe(true);
+    expect(moe.some(({ decoder }) => !decoder.experts!.normalizeTopK)).toBe(true);
+    expect(moe.some(({ decoder }) => decoder.experts!.sparseLayers.includes(false))).toBe(true);
+    expect(moe.some(({ config }) => config.decoder_sparse_step === 2)).toBe(true);
+    expect(moe.some(({ decoder }) => decoder.experts!.expertWidth !== decoder.intermediateSize)).toBe(true);
+    expect(moe.some(({ shape }) => (shape.peaky ?? 0) > 0)).toBe(true);
   });
 
   it.each(['llama', 'qwen3'] as const)('cover every variant the inference tests need, for %s', (arch) => {

@@ -57,11 +57,14 @@ export function softmaxTopK(topK: number, normalize: boolean): ExpertRouting {
  * top-k experts and reads only their weights; a prompt routes all its
  * tokens at once, one pass per chosen expert, never token by token.
  *
- * Why this design (measured, `pnpm --filter @pio/model-qwen3-moe bench:experts`):
- * onnxruntime's `QMoE` at 4 bits is ~120 ms per layer per token on these
- * CPUs and `MatMulNBits` over gathered (non-constant) weights repacks them on
- * every run; an `If` not taken costs ~3 µs, and taken branches run the
- * expert's prepacked constant `MatMulNBits`.
+ * Why this design (measured, `pnpm --filter @pio/model-qwen3-moe bench:experts`;
+ * `docs/architecture.md` has the numbers): onnxruntime's `QMoE` at 4 bits is
+ * ~120 ms per layer per token on these CPUs, `MatMulNBits` over gathered
+ * (non-constant) weights repacks them on every run, and computing every
+ * expert reads `experts / topK` times the bytes; an `If` not taken costs
+ * ~3 µs on an idle machine. The experts' weights stay in the outer graph
+ * (read by the branches): moving them into their branches made onnxruntime
+ * keep a second, unpacked copy (3.5× the weights' memory) for no speed.
  *
  * @param moe sizes, router and tensor names
  * @returns the block

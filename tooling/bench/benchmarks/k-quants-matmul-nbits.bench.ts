@@ -18,7 +18,7 @@ import {
   quantizeQ4_K,
   quantizeQ6_K,
   quantizeQ8_0,
-} from '../src/index.js';
+} from '@pio/gguf';
 
 const [N, K] = [Number(process.env.N ?? 2048), Number(process.env.K ?? 2048)];
 const rounds = Number(process.env.ROUNDS ?? 3);
