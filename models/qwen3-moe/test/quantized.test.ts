@@ -38,7 +38,7 @@ describe('quantized Qwen3-MoE through the plugin (qwen3-moe-peaky: wide greedy m
   for (const dtype of ['int4', 'int8'] as const) {
     it(`builds at ${dtype} (experts and attention quantized, the router in float32) and generates the reference's ${greedyTokens} greedy tokens`, async () => {
       const { metadata } = await readPluginPackage(packageDir);
-      const plugin = createQwen3MoePlugin({ metadata, packageDir });
+      const plugin = await createQwen3MoePlugin({ metadata, packageDir });
       try {
         await plugin.initialize({ checkpoint: checkpoint.dir, cacheDir: join(root, 'cache'), runtime: { dtype } });
         const result = await plugin.generateText({ inputIds: prompt }, { maxNewTokens: greedyTokens });

@@ -15,12 +15,15 @@ import type { __Pascal__Config } from '../config.js';
  *   per-head q/k RMSNorm) from the config's fields;
  * - sizes, norms and rotary settings come from `decoderOptionsFromConfig`;
  *   override any of them after the spread;
- * - a layer the shared decoder does not have (another activation, norm or
- *   attention): write it with the ops of `@pio/onnx` in a folder of `src/`
- *   named after it (`attention/`, `mlp/`, ...) and build the graph from those
- *   layers here instead of calling `buildDecoderTransformer`;
- * - bump `buildVersion` in `src/plugin.ts` whenever the graphs change, so
- *   cached builds are not reused.
+ * - a block the shared decoder does not have (a mixture of experts, another
+ *   activation or attention): write it as a `DecoderBlock` of `@pio/onnx`
+ *   (`(context, x) => Promise<string>`, reading weights through
+ *   `context.weights`) in a folder of `src/` named after it (`mlp/`,
+ *   `attention/`, ...) and pass it in `blocks` below; `@pio/model-qwen3-moe`'s
+ *   `mlp/sparse-moe-block.ts` is an example;
+ * - cached builds are keyed on a hash of this package's code and of
+ *   `@pio/onnx`, so a changed graph rebuilds by itself (`buildVersion` in
+ *   `src/plugin.ts` is an extra, manual salt).
  */
 export async function build__Pascal__Graph(args: BuildGraphsArgs<__Pascal__Config>): Promise<BuiltGraphs> {
   const { config, weights, outDir, onProgress } = args;
@@ -36,6 +39,9 @@ export async function build__Pascal__Graph(args: BuildGraphsArgs<__Pascal__Confi
     // One graph for prompts and steps: each layer's attention switches to fused causal attention for a prompt,
     // so onnxruntime loads and packs the weights once (one session).
     switchAttention: args.ioStyle !== 'optimum',
+    // The blocks of each layer: the defaults are `selfAttention` and `gatedMlp`; pass your own here,
+    // e.g. `blocks: { feedForward: myMoeBlock(config) }`.
+    blocks: {},
     onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
   }, { dir: outDir, ...graphSaveOptions(args) });
   return {
