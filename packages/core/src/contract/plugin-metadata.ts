@@ -42,7 +42,8 @@ export interface PluginMetadata {
   /**
    * Weight formats of the checkpoint folders it runs: `safetensors` (Hugging
    * Face weights, built into graphs) or `onnx` (an exported `onnx/*.onnx`
-   * folder, as transformers.js uses). Absent means `["safetensors"]`.
+   * folder, as transformers.js uses) or `gguf` (a llama.cpp `.gguf` file, its
+   * `general.architecture` matched against `modelTypes`). Absent means `["safetensors"]`.
    */
   formats?: readonly CheckpointFormat[];
   /** Model family, for example `Llama`. */
@@ -62,7 +63,7 @@ export interface PluginMetadata {
 }
 
 /** Weight formats a checkpoint folder can hold (see {@link PluginMetadata.formats}). */
-export type CheckpointFormat = 'safetensors' | 'onnx';
+export type CheckpointFormat = 'safetensors' | 'onnx' | 'gguf';
 
 /** Every {@link CheckpointFormat}, in the order {@link PluginManager.findForCheckpoint} prefers them. */
-export const checkpointFormats: readonly CheckpointFormat[] = ['safetensors', 'onnx'];
+export const checkpointFormats: readonly CheckpointFormat[] = ['safetensors', 'onnx', 'gguf'];

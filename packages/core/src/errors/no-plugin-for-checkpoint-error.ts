@@ -33,6 +33,8 @@ export class NoPluginForCheckpointError extends PioError {
     modelType: string | undefined;
     architectures: readonly string[];
     installed: readonly InstalledPluginSummary[];
+    /** For a GGUF file: the `general.architecture` values the installed GGUF plugins run. */
+    ggufArchitectures?: readonly string[];
   }) {
     const wanted = [
       options.modelType ? `model_type "${options.modelType}"` : undefined,
@@ -46,13 +48,22 @@ export class NoPluginForCheckpointError extends PioError {
         : `Installed plugins:\n${options.installed
             .map((p) => `  - ${p.name}: model types [${p.modelTypes.join(', ')}], architectures [${p.architectures.join(', ')}]`)
             .join('\n')}`;
-    super({
-      code: 'PIO_NO_PLUGIN_FOR_CHECKPOINT',
-      message: `No installed plugin handles the checkpoint ${options.checkpoint} (${wanted || 'no model_type or architectures in config.json'}).\n${installed}`,
-      hint: options.modelType
-        ? `Install a plugin for it, for example \`pnpm add @pio/model-${options.modelType}\`.`
-        : 'Add "model_type" and "architectures" to its config.json, as Hugging Face checkpoints have.',
-    });
+    const gguf = options.ggufArchitectures;
+    super(
+      gguf
+        ? {
+            code: 'PIO_NO_PLUGIN_FOR_CHECKPOINT',
+            message: `No installed plugin runs the GGUF architecture "${options.modelType}" of ${options.checkpoint}. Supported GGUF architectures: ${gguf.length > 0 ? gguf.join(', ') : 'none (no installed plugin declares the gguf format)'}.`,
+            hint: 'Run a GGUF of a supported architecture, or its Hugging Face safetensors folder with a plugin that handles it.',
+          }
+        : {
+            code: 'PIO_NO_PLUGIN_FOR_CHECKPOINT',
+            message: `No installed plugin handles the checkpoint ${options.checkpoint} (${wanted || 'no model_type or architectures in config.json'}).\n${installed}`,
+            hint: options.modelType
+              ? `Install a plugin for it, for example \`pnpm add @pio/model-${options.modelType}\`.`
+              : 'Add "model_type" and "architectures" to its config.json, as Hugging Face checkpoints have.',
+          },
+    );
     this.name = 'NoPluginForCheckpointError';
     this.checkpoint = options.checkpoint;
     this.modelType = options.modelType;

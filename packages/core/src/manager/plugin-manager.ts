@@ -9,6 +9,8 @@ import { UnknownPluginError } from '../errors/unknown-plugin-error.js';
 import { type PluginPackage, readManifest } from '../manifest/read-manifest.js';
 import { createPlugin, type LoadConditions, loadPlugin } from './load-plugin.js';
 import { detectCheckpointFormats } from './detect-checkpoint-formats.js';
+import { findGgufFile } from './find-gguf-file.js';
+import { readGgufArchitecture } from './read-gguf-architecture.js';
 import { readCheckpointConfig } from './read-checkpoint-config.js';
 
 /** A plugin the manager knows: validated, not necessarily loaded. */
@@ -135,10 +137,16 @@ export class PluginManager implements AsyncDisposable {
    * plugin declaring one of its `architectures` wins over one declaring its
    * `model_type`, which wins over one declaring `architectures: ["*"]`.
    *
+   * A `.gguf` file (or a folder holding one GGUF, see {@link findGgufFile}) goes
+   * to a plugin whose `formats` include `gguf` and whose `modelTypes` include
+   * the file's `general.architecture` (`llama`, `qwen3`, …).
+   *
    * @throws CheckpointError when config.json is missing or malformed.
    * @throws NoPluginForCheckpointError naming the installed plugins.
    */
   async findForCheckpoint(checkpointDir: string): Promise<PluginRecord> {
+    const ggufFile = await findGgufFile(checkpointDir);
+    if (ggufFile) return this.findForGguf(ggufFile);
     const config = await readCheckpointConfig(checkpointDir);
     const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
     const architectures = Array.isArray(config.architectures)
@@ -170,6 +178,25 @@ export class PluginManager implements AsyncDisposable {
         modelTypes: metadata.modelTypes,
         architectures: metadata.architectures,
       })),
+    });
+  }
+
+  private async findForGguf(file: string): Promise<PluginRecord> {
+    const architecture = await readGgufArchitecture(file);
+    const records = this.list();
+    const candidates = records.filter((record) => record.metadata.formats?.includes('gguf'));
+    const found = candidates.find((record) => record.metadata.modelTypes.includes(architecture));
+    if (found) return found;
+    throw new NoPluginForCheckpointError({
+      checkpoint: resolve(file),
+      modelType: architecture,
+      architectures: [],
+      installed: candidates.map(({ metadata }) => ({
+        name: metadata.name,
+        modelTypes: metadata.modelTypes,
+        architectures: metadata.architectures,
+      })),
+      ggufArchitectures: candidates.flatMap(({ metadata }) => metadata.modelTypes),
     });
   }
 

@@ -51,8 +51,9 @@ export interface PioManifest {
   /**
    * Weight formats of the checkpoint folders it runs: `"safetensors"` (the
    * default) or `"onnx"` (a transformers.js / Optimum export with
-   * `onnx/model*.onnx`). `findForCheckpoint` only offers a folder to plugins of
-   * its format.
+   * `onnx/model*.onnx`) or `"gguf"` (a llama.cpp `.gguf` file, whose
+   * `general.architecture` must be one of `modelTypes`). `findForCheckpoint`
+   * only offers a checkpoint to plugins of its format.
    */
   formats?: CheckpointFormat[];
   /** Model family. */

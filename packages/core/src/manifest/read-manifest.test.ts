@@ -114,11 +114,13 @@ describe('readManifest', () => {
     ]);
   });
 
-  it('accepts formats (safetensors, onnx) and rejects unknown or empty ones', () => {
+  it('accepts formats (safetensors, onnx, gguf) and rejects unknown or empty ones', () => {
     const pkg = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['onnx'] }) }, location);
     expect(pkg.metadata.formats).toEqual(['onnx']);
-    expect(manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['gguf'] }) }).rows).toEqual([
-      ['pio.formats.0', 'must be one of safetensors, onnx'],
+    const gguf = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['safetensors', 'gguf'] }) }, location);
+    expect(gguf.metadata.formats).toEqual(['safetensors', 'gguf']);
+    expect(manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['ggml'] }) }).rows).toEqual([
+      ['pio.formats.0', 'must be one of safetensors, onnx, gguf'],
     ]);
     expect(manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: [] }) }).rows).toEqual([
       ['pio.formats', 'must name at least one format'],
