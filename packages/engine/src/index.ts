@@ -31,10 +31,15 @@ export {
 } from './generation/sampler.js';
 export { type RandomSource, seededRandom } from './generation/seeded-random.js';
 export { type StopMatch, StopStringMatcher } from './generation/stop-string-matcher.js';
+export { ggufBuildKey } from './gguf/gguf-build-key.js';
+export { ggufHuggingFaceConfig, ggufMappedArchitectures } from './gguf/gguf-config.js';
+export { GgufWeightSource, type GgufWeightLayout, ggufTensorName, unpermuteRotaryRows } from './gguf/gguf-weight-source.js';
+export { type GgufCheckpointParts, openGgufCheckpoint } from './gguf/open-gguf-checkpoint.js';
 export { KvCache, type KvCacheOptions } from './kv-cache/kv-cache.js';
 export {
   type BuildGraphsArgs,
   type BuiltGraphs,
+  type CheckpointWeights,
   type ConfigClass,
   type DecoderModelDefinition,
   DecoderTextPlugin,

@@ -7,6 +7,7 @@ import {
   type ConfigSupport,
   ConfigError,
   ContextLengthError,
+  findGgufFile,
   type GenerateOptions,
   type GenerateTextResult,
   type GenerationDelta,
@@ -23,8 +24,11 @@ import {
   type TextInferOutput,
   type TextModelPlugin,
 } from '@pio/core';
-import { openCheckpointWeights, type WeightStore } from '@pio/safetensors';
+import { openCheckpointWeights } from '@pio/safetensors';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
+import { ggufBuildKey } from '../gguf/gguf-build-key.js';
+import { GgufWeightSource } from '../gguf/gguf-weight-source.js';
+import { openGgufCheckpoint } from '../gguf/open-gguf-checkpoint.js';
 import { checkMemoryFit } from './check-memory-fit.js';
 import { graphBuilderFingerprint } from '../build-cache/code-fingerprint.js';
 import { renderChat } from '../chat/render-chat.js';
@@ -47,12 +51,28 @@ export type ConfigClass<TConfig extends BaseConfig> = typeof BaseConfig & {
   new (init?: Record<string, unknown>, options?: { source?: string }): TConfig;
 };
 
+/**
+ * The weights a graph builder reads, by Hugging Face tensor name, lazily, as
+ * float32: a `WeightStore` of `@pio/safetensors` for a folder, a
+ * `GgufWeightSource` (dequantized, llama.cpp names mapped) for a GGUF file.
+ */
+export interface CheckpointWeights {
+  /** The folder, file or index read, for messages. */
+  readonly source: string;
+  /** True when the checkpoint has the tensor. */
+  has(name: string): boolean;
+  /** The tensor's values as float32. */
+  read(name: string): Promise<Float32Array>;
+  /** Throws (naming the file, the tensor and both shapes) when the tensor's shape is not `expected`. */
+  expectShape(name: string, expected: readonly number[]): Promise<unknown>;
+}
+
 /** What a model's graph builder is given. */
 export interface BuildGraphsArgs<TConfig extends BaseConfig> {
   /** The validated config, runtime fields included (dtype). */
   config: TConfig;
   /** The checkpoint's weights, read lazily. */
-  weights: WeightStore;
+  weights: CheckpointWeights;
   /** Folder to write the graph files (and their external data) into. */
   outDir: string;
   /** Progress of the build. */
@@ -139,6 +159,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   private readonly packageDir: string;
   private config: TConfig | undefined;
   private checkpoint: string | undefined;
+  /** The GGUF file of the checkpoint, when it is one (see `findGgufFile` of core). */
+  private ggufFile: string | undefined;
   private tokenizer: TextTokenizer | undefined;
   private generationDefaults: GenerationDefaults = { eosTokenIds: [] };
   private runner: DecoderRunner | undefined;
@@ -171,14 +193,17 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     const runtime = (options.runtime ?? {}) as Record<string, unknown>;
     if (options.checkpoint) {
       this.checkpoint = resolve(options.checkpoint);
-      const json = await readCheckpointConfig(this.checkpoint);
-      const source = join(this.checkpoint, 'config.json');
+      this.ggufFile = await findGgufFile(this.checkpoint);
+      // A GGUF file carries config, tokenizer and EOS in its metadata; a folder in its JSON files.
+      const gguf = this.ggufFile ? await openGgufCheckpoint(this.ggufFile) : undefined;
+      const json = gguf ? gguf.config : await readCheckpointConfig(this.checkpoint);
+      const source = this.configSource();
       this.config =
         options.config instanceof BaseConfig
           ? (options.config as TConfig)
           : configClass.fromHuggingFace({ ...json, ...(options.config ?? {}) }, runtime, source);
-      this.tokenizer = await TextTokenizer.fromCheckpoint(this.checkpoint);
-      this.generationDefaults = await readGenerationConfig(this.checkpoint);
+      this.tokenizer = gguf ? gguf.tokenizer : await TextTokenizer.fromCheckpoint(this.checkpoint);
+      this.generationDefaults = gguf ? gguf.generationDefaults : await readGenerationConfig(this.checkpoint);
     } else if (options.config) {
       this.config =
         options.config instanceof BaseConfig
@@ -202,7 +227,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
             rule: support.reason,
           },
         ],
-        ...(this.checkpoint ? { source: join(this.checkpoint, 'config.json') } : {}),
+        ...(this.checkpoint ? { source: this.configSource() } : {}),
       });
     }
     this.cacheDir = options.cacheDir;
@@ -216,6 +241,11 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       await this.cleanup();
       throw error;
     }
+  }
+
+  /** Where the config came from, for messages: the GGUF file, or the folder's config.json. */
+  private configSource(): string {
+    return this.ggufFile ?? join(this.checkpoint ?? '.', 'config.json');
   }
 
   /** Builds (or reads from the build cache) the graphs and creates the sessions. */
@@ -245,7 +275,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       plugin: this.metadata.name,
       ...this.definition.buildOptions?.(current),
     };
-    const key = await checkpointBuildKey(checkpoint, buildOptions);
+    const ggufFile = this.ggufFile;
+    const key = ggufFile ? await ggufBuildKey(ggufFile, buildOptions) : await checkpointBuildKey(checkpoint, buildOptions);
     const cache = new BuildCache(this.cacheDir ? join(this.cacheDir, 'builds') : undefined);
     const { dir, record, fromCache } = await cache.getOrBuild(
       key,
@@ -270,7 +301,14 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
             hint: 'Give the DecoderModelDefinition one of them.',
           });
         }
-        const weights = await openCheckpointWeights(checkpoint);
+        // GGUF tensors are dequantized to float32 and re-quantized at the config's dtype by the graph builder.
+        const weights = ggufFile
+          ? await GgufWeightSource.open(ggufFile, {
+              numAttentionHeads: current.numAttentionHeads,
+              numKeyValueHeads: current.numKeyValueHeads,
+              headDim: current.headDim,
+            })
+          : await openCheckpointWeights(checkpoint);
         try {
           const built = await buildGraphs({
             config: current,
@@ -392,6 +430,13 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
         pluginName: this.metadata.name,
         reason: 'there is no checkpoint to export: the plugin was initialized from a config alone',
         hint: 'Initialize it with { checkpoint } (a Hugging Face folder with weights and tokenizer).',
+      });
+    }
+    if (this.ggufFile) {
+      throw new PluginStateError({
+        pluginName: this.metadata.name,
+        reason: `the checkpoint is a GGUF file (${this.ggufFile}); the transformers.js export reads Hugging Face folders`,
+        hint: 'Export from the safetensors folder of the model.',
       });
     }
     return exportTransformersJsFolder({
@@ -534,6 +579,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     this.tokenizer = undefined;
     this.config = undefined;
     this.checkpoint = undefined;
+    this.ggufFile = undefined;
     this.initialized = false;
   }
 

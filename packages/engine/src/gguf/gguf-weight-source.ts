@@ -1,0 +1,133 @@
+import { GgufFile } from '@pio/gguf';
+import { TensorShapeError } from '@pio/safetensors';
+
+/** Hugging Face tensor names → llama.cpp's, for the tensors of a dense decoder. */
+const layerNames: [RegExp, string][] = [
+  [/^input_layernorm\.weight$/, 'attn_norm.weight'],
+  [/^self_attn\.([qkv])_proj\.(weight|bias)$/, 'attn_$1.$2'],
+  [/^self_attn\.o_proj\.(weight|bias)$/, 'attn_output.$1'],
+  [/^self_attn\.([qk])_norm\.weight$/, 'attn_$1_norm.weight'],
+  [/^post_attention_layernorm\.weight$/, 'ffn_norm.weight'],
+  [/^mlp\.(gate|up|down)_proj\.(weight|bias)$/, 'ffn_$1.$2'],
+];
+const globalNames: Record<string, string> = {
+  'model.embed_tokens.weight': 'token_embd.weight',
+  'model.norm.weight': 'output_norm.weight',
+  'lm_head.weight': 'output.weight',
+};
+
+/**
+ * The llama.cpp name of a Hugging Face tensor name (`model.layers.3.mlp.up_proj.weight`
+ * → `blk.3.ffn_up.weight`), or `undefined` for a name with no GGUF counterpart.
+ */
+export function ggufTensorName(name: string): string | undefined {
+  const global = globalNames[name];
+  if (global) return global;
+  const layer = /^model\.layers\.(\d+)\.(.+)$/.exec(name);
+  if (!layer) return undefined;
+  for (const [pattern, replacement] of layerNames) {
+    if (pattern.test(layer[2]!)) return `blk.${layer[1]}.${layer[2]!.replace(pattern, replacement)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Undoes llama.cpp's q/k row permutation (`convert_hf_to_gguf.py` interleaves
+ * each head's two rotary halves for the `llama` architecture): GGUF row
+ * `2i + part` of a head goes back to Hugging Face row `part·headDim/2 + i`.
+ * Works on weights `[heads·headDim, columns]` and biases (`columns` 1).
+ * Allocates one output of the input's size.
+ */
+export function unpermuteRotaryRows(values: Float32Array, heads: number, headDim: number, columns: number): Float32Array {
+  const out = new Float32Array(values.length);
+  const half = headDim / 2;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let part = 0; part < 2; part++) {
+        const to = (h * headDim + part * half + i) * columns;
+        const from = (h * headDim + 2 * i + part) * columns;
+        out.set(values.subarray(from, from + columns), to);
+      }
+    }
+  }
+  return out;
+}
+
+/** What a GGUF weight source needs to know of the model. */
+export interface GgufWeightLayout {
+  /** Attention heads (rows of q are `heads·headDim`). */
+  numAttentionHeads: number;
+  /** Key/value heads. */
+  numKeyValueHeads: number;
+  /** Size of one head. */
+  headDim: number;
+}
+
+/**
+ * A GGUF file seen as the Hugging Face-named float32 weights a decoder's graph
+ * builder reads (`has`, `read`, `expectShape`): every tensor is read at its
+ * offset and dequantized (`readTensorFloat32`), one at a time; the q/k rows of
+ * `llama` files are put back in Hugging Face's rotate-half order (Qwen3 files
+ * are written unpermuted). Nothing is transposed: GGUF shapes, read outermost
+ * first, are Hugging Face's `[out, in]`.
+ *
+ * Allocates one float32 copy of each tensor read.
+ */
+export class GgufWeightSource {
+  /** The GGUF file read. */
+  readonly source: string;
+  private readonly permuted: boolean;
+
+  private constructor(
+    private readonly file: GgufFile,
+    private readonly layout: GgufWeightLayout,
+  ) {
+    this.source = file.file;
+    this.permuted = file.metadata.findString('general.architecture') === 'llama';
+  }
+
+  /** Opens the file (every shard of a split set) for lazy reads. */
+  static async open(path: string, layout: GgufWeightLayout): Promise<GgufWeightSource> {
+    return new GgufWeightSource(await GgufFile.open(path), layout);
+  }
+
+  /** True when the file has the tensor of that Hugging Face name. */
+  has(name: string): boolean {
+    const gguf = ggufTensorName(name);
+    return gguf !== undefined && this.file.has(gguf);
+  }
+
+  /**
+   * The tensor's values as float32, dequantized, q/k rows unpermuted for `llama`.
+   *
+   * @throws GgufFileError (`missing-tensor`) naming the llama.cpp name when absent.
+   */
+  async read(name: string): Promise<Float32Array> {
+    const gguf = ggufTensorName(name) ?? name;
+    const values = await this.file.readTensorFloat32(gguf);
+    const rotary = /\.attn_([qk])\.(weight|bias)$/.exec(gguf);
+    if (!this.permuted || !rotary) return values;
+    const { numAttentionHeads, numKeyValueHeads, headDim } = this.layout;
+    const heads = rotary[1] === 'q' ? numAttentionHeads : numKeyValueHeads;
+    return unpermuteRotaryRows(values, heads, headDim, values.length / (heads * headDim));
+  }
+
+  /**
+   * Checks a tensor's shape before reading it.
+   *
+   * @throws TensorShapeError naming the file, the tensor (both names) and both shapes.
+   * @throws GgufFileError when the tensor is absent.
+   */
+  async expectShape(name: string, expected: readonly number[]): Promise<void> {
+    const gguf = ggufTensorName(name) ?? name;
+    const found = this.file.tensor(gguf).shape;
+    if (found.length !== expected.length || found.some((size, index) => size !== expected[index])) {
+      throw new TensorShapeError({ file: this.source, tensor: `${name} (${gguf})`, found, expected });
+    }
+  }
+
+  /** Closes the file handles. */
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { CheckpointError, PioError } from '@pio/core';
+import { GgufFile, ggufTokenizer } from '@pio/gguf';
+import type { GenerationDefaults } from '../plugin/generation-config.js';
+import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { ggufHuggingFaceConfig } from './gguf-config.js';
+
+/** What a GGUF file gives the engine before any weight is read. */
+export interface GgufCheckpointParts {
+  /** A Hugging Face `config.json` synthesized from the metadata (see {@link ggufHuggingFaceConfig}). */
+  config: Record<string, unknown>;
+  /** The tokenizer rebuilt from `tokenizer.ggml.*` (see `ggufTokenizer` of `@pio/gguf`). */
+  tokenizer: TextTokenizer;
+  /** Generation defaults: the end-of-sequence id of the metadata. */
+  generationDefaults: GenerationDefaults;
+}
+
+/**
+ * Reads a GGUF file's header (the file, or every shard of a split set) into
+ * the config, tokenizer and generation defaults of a checkpoint folder.
+ *
+ * @throws GgufFileError for a file that is not valid GGUF or lacks a required key.
+ * @throws CheckpointError when the file has no tokenizer metadata, or an architecture the engine does not map.
+ */
+export async function openGgufCheckpoint(path: string): Promise<GgufCheckpointParts> {
+  const file = await GgufFile.open(path);
+  try {
+    if (!file.metadata.has('tokenizer.ggml.model') || !file.metadata.has('tokenizer.ggml.tokens')) {
+      throw new CheckpointError({
+        file: path,
+        reason: 'it has no tokenizer metadata (tokenizer.ggml.model and tokenizer.ggml.tokens)',
+        hint: 'PIO builds the tokenizer from the GGUF metadata: use a GGUF converted with its vocabulary (convert_hf_to_gguf.py writes it).',
+      });
+    }
+    const config = ggufHuggingFaceConfig(file);
+    let built: ReturnType<typeof ggufTokenizer>;
+    try {
+      built = ggufTokenizer(file.metadata);
+    } catch (cause) {
+      if (PioError.isInstance(cause)) throw cause;
+      throw new CheckpointError({ file: path, reason: `its tokenizer metadata cannot be used (${(cause as Error).message})`, cause });
+    }
+    const tokenizer = new TextTokenizer(built.tokenizerJson, built.tokenizerConfig);
+    const eos = built.special.eos;
+    return { config, tokenizer, generationDefaults: { eosTokenIds: eos === undefined ? [] : [eos] } };
+  } finally {
+    await file.close();
+  }
+}
