@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BaseConfig, readCheckpointConfig } from '@pio/core';
+import { BaseConfig, findGgufFile, readCheckpointConfig } from '@pio/core';
+import { ggufHuggingFaceConfig } from '@pio/engine';
+import { GgufFile, ggufTypeSummary } from '@pio/gguf';
 import { findModelPath } from '@pio/hub';
 import type { CliIo } from '../io.js';
 import { createManager } from './open-checkpoint.js';
@@ -8,9 +10,10 @@ import { createManager } from './open-checkpoint.js';
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
 /**
- * `pio info <plugin | checkpoint-dir>`: a plugin's manifest, or for a
- * checkpoint folder the plugin that runs it, its architecture, parameter
- * count and estimated memory per dtype. Loads no weights.
+ * `pio info <plugin | checkpoint-dir | file.gguf>`: a plugin's manifest, or for a
+ * checkpoint the plugin that runs it, its architecture, parameter count and
+ * estimated memory per dtype; for a GGUF file also its storage types with
+ * their share of bytes. Loads no weights.
  *
  * @returns the exit code.
  */
@@ -25,8 +28,10 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
     return 0;
   }
   const record = await manager.findForCheckpoint(dir);
-  const json = await readCheckpointConfig(dir);
-  const config = await pluginConfig(manager, record.metadata.name, json, resolve(dir, 'config.json'));
+  const ggufFile = await findGgufFile(dir);
+  const gguf = ggufFile ? await readGgufSummary(ggufFile) : undefined;
+  const json = gguf ? gguf.config : await readCheckpointConfig(dir);
+  const config = await pluginConfig(manager, record.metadata.name, json, ggufFile ?? resolve(dir, 'config.json'));
   const parameters = config.estimateParameters();
   const activeParameters = config.activeParameters();
   const weights = {
@@ -48,6 +53,7 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
     contextLength: config.maxContextLength,
     weightsBytes: weights,
     kvCacheBytesAtContext: config.kvCacheBytes(),
+    ...(gguf ? { gguf: gguf.summary } : {}),
   };
   if (options.json) {
     io.out(`${JSON.stringify(info, null, 2)}\n`);
@@ -60,9 +66,36 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
       activeParameters: `${activeParameters.toLocaleString('en-US')} per token${activeParameters < parameters ? ' (mixture of experts)' : ''}`,
       weightsBytes: `float32 ${gib(weights.float32)}, int8 ≈ ${gib(weights.int8)}, int4 ≈ ${gib(weights.int4)}`,
       kvCacheBytesAtContext: `${gib(info.kvCacheBytesAtContext)} (fp32, ${config.maxContextLength} tokens)`,
+      ...(gguf
+        ? {
+            gguf: `${gguf.summary.file} (${gib(gguf.summary.bytes)}, ${gguf.summary.parameters.toLocaleString('en-US')} weights)`,
+            quantization: gguf.summary.types
+              .map((type) => `${type.type} ${(type.share * 100).toFixed(1)}% (${type.tensors} tensors)`)
+              .join(', '),
+          }
+        : {}),
     }),
   );
   return 0;
+}
+
+/** A GGUF file's synthesized config.json and what it is made of, from its header alone. */
+async function readGgufSummary(file: string) {
+  const gguf = await GgufFile.open(file);
+  try {
+    const types = ggufTypeSummary(gguf.tensors);
+    return {
+      config: ggufHuggingFaceConfig(gguf),
+      summary: {
+        file,
+        bytes: types.reduce((sum, type) => sum + type.bytes, 0),
+        parameters: types.reduce((sum, type) => sum + type.parameters, 0),
+        types,
+      },
+    };
+  } finally {
+    await gguf.close();
+  }
 }
 
 /**

@@ -40,7 +40,7 @@ export interface OpenedCheckpoint {
   plugin: TextModelPlugin;
   /** The plugin package's name. */
   pluginName: string;
-  /** The checkpoint folder (a pulled repo id resolved). */
+  /** The checkpoint folder or `.gguf` file (a pulled repo id resolved). */
   dir: string;
   /** Milliseconds to discover, load and initialize. */
   loadMs: number;
@@ -59,7 +59,7 @@ export function resolveCheckpointDir(io: CliIo, checkpoint: string, cacheDir?: s
 }
 
 /**
- * Finds the plugin for a checkpoint folder, activates it and returns it ready
+ * Finds the plugin for a checkpoint folder (or `.gguf` file), activates it and returns it ready
  * to generate.
  *
  * @throws CheckpointError when the folder does not exist; the errors of discovery and activation otherwise.
@@ -72,11 +72,12 @@ export async function openCheckpoint(
 ): Promise<OpenedCheckpoint> {
   const started = performance.now();
   const dir = resolveCheckpointDir(io, checkpoint, options.cacheDir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  const isGgufFile = dir.endsWith('.gguf') && existsSync(dir) && statSync(dir).isFile();
+  if (!isGgufFile && (!existsSync(dir) || !statSync(dir).isDirectory())) {
     throw new CheckpointError({
       file: dir,
       reason: 'no such folder',
-      hint: 'Give the path of a Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json).',
+      hint: 'Give the path of a Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json) or of a .gguf file.',
     });
   }
   const manager = createManager(io);
