@@ -21,6 +21,7 @@ import { Qwen3MoeConfig } from '../src/config.js';
 import { createQwen3MoePlugin } from '../src/index.js';
 
 const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: { experts: { type: 'string', default: '16' }, layers: { type: 'string', default: '48' } },
   allowPositionals: true,
 });
