@@ -84,6 +84,7 @@ export {
 export { createReferenceKvCache, ReferenceKvCache } from './reference/reference-kv-cache.js';
 export { rmsNormRows } from './reference/rms-norm.js';
 export { applyRotaryEmbedding, type RopeSettings, ropeInverseFrequencies } from './reference/rope.js';
+export { describeGgufSuite, type GgufSuiteFiles, type GgufSuiteOptions } from './suites/describe-gguf-suite.js';
 export {
   describeInferenceSuite,
   type InferenceSuiteOptions,
