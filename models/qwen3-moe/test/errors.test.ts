@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPluginPackage } from '@pio/conformance';
-import { ConfigError, InsufficientMemoryError, PioError } from '@pio/core';
+import { ConfigError, InsufficientMemoryError } from '@pio/core';
 import { GraphError } from '@pio/onnx';
 import { TensorShapeError, type TensorToWrite, writeSafetensors } from '@pio/safetensors';
 import {
@@ -11,6 +11,7 @@ import {
   copyCheckpoint,
   decoderWeightShapes,
   editCheckpointConfig,
+  initializeFailure as initializeKitFailure,
   type RandomCheckpoint,
   resolveDecoderShape,
   writeRandomCheckpoint,
@@ -43,23 +44,8 @@ async function createPlugin(): Promise<Qwen3MoePlugin> {
 
 const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}`));
 
-/** Initializes a fresh plugin on `dir` and returns the PioError it rejects with; the plugin is left unloaded. */
-async function initializeFailure(dir: string, dtype?: 'float32' | 'int4'): Promise<PioError> {
-  const plugin = await createPlugin();
-  try {
-    const error = await plugin
-      .initialize({ checkpoint: dir, cacheDir: join(dir, '.cache'), ...(dtype ? { runtime: { dtype } } : {}) })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(PioError.isInstance(error), String(error)).toBe(true);
-    expect(plugin.isLoaded).toBe(false);
-    return error as PioError;
-  } finally {
-    await plugin.cleanup();
-  }
-}
+const initializeFailure = (dir: string, dtype?: 'float32' | 'int4') =>
+  initializeKitFailure(createPlugin, dir, dtype ? { dtype } : {});
 
 /** Rewrites the checkpoint's weights with `edit` applied to the name → tensor map. */
 async function rewriteWeights(dir: string, edit: (tensors: Record<string, TensorToWrite>) => void): Promise<void> {

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPluginPackage } from '@pio/conformance';
-import { ConfigError, PioError } from '@pio/core';
+import { ConfigError } from '@pio/core';
 import { GraphError } from '@pio/onnx';
 import { TensorShapeError, type TensorToWrite, writeSafetensors } from '@pio/safetensors';
 import {
   copyCheckpoint,
   decoderWeightShapes,
   editCheckpointConfig,
+  initializeFailure as initializeKitFailure,
   type RandomCheckpoint,
   resolveDecoderShape,
   writeRandomCheckpoint,
@@ -44,21 +45,7 @@ const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}
 
 const editConfig = editCheckpointConfig;
 
-/** Initializes a fresh plugin on `dir` and returns the PioError it rejects with; the plugin is left unloaded. */
-async function initializeFailure(dir: string): Promise<PioError> {
-  const plugin = await createPlugin();
-  try {
-    const error = await plugin.initialize({ checkpoint: dir, cacheDir: join(dir, '.cache') }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(PioError.isInstance(error), String(error)).toBe(true);
-    expect(plugin.isLoaded).toBe(false);
-    return error as PioError;
-  } finally {
-    await plugin.cleanup();
-  }
-}
+const initializeFailure = (dir: string) => initializeKitFailure(createPlugin, dir);
 
 describe('Qwen3 configs and weights the plugin refuses', () => {
   it('use_sliding_window true: ConfigError naming the key, the file and the dense setting', async () => {

@@ -90,4 +90,5 @@ export {
   type InferenceSuiteOptions,
   type SteppingTextPlugin,
 } from './suites/describe-inference-suite.js';
+export { initializeFailure } from './suites/initialize-failure.js';
 export { loadTokenizerFiles, type TokenizerFiles, tokenizerDir } from './tokenizer/load-tokenizer-files.js';

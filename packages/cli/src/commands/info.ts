@@ -111,10 +111,9 @@ async function pluginConfig(
 ): Promise<BaseConfig> {
   const plugin = await manager.activate(name, { config: json }).catch(() => undefined);
   try {
-    const config = (plugin as { modelConfig?: unknown } | undefined)?.modelConfig;
-    if (config instanceof BaseConfig || (config && typeof (config as BaseConfig).activeParameters === 'function')) {
-      return config as BaseConfig;
-    }
+    // Duck-typed: the plugin's BaseConfig may come from another installed copy of @pio/core.
+    const config = (plugin as { modelConfig?: BaseConfig } | undefined)?.modelConfig;
+    if (typeof config?.activeParameters === 'function') return config;
   } catch {
     // A plugin that holds no config until it loads: fall back to the base fields.
   } finally {
