@@ -1,21 +1,29 @@
-import { Command, CommanderError } from 'commander';
 import { PioError } from '@pio/core';
+import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import { infoCommand } from './commands/info.js';
-import { listCommand } from './commands/list.js';
-import { newModelCommand } from './commands/new-model.js';
-import { type RunOptions, runCommand } from './commands/run.js';
-import { type ServeOptions, serveCommand } from './commands/serve.js';
 import { type BenchOptions, benchCommand } from './commands/bench.js';
 import { type ChatCommandOptions, chatCommand } from './commands/chat.js';
 import { type DemoOptions, demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { type EvalOptions, evalCommand } from './commands/eval.js';
+import { infoCommand } from './commands/info.js';
+import { listCommand } from './commands/list.js';
+import { newModelCommand } from './commands/new-model.js';
 import { type PullCommandOptions, pullCommand } from './commands/pull.js';
+import { type RunOptions, runCommand } from './commands/run.js';
+import { type ServeOptions, serveCommand } from './commands/serve.js';
+import { type CliIo, processIo } from './io.js';
 import { addGenerationOptions } from './options/generation-options.js';
 import { addRuntimeOptions } from './options/runtime-options.js';
-import { collect, dtypes, integer, nonNegativeInteger, positiveInteger, positiveIntegers, tokenIds } from './parse-args.js';
-import { type CliIo, processIo } from './io.js';
+import {
+  collect,
+  dtypes,
+  integer,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveIntegers,
+  tokenIds,
+} from './parse-args.js';
 
 /**
  * Runs the `pio` command line with `argv` (without `node` and the script).
@@ -66,7 +74,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
 
   const chat = program
     .command('chat')
-    .description("chat with a checkpoint through its chat template (/help inside lists the commands)")
+    .description('chat with a checkpoint through its chat template (/help inside lists the commands)')
     .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)');
   addRuntimeOptions(addGenerationOptions(chat))
     .option('--system <text>', 'the first system message')
@@ -80,7 +88,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       .command('bench')
       .description('measure time to first token, prefill and decode tokens/s and peak memory of a checkpoint')
       .argument('<checkpoint>', 'checkpoint folder (config.json, *.safetensors, tokenizer.json)')
-      .option('--prompt-lengths <list>', 'comma-separated prompt lengths in tokens (default 128,512,1024 as the context allows)', positiveIntegers)
+      .option(
+        '--prompt-lengths <list>',
+        'comma-separated prompt lengths in tokens (default 128,512,1024 as the context allows)',
+        positiveIntegers,
+      )
       .option('--decode-tokens <n>', 'tokens to generate after each prompt (default 32)', positiveInteger)
       .option('--repeat <n>', 'runs per prompt length; medians are reported (default 1)', positiveInteger),
   )
@@ -96,7 +108,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .requiredOption('--text <file>', 'the text to score, UTF-8 (- for stdin)')
     .option('--dtype <list>', 'comma-separated weights to compare: float32, int8, int4 (default float32)', dtypes)
     .option('--context <n>', "tokens per window (default the model's context, at most 1024)", positiveInteger)
-    .option('--stride <n>', 'tokens between window starts, at most the context (default half the context)', positiveInteger)
+    .option(
+      '--stride <n>',
+      'tokens between window starts, at most the context (default half the context)',
+      positiveInteger,
+    )
     .option('--max-tokens <n>', "score only the text's first n tokens", positiveInteger)
     .option('--threads <n>', 'onnxruntime threads (0: all cores)', nonNegativeInteger)
     .option('--cache-dir <dir>', 'where built graphs are cached')
@@ -133,7 +149,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       .option('--host <host>', 'interface to bind (0.0.0.0 serves the network)', '127.0.0.1')
       .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1 (default: $PIO_API_KEY)')
       .option('--max-queue <n>', 'requests allowed to wait per model; more get 429 (default 32)', integer)
-      .option('--request-timeout <ms>', 'milliseconds a client has to send a whole request; slower ones are cut off (default 30000)', integer)
+      .option(
+        '--request-timeout <ms>',
+        'milliseconds a client has to send a whole request; slower ones are cut off (default 30000)',
+        integer,
+      )
       .option('--max-connections <n>', 'most open connections; more are closed at once (default 256)', integer)
       .option('--name <id>', 'model id of each checkpoint, in order (repeatable)', collect),
   ).action(async (checkpoints: string[], options: ServeOptions) => {
@@ -142,10 +162,19 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
 
   program
     .command('pull')
-    .description('download a model from the Hugging Face hub into the cache (resumable, verified); then `pio run <repo-id>`')
+    .description(
+      'download a model from the Hugging Face hub into the cache (resumable, verified); then `pio run <repo-id>`',
+    )
     .argument('<repo-id>', 'the model repository, owner/name')
     .option('--revision <rev>', 'branch, tag or commit sha (default: main)')
-    .option('--dtype <dtype>', 'ONNX variant of an onnx-only repository: fp32 (default), fp16, q8, int8, uint8, q4, q4f16, bnb4')
+    .option(
+      '--dtype <dtype>',
+      'ONNX variant of an onnx-only repository: fp32 (default), fp16, q8, int8, uint8, q4, q4f16, bnb4',
+    )
+    .option(
+      '--quant <type>',
+      'quantization of a GGUF repository: Q4_K_M (default when there are several), Q8_0, F16, ...',
+    )
     .option('--include <glob>', 'also download files matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'do not download files matching this glob (repeatable)', collect)
     .option('--cache-dir <dir>', 'the PIO cache folder (default: $PIO_CACHE_DIR or ~/.cache/pio)')
@@ -163,7 +192,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .command('model')
     .description('generate a new model plugin package @pio/model-<name>')
     .argument('<name>', 'lowercase kebab-case model name, for example "phi3"')
-    .option('--dir <dir>', 'folder to create the package in (default: models/ of the repository, or the working directory)')
+    .option(
+      '--dir <dir>',
+      'folder to create the package in (default: models/ of the repository, or the working directory)',
+    )
     .option('--model-type <type>', 'Hugging Face model_type it handles (default: the name)')
     .option('--architecture <name>', 'Hugging Face architecture it handles (default: <Pascal>ForCausalLM)')
     .option('--family <family>', 'model family (default: the display name)')

@@ -25,6 +25,7 @@ export { type PulledFile, type PullOptions, type PullProgress, type PullResult, 
 export { isRepoId, parseRepoId, type RepoId } from './repo/repo-id.js';
 export { checkRevision, isCommitSha, isRevisionName } from './repo/revision.js';
 export { findModelPath, type ResolveModelOptions, resolveModelPath } from './resolve/resolve-model-path.js';
+export { defaultGgufQuant, type GgufVariant, ggufVariants } from './select/gguf-variants.js';
 export { globMatcher } from './select/glob.js';
 export { isOnnxDtype, type OnnxDtype, onnxDtypeSuffixes, onnxDtypes } from './select/onnx-dtypes.js';
 export {

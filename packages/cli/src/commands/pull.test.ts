@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type HubTestServer, startHubTestServer } from '@pio/hub/testing';
-import { writeRandomCheckpoint } from '@pio/test-kit';
+import { writeGgufCheckpoint, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
@@ -16,8 +16,16 @@ const commit = 'c0ffee'.padEnd(40, '0');
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pio-cli-pull-'));
   await writeRandomCheckpoint(join(root, 'hub', 'tiny'), { arch: 'llama', tokenizer: 'gpt2', seed: 5 });
+  // A llama.cpp-style repository: the same model in two quantizations, plus a README.
+  await mkdir(join(root, 'hub', 'gguf'));
+  await writeGgufCheckpoint(join(root, 'hub', 'tiny'), join(root, 'hub', 'gguf', 'tiny-llama-Q8_0.gguf'), 'Q8_0');
+  await writeGgufCheckpoint(join(root, 'hub', 'tiny'), join(root, 'hub', 'gguf', 'tiny-llama-Q4_0.gguf'), 'Q4_0');
+  await writeFile(join(root, 'hub', 'gguf', 'README.md'), '# tiny-llama GGUF\n');
   hub = await startHubTestServer({
-    repos: { 'test-org/tiny-llama': { revisions: { main: { commit, dir: join(root, 'hub', 'tiny') } } } },
+    repos: {
+      'test-org/tiny-llama': { revisions: { main: { commit, dir: join(root, 'hub', 'tiny') } } },
+      'test-org/tiny-llama-GGUF': { revisions: { main: { commit, dir: join(root, 'hub', 'gguf') } } },
+    },
   });
 });
 afterAll(async () => {
@@ -64,6 +72,28 @@ describe('pio pull', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  it('pulls one GGUF quantization of a GGUF repository, then pio run takes its repo id', async () => {
+    const cacheDir = join(root, 'cache-gguf');
+    const base = ['pull', 'test-org/tiny-llama-GGUF', '--endpoint', hub.endpoint, '--cache-dir', cacheDir];
+    const none = captureIo(root);
+    expect(await runCli(base, none)).not.toBe(0);
+    expect(none.stderr).toMatch(
+      /2 GGUF models and no single Q4_K_M one to take by default \(it has: Q4_0 .*, Q8_0 .*\)/,
+    );
+    expect(none.stderr).toContain('--quant');
+
+    const pull = captureIo(root);
+    expect(await runCli([...base, '--quant', 'q8_0', '--json'], pull)).toBe(0);
+    const result = JSON.parse(pull.stdout) as { format: string; quant: string; files: { path: string }[] };
+    expect(result).toMatchObject({ format: 'gguf', quant: 'Q8_0' });
+    expect(result.files.map((file) => file.path)).toEqual(['tiny-llama-Q8_0.gguf']);
+
+    const run = captureIo(root);
+    const args = ['run', 'test-org/tiny-llama-GGUF', 'Hello', '-n', '2', '-t', '0', '--json', '--cache-dir', cacheDir];
+    expect(await runCli(args, run)).toBe(0);
+    expect((JSON.parse(run.stdout) as { ids: number[] }).ids).toHaveLength(2);
   });
 
   it('draws cli-progress bars when stderr is a terminal', async () => {

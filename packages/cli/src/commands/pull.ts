@@ -8,6 +8,8 @@ export interface PullCommandOptions {
   revision?: string;
   /** ONNX variant for an onnx-only repository (fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4). */
   dtype?: string;
+  /** GGUF quantization of a GGUF repository (Q4_K_M by default when there are several). */
+  quant?: string;
   /** The PIO cache folder (default `$PIO_CACHE_DIR` or `~/.cache/pio`). */
   cacheDir?: string;
   /** Access token (default `$HF_TOKEN`). */
@@ -42,6 +44,7 @@ export async function pullCommand(io: CliIo, repo: string, options: PullCommandO
     result = await pullModel(repo, {
       ...(options.revision ? { revision: options.revision } : {}),
       ...(options.dtype ? { dtype: options.dtype } : {}),
+      ...(options.quant ? { quant: options.quant } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.token ? { token: options.token } : {}),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -66,7 +69,7 @@ export async function pullCommand(io: CliIo, repo: string, options: PullCommandO
   }
   const downloaded = result.files.filter((file) => file.downloaded).length;
   io.err(
-    `Pulled ${result.repo}@${result.revision} (commit ${result.commit.slice(0, 12)}, ${result.format}${result.dtype ? ` ${result.dtype}` : ''}): ` +
+    `Pulled ${result.repo}@${result.revision} (commit ${result.commit.slice(0, 12)}, ${result.format}${result.dtype ? ` ${result.dtype}` : ''}${result.quant ? ` ${result.quant}` : ''}): ` +
       `${result.files.length} files, ${formatSize(result.totalBytes)}; ${downloaded} downloaded (${formatSize(result.downloadedBytes)}).\n` +
       // A bare id runs what `main` points at (else the newest pull); another revision runs by its folder.
       `Run it: pio run ${result.revision === 'main' ? result.repo : result.dir} "Hello"\n`,

@@ -29,6 +29,8 @@ export interface PullOptions extends HubOptions {
   cacheDir?: string;
   /** For an ONNX-only repository (transformers.js export): the weight variant, `fp32` by default. */
   dtype?: OnnxDtype | string;
+  /** For a GGUF repository: the quantization to download (`Q4_K_M`, ...; default the only one, else `Q4_K_M`). */
+  quant?: string;
   /** Globs of more files to download (see `selectModelFiles`). */
   include?: readonly string[];
   /** Globs of files not to download. */
@@ -93,10 +95,12 @@ export interface PullResult {
   commit: string;
   /** The complete snapshot folder: a checkpoint folder ready for a plugin. */
   dir: string;
-  /** `safetensors`, `onnx` or `custom` (chosen by `include` globs). */
+  /** `safetensors`, `onnx`, `gguf` or `custom` (chosen by `include` globs). */
   format: ModelFileSelection['format'];
   /** The ONNX variant taken, for `onnx`. */
   dtype: OnnxDtype | undefined;
+  /** The GGUF quantization taken, for `gguf` (when its file name says it). */
+  quant?: string;
   /** The files of this pull. */
   files: PulledFile[];
   /** Bytes transferred by this call. */
@@ -141,7 +145,7 @@ export async function pullModel(repo: string, options: PullOptions = {}): Promis
     }
     return dest;
   };
-  const select = { dtype: options.dtype, include: options.include, exclude: options.exclude };
+  const select = { dtype: options.dtype, quant: options.quant, include: options.include, exclude: options.exclude };
   let selection = selectModelFiles(repo, listing.files, select);
 
   const fetchOne = (file: RepoFile, onBytes?: (delta: number) => void) =>
@@ -244,6 +248,7 @@ export async function pullModel(repo: string, options: PullOptions = {}): Promis
     dir,
     format: selection.format,
     dtype: selection.dtype,
+    ...(selection.quant ? { quant: selection.quant } : {}),
     files: files.map((file) => pulled.get(file.path)!),
     downloadedBytes,
     totalBytes: progress.totalBytes,

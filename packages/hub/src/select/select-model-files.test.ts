@@ -84,21 +84,62 @@ describe('selectModelFiles', () => {
       }
     })();
     expect(DownloadError.isInstance(unknown) && unknown.code).toBe('PIO_HUB_USAGE');
-    expect(() => selectModelFiles('a/b', files, { dtype: 'fp16' })).toThrow(/no fp16 ONNX variant \(it has: q8, q4f16\)/);
+    expect(() => selectModelFiles('a/b', files, { dtype: 'fp16' })).toThrow(
+      /no fp16 ONNX variant \(it has: q8, q4f16\)/,
+    );
   });
 
   it('applies --include and --exclude globs, and refuses repositories with nothing to run', () => {
     const files = listing(...metadata, 'model.safetensors', 'README.md', 'model.gguf');
-    expect(paths(selectModelFiles('a/b', files, { include: ['README.md'], exclude: ['generation_config.json'] }))).toEqual([
-      'config.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-      'model.safetensors',
-      'README.md',
-    ]);
+    expect(
+      paths(selectModelFiles('a/b', files, { include: ['README.md'], exclude: ['generation_config.json'] })),
+    ).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'README.md']);
     const gguf = listing('README.md', 'model-q4_k_m.gguf');
-    expect(() => selectModelFiles('a/b', gguf)).toThrow(/no safetensors weights and no onnx\/ export.*gguf/);
+    expect(selectModelFiles('a/b', gguf)).toMatchObject({ format: 'gguf', quant: 'Q4_K_M' });
     expect(paths(selectModelFiles('a/b', gguf, { include: ['*.gguf'] }))).toEqual(['model-q4_k_m.gguf']);
     expect(() => selectModelFiles('a/b', files, { exclude: ['**'] })).toThrow(/selection is empty/);
+  });
+
+  describe('GGUF repositories', () => {
+    const repo = listing(
+      'README.md',
+      'Qwen3-4B-Q4_K_M.gguf',
+      'Qwen3-4B-Q8_0.gguf',
+      'Qwen3-4B-F16-00001-of-00002.gguf',
+      'Qwen3-4B-F16-00002-of-00002.gguf',
+      'mmproj-Qwen3-4B-F16.gguf',
+      'Qwen3-4B.imatrix.gguf',
+    );
+
+    it('takes one model: Q4_K_M by default, another with quant, a whole split set', () => {
+      expect(selectModelFiles('a/b', repo)).toMatchObject({ format: 'gguf', quant: 'Q4_K_M' });
+      expect(paths(selectModelFiles('a/b', repo))).toEqual(['Qwen3-4B-Q4_K_M.gguf']);
+      expect(paths(selectModelFiles('a/b', repo, { quant: 'q8_0' }))).toEqual(['Qwen3-4B-Q8_0.gguf']);
+      expect(paths(selectModelFiles('a/b', repo, { quant: 'F16' }))).toEqual([
+        'Qwen3-4B-F16-00001-of-00002.gguf',
+        'Qwen3-4B-F16-00002-of-00002.gguf',
+      ]);
+    });
+
+    it('lets --include globs choose the GGUF instead', () => {
+      expect(paths(selectModelFiles('a/b', repo, { include: ['*Q8_0*.gguf'] }))).toEqual(['Qwen3-4B-Q8_0.gguf']);
+    });
+
+    it('names the quantizations it has when the one asked for is absent or none is the default', () => {
+      expect(() => selectModelFiles('a/b', repo, { quant: 'Q2_K' })).toThrow(
+        /a\/b has no Q2_K GGUF \(it has: F16 \(1 MiB\), Q4_K_M \(1 MiB\), Q8_0 \(1 MiB\)\)/,
+      );
+      const noDefault = listing('m-Q8_0.gguf', 'm-Q6_K.gguf');
+      const error = (() => {
+        try {
+          selectModelFiles('a/b', noDefault);
+        } catch (caught) {
+          return caught as DownloadError;
+        }
+      })();
+      expect(error).toBeInstanceOf(DownloadError);
+      expect(error?.message).toMatch(/2 GGUF models and no single Q4_K_M one.*Q6_K.*Q8_0/);
+      expect(error?.hint).toMatch(/--quant/);
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { DownloadError } from '../errors/download-error.js';
 import type { RepoFile } from '../listing/list-repo-files.js';
+import { defaultGgufQuant, type GgufVariant, ggufVariants } from './gguf-variants.js';
 import { globMatcher } from './glob.js';
-import { isOnnxDtype, type OnnxDtype, onnxDtypes, onnxDtypeSuffixes, parseOnnxStem } from './onnx-dtypes.js';
+import { isOnnxDtype, type OnnxDtype, onnxDtypeSuffixes, onnxDtypes, parseOnnxStem } from './onnx-dtypes.js';
 
 /** The configuration and tokenizer files a model needs, taken from the repository's root when present. */
 export const modelMetadataFiles = [
@@ -20,6 +21,11 @@ export const safetensorsIndexFile = 'model.safetensors.index.json';
 export interface SelectOptions {
   /** For an ONNX-only repository: which weight variant to take (default `fp32`, else the first one present in {@link onnxDtypes} order). */
   dtype?: OnnxDtype | string;
+  /**
+   * For a GGUF repository: which quantization to take (`Q4_K_M`, `Q8_0`, ...;
+   * case-insensitive). Default: the only one, else {@link defaultGgufQuant}.
+   */
+  quant?: string;
   /** Globs of more files to take (see {@link globMatcher}); with no weights found, only these. */
   include?: readonly string[];
   /** Globs of files to leave out, applied last. */
@@ -30,17 +36,19 @@ export interface SelectOptions {
 
 /** What {@link selectModelFiles} picked. */
 export interface ModelFileSelection {
-  /** `safetensors`, `onnx`, or `custom` when only `include` globs chose the files. */
-  format: 'safetensors' | 'onnx' | 'custom';
+  /** `safetensors`, `onnx`, `gguf`, or `custom` when only `include` globs chose the files. */
+  format: 'safetensors' | 'onnx' | 'gguf' | 'custom';
   /** The ONNX variant taken, for `onnx`. */
   dtype: OnnxDtype | undefined;
+  /** The GGUF quantization taken, for `gguf` (when its file name says it). */
+  quant?: string;
   /** The files to download, in listing order. */
   files: RepoFile[];
 }
 
 /**
  * Picks the files a model needs from a repository's listing, leaving out what
- * PIO does not read (`*.bin`, `*.pt`, `*.gguf`, `*.h5`, `*.msgpack`, other
+ * PIO does not read (`*.bin`, `*.pt`, `*.gguf` beside other weights, `*.h5`, `*.msgpack`, other
  * ONNX variants, READMEs and images):
  *
  * - safetensors weights at the root: the {@link modelMetadataFiles} present,
@@ -49,10 +57,19 @@ export interface ModelFileSelection {
  * - otherwise ONNX weights under `onnx/` (a transformers.js export): the
  *   metadata files plus ONE dtype variant: `onnx/model{suffix}.onnx` and its
  *   `onnx/model{suffix}.onnx_data*` files.
+ * - otherwise GGUF files (a llama.cpp repository): ONE model, a file or a
+ *   split set (see {@link ggufVariants}) — the `quant` asked for, the only
+ *   one, or {@link defaultGgufQuant}; `include` globs that match `.gguf`
+ *   files choose it instead. A GGUF holds its own config and tokenizer, so
+ *   no metadata files are taken.
  *
- * @throws DownloadError (`usage`) when the repository has neither and no `include` glob matches, or the dtype is unknown or absent.
+ * @throws DownloadError (`usage`) when the repository has none of these and no `include` glob matches, the dtype is unknown or absent, or several GGUF quantizations are present and none is chosen (the message lists them).
  */
-export function selectModelFiles(repo: string, files: readonly RepoFile[], options: SelectOptions = {}): ModelFileSelection {
+export function selectModelFiles(
+  repo: string,
+  files: readonly RepoFile[],
+  options: SelectOptions = {},
+): ModelFileSelection {
   const byPath = new Map(files.map((file) => [file.path, file]));
   const chosen = new Set<string>(modelMetadataFiles.filter((name) => byPath.has(name)));
   let format: ModelFileSelection['format'] = 'custom';
@@ -87,6 +104,20 @@ export function selectModelFiles(repo: string, files: readonly RepoFile[], optio
       for (const path of onnx.paths) chosen.add(path);
     }
   }
+  let quant: string | undefined;
+  const variants = format === 'custom' ? ggufVariants(files) : [];
+  if (variants.length > 0) {
+    format = 'gguf';
+    chosen.clear();
+    const includesGguf = (options.include ?? []).some((pattern) =>
+      files.some((file) => file.path.toLowerCase().endsWith('.gguf') && globMatcher(pattern)(file.path)),
+    );
+    if (!includesGguf) {
+      const variant = pickGgufVariant(repo, variants, options.quant);
+      quant = variant.quant;
+      for (const file of variant.files) chosen.add(file.path);
+    }
+  }
 
   if (format === 'custom') {
     chosen.clear();
@@ -113,10 +144,33 @@ export function selectModelFiles(repo: string, files: readonly RepoFile[], optio
       reason: 'usage',
       message: `Nothing to download from ${repo}: the selection is empty`,
       repo,
-      hint: 'Loosen --exclude, or check the --include globs against the repository\'s files.',
+      hint: "Loosen --exclude, or check the --include globs against the repository's files.",
     });
   }
-  return { format, dtype, files: files.filter((file) => chosen.has(file.path)) };
+  return { format, dtype, ...(quant ? { quant } : {}), files: files.filter((file) => chosen.has(file.path)) };
+}
+
+function pickGgufVariant(repo: string, variants: readonly GgufVariant[], wanted: string | undefined): GgufVariant {
+  const named = (quant: string) => variants.filter((variant) => variant.quant === quant.toUpperCase());
+  const choices = () =>
+    variants.map((variant) => `${variant.quant ?? variant.files[0]!.path} (${formatBytes(variant.bytes)})`).join(', ');
+  const matches = wanted ? named(wanted) : variants.length === 1 ? variants : named(defaultGgufQuant);
+  if (matches.length === 1) return matches[0]!;
+  const problem = wanted
+    ? matches.length === 0
+      ? `${repo} has no ${wanted.toUpperCase()} GGUF`
+      : `${repo} has ${matches.length} ${wanted.toUpperCase()} GGUF models`
+    : `${repo} has ${variants.length} GGUF models and no single ${defaultGgufQuant} one to take by default`;
+  throw new DownloadError({
+    reason: 'usage',
+    message: `${problem} (it has: ${choices()})`,
+    repo,
+    hint: "Choose one with --quant Q4_K_M (a quantization listed above) or --include '*Q4_K_M*.gguf'.",
+  });
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.max(1, Math.round(bytes / 2 ** 20))} MiB`;
 }
 
 function selectOnnx(
