@@ -41,6 +41,7 @@ export {
   type BuiltGraphs,
   type CheckpointWeights,
   type ConfigClass,
+  type DecoderCacheShape,
   type DecoderModelDefinition,
   DecoderTextPlugin,
   type PrepareGraphsArgs,

@@ -1,7 +1,8 @@
 /**
  * The I/O names every decoder graph run by the engine uses. A model package's
  * graph builder must produce graphs with exactly these names and shapes
- * (batch size 1; `S` new tokens, `T` cached tokens, `R` = kvHeads × headDim):
+ * (batch size 1; `S` new tokens, `T` cached tokens, `R` = kvHeads × headDim,
+ * or the model's own key/value row sizes, see {@link DecoderShape}):
  *
  * | name | type | shape | meaning |
  * | --- | --- | --- | --- |
@@ -10,6 +11,9 @@
  * | `past_key.{i}` / `past_value.{i}` | float32 | `[1 + T, R]` | layer i's cache, token-major (a zero-copy view); row 0 is padding the graph ignores |
  * | `logits` | float32 | `[L, vocab]` | logits at `logit_indices` |
  * | `new_key.{i}` / `new_value.{i}` | float32 | `[S, R]` | layer i's K (after RoPE) and V of the new tokens |
+ *
+ * A model whose {@link DecoderShape.valueRowSize} is 0 (latent attention: one
+ * compressed row per token) has no `past_value.{i}` / `new_value.{i}`.
  *
  * Positions are `T + [0, S)`: graphs derive them from the past's length.
  */
@@ -27,8 +31,14 @@ export const decoderIo = {
 export interface DecoderShape {
   /** Decoder layers. */
   numLayers: number;
-  /** Floats per token per layer in the KV cache (`numKeyValueHeads * headDim`). */
+  /** Floats per token per layer in the cache's keys (`numKeyValueHeads * headDim` for standard attention). */
   rowSize: number;
+  /**
+   * Floats per token per layer in the cache's values, when they differ from
+   * `rowSize`; 0 = the model keeps no values (no `past_value.{i}` / `new_value.{i}`
+   * in its graph). Default `rowSize`.
+   */
+  valueRowSize?: number;
   /** Vocabulary size (columns of `logits`). */
   vocabSize: number;
   /** Longest sequence to run (the KV cache's size limit). */

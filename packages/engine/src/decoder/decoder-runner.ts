@@ -43,10 +43,16 @@ export class DecoderRunner {
     this.shape = shape;
     this.decodeSession = decode;
     this.prefillSession = prefill;
-    this.cache = new KvCache({ numLayers: shape.numLayers, rowSize: shape.rowSize, maxLength: shape.maxLength });
+    this.cache = new KvCache({
+      numLayers: shape.numLayers,
+      rowSize: shape.rowSize,
+      valueRowSize: shape.valueRowSize ?? shape.rowSize,
+      maxLength: shape.maxLength,
+    });
     this.outputNames = [decoderIo.logits];
     for (let layer = 0; layer < shape.numLayers; layer++) {
-      this.outputNames.push(decoderIo.newKey(layer), decoderIo.newValue(layer));
+      this.outputNames.push(decoderIo.newKey(layer));
+      if (this.cache.valueRowSize > 0) this.outputNames.push(decoderIo.newValue(layer));
     }
   }
 
@@ -89,6 +95,7 @@ export class DecoderRunner {
     }
     const rows = this.cache.viewRows;
     const { rowSize, numLayers } = this.shape;
+    const { valueRowSize } = this.cache;
     const feeds: Record<string, ort.Tensor> = {
       [decoderIo.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [count]),
       [decoderIo.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(logitIndices, BigInt), [
@@ -97,14 +104,19 @@ export class DecoderRunner {
     };
     for (let layer = 0; layer < numLayers; layer++) {
       feeds[decoderIo.pastKey(layer)] = new ort.Tensor('float32', this.cache.keyView(layer), [rows, rowSize]);
-      feeds[decoderIo.pastValue(layer)] = new ort.Tensor('float32', this.cache.valueView(layer), [rows, rowSize]);
+      if (valueRowSize > 0) {
+        feeds[decoderIo.pastValue(layer)] = new ort.Tensor('float32', this.cache.valueView(layer), [
+          rows,
+          valueRowSize,
+        ]);
+      }
     }
     const outputs = await session.run(feeds, this.outputNames);
     const keys: Float32Array[] = [];
     const values: Float32Array[] = [];
     for (let layer = 0; layer < numLayers; layer++) {
       keys.push(outputs[decoderIo.newKey(layer)]!.data as Float32Array);
-      values.push(outputs[decoderIo.newValue(layer)]!.data as Float32Array);
+      if (valueRowSize > 0) values.push(outputs[decoderIo.newValue(layer)]!.data as Float32Array);
     }
     // Only after the run: ORT may read the views until run() returns.
     this.cache.append(keys, values, count);

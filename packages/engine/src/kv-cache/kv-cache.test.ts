@@ -31,4 +31,19 @@ describe('KvCache', () => {
     expect(cache.length).toBe(0);
     expect([...cache.keyView(0)]).toEqual([0, 0]);
   });
+
+  it('keeps values of another width, or none (latent attention caches one compressed row per token)', () => {
+    const wide = new KvCache({ numLayers: 1, rowSize: 3, valueRowSize: 2, maxLength: 4, initialCapacity: 1 });
+    wide.append([rows(2, 3, 1)], [rows(2, 2, 50)], 2);
+    expect([...wide.keyView(0)]).toEqual([0, 0, 0, 1, 2, 3, 4, 5, 6]);
+    expect([...wide.valueView(0)]).toEqual([0, 0, 50, 51, 52, 53]);
+    expect(wide.bytesPerToken).toBe((3 + 2) * 4);
+    const latent = new KvCache({ numLayers: 2, rowSize: 4, valueRowSize: 0, maxLength: 4, initialCapacity: 1 });
+    latent.append([rows(2, 4, 1), rows(2, 4, 100)], [], 2);
+    expect(latent.keyRowSize).toBe(4);
+    expect([...latent.keyView(1)]).toEqual([0, 0, 0, 0, 100, 101, 102, 103, 104, 105, 106, 107]);
+    expect(latent.valueView(0).length).toBe(0);
+    expect(latent.byteLength).toBe((1 + 2) * 2 * 4 * 4);
+    expect(() => new KvCache({ numLayers: 1, rowSize: 0, maxLength: 4 })).toThrow(RangeError);
+  });
 });

@@ -2,8 +2,17 @@
 export interface KvCacheOptions {
   /** Decoder layers. */
   numLayers: number;
-  /** Floats per token per layer for K (and for V): `numKeyValueHeads * headDim`. */
+  /**
+   * Floats per token per layer for K (and for V unless `valueRowSize` says
+   * otherwise): `numKeyValueHeads * headDim` for standard attention.
+   */
   rowSize: number;
+  /**
+   * Floats per token per layer for V, when it differs from K's `rowSize`.
+   * 0 = the model keeps no values (latent attention caches one compressed row
+   * per token as its "key"; the graph has no `past_value.{i}`). Default `rowSize`.
+   */
+  valueRowSize?: number;
   /** Most tokens it may ever hold (the context length). */
   maxLength: number;
   /** Tokens to allocate room for at first; grows by doubling up to `maxLength`. Default 256. */
@@ -11,8 +20,10 @@ export interface KvCacheOptions {
 }
 
 /**
- * The KV cache, kept in JS: one token-major `Float32Array` per layer for K and
- * one for V, `[1 + capacity, rowSize]`. Row 0 is a zero padding row the graph
+ * The KV cache, kept in JS: one token-major `Float32Array` per layer for K,
+ * `[1 + capacity, keyRowSize]`, and one for V, `[1 + capacity, valueRowSize]`
+ * (none when `valueRowSize` is 0: a latent-attention model caches one
+ * compressed row per token). Row 0 is a zero padding row the graph
  * ignores (it keeps the input non-empty before the first token, which
  * onnxruntime's fused attention MatMul needs). Each step feeds
  * `keyView(layer)` (a `subarray`, no copy) to the graph, and {@link KvCache.append} writes the new
@@ -25,8 +36,10 @@ export interface KvCacheOptions {
 export class KvCache {
   /** Decoder layers. */
   readonly numLayers: number;
-  /** Floats per token per layer. */
+  /** Floats per token per layer of K (the name kept from when K and V were always alike). */
   readonly rowSize: number;
+  /** Floats per token per layer of V; 0 when the model keeps no values. */
+  readonly valueRowSize: number;
   /** Most tokens it may hold. */
   readonly maxLength: number;
   private keys: Float32Array[];
@@ -38,10 +51,31 @@ export class KvCache {
   constructor(options: KvCacheOptions) {
     this.numLayers = options.numLayers;
     this.rowSize = options.rowSize;
+    this.valueRowSize = options.valueRowSize ?? options.rowSize;
+    if (
+      !Number.isInteger(this.rowSize) ||
+      this.rowSize <= 0 ||
+      !Number.isInteger(this.valueRowSize) ||
+      this.valueRowSize < 0
+    ) {
+      throw new RangeError(
+        `KV cache row sizes must be integers (key > 0, value ≥ 0): got ${this.rowSize} and ${this.valueRowSize}`,
+      );
+    }
     this.maxLength = options.maxLength;
     this.capacity = Math.min(options.maxLength, Math.max(1, options.initialCapacity ?? 256));
-    this.keys = this.allocate();
-    this.values = this.allocate();
+    this.keys = this.allocate(this.rowSize);
+    this.values = this.allocate(this.valueRowSize);
+  }
+
+  /** Floats per token per layer of K (same as {@link KvCache.rowSize}). */
+  get keyRowSize(): number {
+    return this.rowSize;
+  }
+
+  /** Bytes one token takes in the cache, every layer, K and V (fp32). */
+  get bytesPerToken(): number {
+    return this.numLayers * (this.rowSize + this.valueRowSize) * 4;
   }
 
   /** Tokens held. */
@@ -51,7 +85,7 @@ export class KvCache {
 
   /** Bytes allocated for K and V of every layer. */
   get byteLength(): number {
-    return 2 * this.numLayers * (1 + this.capacity) * this.rowSize * 4;
+    return (1 + this.capacity) * this.bytesPerToken;
   }
 
   /** Rows of each view: the padding row and the tokens held. */
@@ -64,14 +98,15 @@ export class KvCache {
     return this.keys[layer]!.subarray(0, this.viewRows * this.rowSize);
   }
 
-  /** `[1 + length, rowSize]` view of layer `layer`'s values (padding row first): no copy. */
+  /** `[1 + length, valueRowSize]` view of layer `layer`'s values (padding row first): no copy. Empty when the model keeps no values. */
   valueView(layer: number): Float32Array {
-    return this.values[layer]!.subarray(0, this.viewRows * this.rowSize);
+    return this.values[layer]!.subarray(0, this.viewRows * this.valueRowSize);
   }
 
   /**
-   * Appends `count` tokens: `newKeys[layer]` and `newValues[layer]` hold
-   * `[count, rowSize]` rows each.
+   * Appends `count` tokens: `newKeys[layer]` holds `[count, rowSize]` rows,
+   * `newValues[layer]` `[count, valueRowSize]` rows (pass `[]` when
+   * `valueRowSize` is 0).
    *
    * @throws RangeError when the cache would exceed `maxLength`.
    */
@@ -81,11 +116,12 @@ export class KvCache {
       throw new RangeError(`KV cache overflow: ${needed} tokens > maxLength ${this.maxLength}`);
     }
     if (needed > this.capacity) this.grow(needed);
-    const offset = this.viewRows * this.rowSize;
-    const size = count * this.rowSize;
+    const rows = this.viewRows;
     for (let layer = 0; layer < this.numLayers; layer++) {
-      this.keys[layer]!.set(newKeys[layer]!.subarray(0, size), offset);
-      this.values[layer]!.set(newValues[layer]!.subarray(0, size), offset);
+      this.keys[layer]!.set(newKeys[layer]!.subarray(0, count * this.rowSize), rows * this.rowSize);
+      if (this.valueRowSize > 0) {
+        this.values[layer]!.set(newValues[layer]!.subarray(0, count * this.valueRowSize), rows * this.valueRowSize);
+      }
     }
     this.used = needed;
   }
@@ -109,21 +145,21 @@ export class KvCache {
     this.used = 0;
   }
 
-  private allocate(): Float32Array[] {
-    return Array.from({ length: this.numLayers }, () => new Float32Array((1 + this.capacity) * this.rowSize));
+  private allocate(rowSize: number): Float32Array[] {
+    return Array.from({ length: this.numLayers }, () => new Float32Array((1 + this.capacity) * rowSize));
   }
 
   private grow(needed: number): void {
     let capacity = this.capacity;
     while (capacity < needed) capacity *= 2;
     this.capacity = Math.min(capacity, this.maxLength);
-    const copy = (old: Float32Array[]) =>
+    const copy = (old: Float32Array[], rowSize: number) =>
       old.map((buffer) => {
-        const bigger = new Float32Array((1 + this.capacity) * this.rowSize);
-        bigger.set(buffer.subarray(0, this.viewRows * this.rowSize));
+        const bigger = new Float32Array((1 + this.capacity) * rowSize);
+        bigger.set(buffer.subarray(0, this.viewRows * rowSize));
         return bigger;
       });
-    this.keys = copy(this.keys);
-    this.values = copy(this.values);
+    this.keys = copy(this.keys, this.rowSize);
+    this.values = copy(this.values, this.valueRowSize);
   }
 }

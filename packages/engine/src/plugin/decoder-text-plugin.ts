@@ -142,6 +142,21 @@ export interface DecoderModelDefinition<TConfig extends BaseConfig> {
   prepareGraphs?(args: PrepareGraphsArgs<TConfig>): Promise<BuiltGraphs>;
   /** Extra settings the graphs depend on (for example the chosen ONNX variant); part of the build key. */
   buildOptions?(config: TConfig): Record<string, unknown>;
+  /**
+   * Floats per token per layer the graphs' cache holds, for a model whose
+   * cache is not K and V of `numKeyValueHeads * headDim` each (the default).
+   * Latent attention returns one compressed key row and `valueRowSize: 0`.
+   * The config's `kvCacheBytes` (memory check, `pio info`) must agree.
+   */
+  cacheShape?(config: TConfig): DecoderCacheShape;
+}
+
+/** The cache rows of one layer per token (see {@link DecoderModelDefinition.cacheShape}). */
+export interface DecoderCacheShape {
+  /** Floats per token of `past_key.{i}` / `new_key.{i}`. */
+  keyRowSize: number;
+  /** Floats per token of `past_value.{i}` / `new_value.{i}`; 0 = the graph has no values. */
+  valueRowSize: number;
 }
 
 /**
@@ -331,11 +346,14 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       decode: join(dir, record.graphs.decode!),
       ...(record.graphs.prefill ? { prefill: join(dir, record.graphs.prefill) } : {}),
     };
+    const standardRow = current.numKeyValueHeads * current.headDim;
+    const cacheShape = this.definition.cacheShape?.(current) ?? { keyRowSize: standardRow, valueRowSize: standardRow };
     this.runner = await DecoderRunner.create(
       graphs,
       {
         numLayers: current.numHiddenLayers,
-        rowSize: current.numKeyValueHeads * current.headDim,
+        rowSize: cacheShape.keyRowSize,
+        valueRowSize: cacheShape.valueRowSize,
         vocabSize: current.vocabSize,
         maxLength: current.maxContextLength,
       },
