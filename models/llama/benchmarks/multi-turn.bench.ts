@@ -33,7 +33,7 @@ async function finish(stream: AsyncGenerator<GenerationDelta>): Promise<{ ids: n
   const ids: number[] = [];
   for await (const delta of stream) {
     if (delta.type === 'token') ids.push(delta.tokenId);
-    else {
+    else if (delta.type === 'finish') {
       const { timeToFirstTokenMs, promptTokens, cachedPromptTokens } = delta.usage;
       return { ids, usage: { ttftMs: timeToFirstTokenMs, promptTokens, cachedPromptTokens: cachedPromptTokens ?? 0 } };
     }

@@ -37,7 +37,8 @@ async function drain(
 ) {
   const ids: number[] = [];
   for await (const delta of stream) {
-    if (delta.type !== 'token') return { ids, finish: delta };
+    if (delta.type === 'finish') return { ids, finish: delta };
+    if (delta.type !== 'token') continue;
     ids.push(delta.tokenId);
     if (abortAfter && ids.length === abortAfter.count) abortAfter.controller.abort();
   }

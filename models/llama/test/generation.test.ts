@@ -64,7 +64,7 @@ describe('generation through the Llama plugin', () => {
       if (delta.type === 'token') {
         ids.push(delta.tokenId);
         if (ids.length === 5) controller.abort();
-      } else finish = delta.finishReason;
+      } else if (delta.type === 'finish') finish = delta.finishReason;
     }
     expect(ids).toHaveLength(5);
     expect(finish).toBe('abort');

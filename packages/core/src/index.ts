@@ -19,7 +19,12 @@ export type {
   GenerateTextResult,
   GenerationDelta,
   GenerationUsage,
+  JsonSchema,
   Prompt,
+  ResponseFormat,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
 } from './contract/generation.js';
 export {
   type CheckpointFormat,

@@ -71,7 +71,7 @@ async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, optio
     if (!options.json) io.out(delta.text);
     text += delta.text;
     if (delta.type === 'token') ids.push(delta.tokenId);
-    else {
+    else if (delta.type === 'finish') {
       const { usage, finishReason } = delta;
       if (options.json) {
         io.out(

@@ -34,13 +34,98 @@ export interface GenerateOptions {
   truncatePrompt?: boolean;
   /** Aborts generation; the result then has `finishReason: 'abort'`. */
   signal?: AbortSignal;
+  /**
+   * The shape of the output. `json_object` and `json_schema` constrain decoding
+   * with a token-level grammar mask applied before sampling (greedy included),
+   * so the text always parses as JSON (and validates against the schema); the
+   * end of sequence is allowed only once the JSON is complete. Default `text`.
+   */
+  responseFormat?: ResponseFormat;
+}
+
+/**
+ * A JSON Schema (draft 2020-12 / draft-07 keywords), as a plain object. The
+ * constraint supports `type`, `properties`, `required`,
+ * `additionalProperties`, `items`, `prefixItems`, `minItems`, `maxItems`,
+ * `enum`, `const`, `anyOf`, `oneOf`, `allOf` (of one schema), `$ref` to
+ * `$defs`/`definitions`, `minimum`/`maximum` (integers), `minLength`,
+ * `maxLength` and `pattern`.
+ */
+export type JsonSchema = { [keyword: string]: unknown };
+
+/** The shape of generated text; see {@link GenerateOptions.responseFormat}. */
+export type ResponseFormat =
+  | {
+      /** Free text (no constraint). */
+      type: 'text';
+    }
+  | {
+      /** Any JSON object. */
+      type: 'json_object';
+    }
+  | {
+      /** JSON that validates against `schema`. */
+      type: 'json_schema';
+      /** The schema the output must validate against. */
+      schema: JsonSchema;
+      /** A name for the schema (informative; OpenAI's `json_schema.name`). */
+      name?: string;
+      /** A description of what the output is (informative). */
+      description?: string;
+      /**
+       * OpenAI's `strict`. The constraint is always exact for the keywords it
+       * supports; `true` additionally forbids properties the schema does not
+       * list when it says nothing about `additionalProperties`.
+       */
+      strict?: boolean;
+    };
+
+/** A function the model may call, in the OpenAI `tools` format. */
+export interface ToolDefinition {
+  /** Always `function`. */
+  type: 'function';
+  /** The function. */
+  function: {
+    /** Its name: what a {@link ToolCall} names. Letters, digits, `_` and `-`. */
+    name: string;
+    /** What it does, for the model (rendered by the chat template). */
+    description?: string;
+    /** JSON Schema of its arguments object; absent means any object. */
+    parameters?: JsonSchema;
+    /** OpenAI's `strict`; calls constrained by grammar always match `parameters`. */
+    strict?: boolean;
+  };
+}
+
+/**
+ * Whether and which tool the model calls:
+ * - `auto` (default when tools are given): the model chooses between text and calls;
+ * - `none`: the template renders no tools and the output is text;
+ * - `required`: the output is one call to one of the tools, constrained by grammar
+ *   so that it parses and its arguments match that tool's `parameters`;
+ * - `{ type: 'function', function: { name } }`: the same, to that tool only.
+ */
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
+/** A tool call parsed out of the model's output. */
+export interface ToolCall {
+  /** Its id, unique within a conversation (`call_` + random letters); a `tool` message answers it by `toolCallId`. */
+  id: string;
+  /** The name of the function called. */
+  name: string;
+  /** Its arguments: a JSON object, as text (OpenAI's `function.arguments`). */
+  arguments: string;
 }
 
 /** A prompt: text to tokenize, or token ids to start from. */
 export type Prompt = string | { inputIds: readonly number[] };
 
-/** Why generation ended. */
-export type FinishReason = 'stop' | 'length' | 'abort';
+/**
+ * Why generation ended: a stop condition (EOS, stop string or token), the token
+ * budget, an abort, or the model called tools (`tool-calls`: the output holds
+ * at least one parsed {@link ToolCall}).
+ */
+export type FinishReason = 'stop' | 'length' | 'abort' | 'tool-calls';
 
 /** Token counts and timings of one generation. */
 export interface GenerationUsage {
@@ -63,8 +148,20 @@ export type GenerationDelta =
       type: 'token';
       /** Its id. */
       tokenId: number;
-      /** Text it completes; empty while a multi-byte character is still incomplete. */
+      /**
+       * Text it completes; empty while a multi-byte character is still
+       * incomplete, and for tokens of a tool call's markup when tools are on
+       * (those come out as `tool-call` deltas instead).
+       */
       text: string;
+    }
+  | {
+      /** A complete tool call, parsed from the output (chat with tools only). */
+      type: 'tool-call';
+      /** Always empty: every delta has a `text`, so text consumers can ignore the kind. */
+      text: string;
+      /** The call. */
+      toolCall: ToolCall;
     }
   | {
       /** The end of the stream. */
@@ -89,20 +186,34 @@ export interface GenerateTextResult {
   finishReason: FinishReason;
   /** Counts and timings. */
   usage: GenerationUsage;
+  /** Tool calls parsed from the output (chat with tools); `text` then holds only the text around them. */
+  toolCalls?: ToolCall[];
 }
 
 /** A chat message, as chat templates expect it. */
 export interface ChatMessage {
-  /** Who speaks. */
+  /** Who speaks; `tool` is the result of a tool call, answering `toolCallId`. */
   role: 'system' | 'user' | 'assistant' | 'tool';
-  /** What they say. */
+  /** What they say (may be empty for an assistant message that only calls tools). */
   content: string;
+  /** Tool calls the assistant made in this turn (role `assistant` only). */
+  toolCalls?: readonly ToolCall[];
+  /** The {@link ToolCall.id} this message answers (role `tool`). */
+  toolCallId?: string;
+  /** The name of the tool that answered (role `tool`; optional, some templates show it). */
+  name?: string;
 }
 
 /** Options of chat: generation options plus what the template needs. */
 export interface ChatOptions extends GenerateOptions {
   /** A Jinja chat template to use instead of the model's own. */
   chatTemplate?: string;
-  /** Tool definitions passed through to the template. */
-  tools?: readonly unknown[];
+  /**
+   * Functions the model may call; the chat template renders them (its `tools`
+   * variable) and the model's tool-call syntax (Hermes/Qwen `<tool_call>`,
+   * Llama 3.x JSON) is parsed into `tool-call` deltas.
+   */
+  tools?: readonly ToolDefinition[];
+  /** Whether and which tool to call; default `auto` when `tools` are given. See {@link ToolChoice}. */
+  toolChoice?: ToolChoice;
 }

@@ -583,7 +583,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       if (delta.type === 'token') {
         ids.push(delta.tokenId);
         text += delta.text;
-      } else {
+      } else if (delta.type === 'finish') {
         return { text: text + delta.text, promptIds, ids, finishReason: delta.finishReason, usage: delta.usage };
       }
     }
