@@ -16,6 +16,19 @@
  * compressed row per token) has no `past_value.{i}` / `new_value.{i}`.
  *
  * Positions are `T + [0, S)`: graphs derive them from the past's length.
+ *
+ * Graphs that can run several sequences in one step (continuous batching)
+ * have four more inputs; a graph without them runs one sequence at a time:
+ *
+ * | name | type | shape | meaning |
+ * | --- | --- | --- | --- |
+ * | `sequence_lengths` | int32 | `[B]` | each sequence's length after the step; `[0]` (empty) for a one-sequence run |
+ * | `positions` | int64 | `[B × S]` | position of each new token; empty for a one-sequence run |
+ * | `slot_key.{i}` / `slot_value.{i}` | float32 | `[B, kvHeads, C, headDim]` | layer i's cache slots, one per sequence (a zero-copy view of the pool); `[0, kvHeads, 0, headDim]` for a one-sequence run |
+ *
+ * A batched run feeds `input_ids` as B × S tokens (sequence-major), and each
+ * `past_*` input as a lone padding row. S is 1 (a decode step over the
+ * slots) or, with C = 0, the longest of B fresh prompts, right-padded.
  */
 export const decoderIo = {
   inputIds: 'input_ids',
@@ -25,6 +38,12 @@ export const decoderIo = {
   pastValue: (layer: number) => `past_value.${layer}`,
   newKey: (layer: number) => `new_key.${layer}`,
   newValue: (layer: number) => `new_value.${layer}`,
+  batch: {
+    sequenceLengths: 'sequence_lengths',
+    positions: 'positions',
+    slotKey: (layer: number) => `slot_key.${layer}`,
+    slotValue: (layer: number) => `slot_value.${layer}`,
+  },
 } as const;
 
 /** Sizes the engine needs to run a decoder graph. */
@@ -43,4 +62,8 @@ export interface DecoderShape {
   vocabSize: number;
   /** Longest sequence to run (the KV cache's size limit). */
   maxLength: number;
+  /** Key/value heads (`rowSize` = heads × `headDim`); batched runs need it. */
+  numKeyValueHeads?: number;
+  /** Size of one head; batched runs need it. */
+  headDim?: number;
 }

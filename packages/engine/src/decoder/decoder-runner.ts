@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import type { SlotKvPool } from '../batch/slot-kv-pool.js';
 import { KvCache } from '../kv-cache/kv-cache.js';
 import { createSession, type GraphSource, type SessionSettings } from '../session/create-session.js';
 import { type DecoderShape, decoderIo } from './decoder-io.js';
@@ -38,6 +39,13 @@ export class DecoderRunner {
   private readonly outputNames: string[];
   /** Token ids whose K/V are in the cache, in order. */
   private cachedIds: number[] = [];
+  /**
+   * True when the graph has the batched inputs of {@link decoderIo} (and the
+   * shape says how its cache splits into heads): {@link DecoderRunner.forwardBatch} works.
+   */
+  readonly batchable: boolean;
+  /** Feeds of the batched inputs for a one-sequence run (empty), or of the one-sequence inputs for a batched run (a padding row). */
+  private readonly idleFeeds: { batch: Record<string, ort.Tensor>; single: Record<string, ort.Tensor> };
 
   private constructor(shape: DecoderShape, decode: ort.InferenceSession, prefill: ort.InferenceSession | undefined) {
     this.shape = shape;
@@ -53,6 +61,27 @@ export class DecoderRunner {
     for (let layer = 0; layer < shape.numLayers; layer++) {
       this.outputNames.push(decoderIo.newKey(layer));
       if (this.cache.valueRowSize > 0) this.outputNames.push(decoderIo.newValue(layer));
+    }
+    const { numKeyValueHeads: heads, headDim } = shape;
+    this.batchable =
+      decode.inputNames.includes(decoderIo.batch.sequenceLengths) &&
+      heads !== undefined &&
+      headDim !== undefined &&
+      heads * headDim === shape.rowSize &&
+      this.cache.valueRowSize === shape.rowSize;
+    this.idleFeeds = { batch: {}, single: {} };
+    if (this.batchable) {
+      const { batch, single } = this.idleFeeds;
+      batch[decoderIo.batch.sequenceLengths] = new ort.Tensor('int32', new Int32Array(0), [0]);
+      batch[decoderIo.batch.positions] = new ort.Tensor('int64', new BigInt64Array(0), [0]);
+      const noSlots = new ort.Tensor('float32', new Float32Array(0), [0, heads!, 0, headDim!]);
+      const paddingRow = new ort.Tensor('float32', new Float32Array(shape.rowSize), [1, shape.rowSize]);
+      for (let layer = 0; layer < shape.numLayers; layer++) {
+        batch[decoderIo.batch.slotKey(layer)] = noSlots;
+        batch[decoderIo.batch.slotValue(layer)] = noSlots;
+        single[decoderIo.pastKey(layer)] = paddingRow;
+        single[decoderIo.pastValue(layer)] = paddingRow;
+      }
     }
   }
 
@@ -97,6 +126,7 @@ export class DecoderRunner {
     const { rowSize, numLayers } = this.shape;
     const { valueRowSize } = this.cache;
     const feeds: Record<string, ort.Tensor> = {
+      ...this.idleFeeds.batch,
       [decoderIo.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [count]),
       [decoderIo.logitIndices]: new ort.Tensor('int64', BigInt64Array.from(logitIndices, BigInt), [
         logitIndices.length,
@@ -122,6 +152,88 @@ export class DecoderRunner {
     this.cache.append(keys, values, count);
     this.cachedIds.push(...ids);
     return outputs[decoderIo.logits]!.data as Float32Array;
+  }
+
+  /**
+   * One batched run over the first B slots of `pool`: `tokens[b]` are slot
+   * b's new tokens. Either every sequence feeds one token (a decode step over
+   * its cached slot) or every slot is empty and each feeds its whole prompt
+   * (right-padded to the longest in the graph). Returns the logits of each
+   * sequence's last new token, `[B, vocab]`; the new K/V are appended to the
+   * slots after the run.
+   *
+   * @throws RangeError when the graph cannot batch, the call mixes the two
+   *   kinds, or a slot would exceed `maxLength`.
+   */
+  async forwardBatch(pool: SlotKvPool, tokens: readonly (readonly number[])[]): Promise<Float32Array> {
+    const session = this.decodeSession;
+    if (!session) throw new Error('DecoderRunner was disposed');
+    if (!this.batchable) throw new RangeError('this graph has no batched inputs: run its sequences one at a time');
+    const batch = tokens.length;
+    if (batch === 0) throw new RangeError('forwardBatch() needs at least one sequence');
+    const width = Math.max(...tokens.map((ids) => ids.length));
+    const prompts = width > 1;
+    let longest = 0;
+    for (let slot = 0; slot < batch; slot++) {
+      const count = tokens[slot]!.length;
+      if (count === 0) throw new RangeError(`sequence ${slot} feeds no token`);
+      if (prompts && pool.length(slot) > 0) {
+        throw new RangeError('a batched run of prompts needs empty slots: prefill cached sequences one at a time');
+      }
+      longest = Math.max(longest, pool.length(slot) + count);
+    }
+    pool.reserve(batch, longest);
+    const ids = new BigInt64Array(batch * width);
+    const positions = new BigInt64Array(batch * width);
+    const lengths = new Int32Array(batch);
+    const logitIndices = new BigInt64Array(batch);
+    for (let slot = 0; slot < batch; slot++) {
+      const own = tokens[slot]!;
+      const past = pool.length(slot);
+      for (let index = 0; index < width; index++) {
+        // Padding rows repeat the last token; their outputs are never read.
+        ids[slot * width + index] = BigInt(own[Math.min(index, own.length - 1)]!);
+        positions[slot * width + index] = BigInt(past + index);
+      }
+      lengths[slot] = past + own.length;
+      logitIndices[slot] = BigInt(slot * width + own.length - 1);
+    }
+    const { numLayers } = this.shape;
+    const heads = this.shape.numKeyValueHeads!;
+    const headDim = this.shape.headDim!;
+    const capacity = prompts ? 0 : pool.capacity;
+    const feeds: Record<string, ort.Tensor> = {
+      ...this.idleFeeds.single,
+      [decoderIo.inputIds]: new ort.Tensor('int64', ids, [ids.length]),
+      [decoderIo.logitIndices]: new ort.Tensor('int64', logitIndices, [batch]),
+      [decoderIo.batch.sequenceLengths]: new ort.Tensor('int32', lengths, [batch]),
+      [decoderIo.batch.positions]: new ort.Tensor('int64', positions, [positions.length]),
+    };
+    for (let layer = 0; layer < numLayers; layer++) {
+      const dims = [batch, heads, capacity, headDim];
+      feeds[decoderIo.batch.slotKey(layer)] = new ort.Tensor('float32', prompts ? new Float32Array(0) : pool.keyView(layer, batch), dims);
+      feeds[decoderIo.batch.slotValue(layer)] = new ort.Tensor('float32', prompts ? new Float32Array(0) : pool.valueView(layer, batch), dims);
+    }
+    const outputs = await session.run(feeds, this.outputNames);
+    const keys: Float32Array[] = [];
+    const values: Float32Array[] = [];
+    for (let layer = 0; layer < numLayers; layer++) {
+      keys.push(outputs[decoderIo.newKey(layer)]!.data as Float32Array);
+      values.push(outputs[decoderIo.newValue(layer)]!.data as Float32Array);
+    }
+    // Only after the run: ORT may read the views until run() returns.
+    for (let slot = 0; slot < batch; slot++) pool.append(slot, keys, values, slot * width, tokens[slot]!.length);
+    return outputs[decoderIo.logits]!.data as Float32Array;
+  }
+
+  /**
+   * Replaces the one-sequence cache's contents by slot `slot` of `pool`
+   * (holding `ids`): the sequence continues alone, and its tokens serve
+   * prefix reuse afterwards.
+   */
+  adoptSlot(pool: SlotKvPool, slot: number, ids: readonly number[]): void {
+    pool.unload(slot, this.cache);
+    this.cachedIds = [...ids];
   }
 
   /** Token ids whose K/V the cache holds. */

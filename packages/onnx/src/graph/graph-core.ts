@@ -171,6 +171,8 @@ export class GraphCore {
   private constants = new Map<string, string>();
   // Shared with subgraph builders too: their initializers stream into the same file.
   private dataWriter: ExternalDataWriter | undefined;
+  /** For a subgraph: the tensors of the graphs enclosing it, which it may read too (nested `If`s). */
+  private enclosing: ValueInfo[] = [];
 
   /**
    * Creates an empty graph.
@@ -519,19 +521,26 @@ export class GraphCore {
     sub.constants = this.constants;
     sub.dataWriter = this.dataWriter;
     sub.scopes = [...this.scopes];
+    const visible = (): ValueInfo[] => {
+      const own: ValueInfo[] = [
+        ...this.inputList,
+        ...this.initializerList.map((init) => ({ name: init.name, elemType: init.elemType, dims: init.dims })),
+        ...this.nodeList.flatMap((node) =>
+          node.outputs.filter(Boolean).map((output) => ({ name: output, elemType, dims: undefined })),
+        ),
+      ];
+      // Initializers are shared with the enclosing graphs: list each tensor once.
+      const names = new Set(own.map((info) => info.name));
+      return [...this.enclosing.filter((info) => !names.has(info.name)), ...own];
+    };
+    sub.enclosing = visible();
     const outputs = build(sub).map((tensor) => {
       // A subgraph output must be produced inside it: pass outer tensors through an Identity.
       const inside = sub.nodeList.some((node) => node.outputs.includes(tensor));
       return inside ? tensor : sub.op('Identity', [tensor])[0]!;
     });
     for (const output of outputs) sub.outputList.push({ name: output, elemType, dims: undefined });
-    const outer: ValueInfo[] = [
-      ...this.inputList,
-      ...this.initializerList.map((init) => ({ name: init.name, elemType: init.elemType, dims: init.dims })),
-      ...this.nodeList.flatMap((node) =>
-        node.outputs.filter(Boolean).map((output) => ({ name: output, elemType, dims: undefined })),
-      ),
-    ];
+    const outer = visible();
     const { issues } = validateGraph({ ...sub.contents(), inputs: outer, initializers: [] });
     if (issues.length > 0) throw new GraphError({ graphName: `${this.name}/${name}`, issues });
     return graphProtoInit(sub.contents());

@@ -2,6 +2,7 @@ import type { GraphBuilder } from '../graph/graph-builder.js';
 import { type CachedAttentionLayout, cachedAttention } from './cached-attention.js';
 import type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './decoder-graph-io.js';
 import { prefillAttention } from './prefill-attention.js';
+import { slotBatchAttention } from './slot-batch-attention.js';
 
 /**
  * How a PIO-I/O graph attends: `'cached'` ({@link cachedAttention}, fastest
@@ -29,6 +30,24 @@ export interface DecoderIoNames {
   newKey(layer: number): string;
   /** float32 `[S, kvHeads * headDim]`. */
   newValue(layer: number): string;
+  /**
+   * The batched inputs of continuous batching (with attention `'switch'`
+   * only; a graph without them runs one sequence at a time). When
+   * `sequenceLengths` is non-empty the graph runs B sequences at once through
+   * {@link slotBatchAttention}: `input_ids` holds B × S tokens (sequence-major),
+   * `positions` their positions, and each layer's cache comes from the slot
+   * pool; the single-sequence `past_*` inputs are then a lone padding row.
+   */
+  batch?: {
+    /** int32 `[B]`: each sequence's length after the step; empty (`[0]`) for a single-sequence run. */
+    sequenceLengths: string;
+    /** int64 `[B × S]`: the position of every new token; empty for a single-sequence run. */
+    positions: string;
+    /** float32 `[B, kvHeads, capacity, headDim]`: layer i's key slots (capacity 0 for a prefill of fresh prompts). */
+    slotKey(layer: number): string;
+    /** float32 `[B, kvHeads, capacity, headDim]`. */
+    slotValue(layer: number): string;
+  };
 }
 
 /**
@@ -61,10 +80,12 @@ export function pioDecoderIo(
     value: graph.input(names.pastValue(layer), 'float32', ['past_rows', kvSize]),
   }));
   const pastLength = graph.sub(graph.shape(past[0]!.key, { start: 0, end: 1 }), graph.constInt64([1]));
-  // RotaryEmbedding reads a [1] position as the first of consecutive positions.
+  const batch = attention === 'switch' && names.batch ? batchInputs(graph, names.batch, shape, tokenIds, pastLength) : undefined;
+  // RotaryEmbedding reads a [1] position as the first of consecutive positions, a [1, N] one per token.
+  const positions = batch?.positionIds ?? pastLength;
   const rotate = (x: string, heads: number) =>
     graph.reshape(
-      graph.msRotaryEmbedding(graph.unsqueeze(x, [0]), pastLength, rotary.cos, rotary.sin, { numHeads: heads }),
+      graph.msRotaryEmbedding(graph.unsqueeze(x, [0]), positions, rotary.cos, rotary.sin, { numHeads: heads }),
       [-1, heads * headDim],
     );
   // 'switch': true when more than one new token is fed (a prompt), computed once for every layer's If.
@@ -85,13 +106,32 @@ export function pioDecoderIo(
       const inputs = { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue };
       const heads = { numHeads, numKvHeads, headDim };
       if (isPrompt) {
-        const prompt = graph.subgraph(`layer_${layer}_prompt_attention`, (sub) => [
-          prefillAttention(sub, inputs, heads),
+        const single = (builder: GraphBuilder) => {
+          const prompt = builder.subgraph(`layer_${layer}_prompt_attention`, (sub) => [
+            prefillAttention(sub, inputs, heads),
+          ]);
+          const step = builder.subgraph(`layer_${layer}_step_attention`, (sub) => [
+            cachedAttention(sub, inputs, heads, layout),
+          ]);
+          return builder.ifElse(isPrompt, prompt, step, 1, { name: `model.layers.${layer}.self_attn/attention` })[0]!;
+        };
+        if (!batch) return single(graph);
+        const batched = graph.subgraph(`layer_${layer}_batch_attention`, (sub) => [
+          slotBatchAttention(
+            sub,
+            {
+              query: inputs.query,
+              key: rotatedKey,
+              value,
+              slotKey: batch.slotKey[layer]!,
+              slotValue: batch.slotValue[layer]!,
+              sequenceLengths: batch.sequenceLengths,
+            },
+            heads,
+          ),
         ]);
-        const step = graph.subgraph(`layer_${layer}_step_attention`, (sub) => [
-          cachedAttention(sub, inputs, heads, layout),
-        ]);
-        return graph.ifElse(isPrompt, prompt, step, 1, { name: `model.layers.${layer}.self_attn/attention` })[0]!;
+        const alone = graph.subgraph(`layer_${layer}_single_attention`, (sub) => [single(sub)]);
+        return graph.ifElse(batch.isBatch, batched, alone, 1, { name: `model.layers.${layer}.self_attn/batch_or_single` })[0]!;
       }
       return attention === 'prefill'
         ? prefillAttention(graph, inputs, heads)
@@ -103,4 +143,41 @@ export function pioDecoderIo(
       graph.output(names.logits, 'float32', ['logit_count', vocabSize], logits);
     },
   };
+}
+
+/**
+ * Declares the batched inputs and computes, once for every layer, whether
+ * this run is batched and the `[1, N]` position of every new token (the
+ * `positions` input when batched, `T + [0, S)` otherwise).
+ */
+function batchInputs(
+  graph: GraphBuilder,
+  names: NonNullable<DecoderIoNames['batch']>,
+  shape: DecoderIoShape,
+  tokenIds: string,
+  pastLength: string,
+): { isBatch: string; positionIds: string; sequenceLengths: string; slotKey: string[]; slotValue: string[] } {
+  const { numLayers, numKvHeads, headDim } = shape;
+  const sequenceLengths = graph.input(names.sequenceLengths, 'int32', ['batch']);
+  const positions = graph.input(names.positions, 'int64', ['new_tokens_or_0']);
+  const slotKey: string[] = [];
+  const slotValue: string[] = [];
+  for (let layer = 0; layer < numLayers; layer++) {
+    slotKey.push(graph.input(names.slotKey(layer), 'float32', ['batch', numKvHeads, 'slot_capacity', headDim]));
+    slotValue.push(graph.input(names.slotValue(layer), 'float32', ['batch', numKvHeads, 'slot_capacity', headDim]));
+  }
+  const isBatch = graph.squeeze(
+    graph.op('Greater', [graph.shape(sequenceLengths, { start: 0, end: 1 }), graph.constInt64([0])])[0]!,
+    [0],
+  );
+  const given = graph.subgraph('batch_positions', (sub) => [sub.unsqueeze(positions, [0])], 'int64');
+  const consecutive = graph.subgraph(
+    'single_positions',
+    (sub) => [
+      sub.unsqueeze(sub.add(sub.range(0, sub.squeeze(sub.shape(tokenIds, { start: 0, end: 1 }), [0]), 1), sub.squeeze(pastLength, [0])), [0]),
+    ],
+    'int64',
+  );
+  const positionIds = graph.ifElse(isBatch, given, consecutive, 1, { name: 'positions/batch_or_single' })[0]!;
+  return { isBatch, positionIds, sequenceLengths, slotKey, slotValue };
 }
