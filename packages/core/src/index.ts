@@ -62,6 +62,11 @@ export {
 export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
 export { detectCheckpointFormats } from './manager/detect-checkpoint-formats.js';
 export { findGgufFile } from './manager/find-gguf-file.js';
+export {
+  findRemoteDescriptor,
+  remoteDescriptorFileName,
+  remoteDescriptorSuffix,
+} from './manager/find-remote-descriptor.js';
 export { readGgufArchitecture } from './manager/read-gguf-architecture.js';
 export { coreVersion } from './version.js';
 export { defaultCacheDir } from './paths/default-cache-dir.js';

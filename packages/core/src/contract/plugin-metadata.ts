@@ -43,7 +43,9 @@ export interface PluginMetadata {
    * Weight formats of the checkpoint folders it runs: `safetensors` (Hugging
    * Face weights, built into graphs) or `onnx` (an exported `onnx/*.onnx`
    * folder, as transformers.js uses) or `gguf` (a llama.cpp `.gguf` file, its
-   * `general.architecture` matched against `modelTypes`). Absent means `["safetensors"]`.
+   * `general.architecture` matched against `modelTypes`) or `remote` (a
+   * descriptor of a model served elsewhere over the OpenAI protocol: a
+   * `*.remote.json` file or a folder with `pio-remote.json`). Absent means `["safetensors"]`.
    */
   formats?: readonly CheckpointFormat[];
   /** Model family, for example `Llama`. */
@@ -63,7 +65,7 @@ export interface PluginMetadata {
 }
 
 /** Weight formats a checkpoint folder can hold (see {@link PluginMetadata.formats}). */
-export type CheckpointFormat = 'safetensors' | 'onnx' | 'gguf';
+export type CheckpointFormat = 'safetensors' | 'onnx' | 'gguf' | 'remote';
 
 /** Every {@link CheckpointFormat}, in the order {@link PluginManager.findForCheckpoint} prefers them. */
-export const checkpointFormats: readonly CheckpointFormat[] = ['safetensors', 'onnx', 'gguf'];
+export const checkpointFormats: readonly CheckpointFormat[] = ['safetensors', 'onnx', 'gguf', 'remote'];

@@ -10,6 +10,7 @@ import { type PluginPackage, readManifest } from '../manifest/read-manifest.js';
 import { createPlugin, type LoadConditions, loadPlugin } from './load-plugin.js';
 import { detectCheckpointFormats } from './detect-checkpoint-formats.js';
 import { findGgufFile } from './find-gguf-file.js';
+import { findRemoteDescriptor } from './find-remote-descriptor.js';
 import { readGgufArchitecture } from './read-gguf-architecture.js';
 import { readCheckpointConfig } from './read-checkpoint-config.js';
 
@@ -141,10 +142,16 @@ export class PluginManager implements AsyncDisposable {
    * to a plugin whose `formats` include `gguf` and whose `modelTypes` include
    * the file's `general.architecture` (`llama`, `qwen3`, …).
    *
+   * A remote descriptor (a `*.remote.json` file, or a folder holding
+   * `pio-remote.json`, see {@link findRemoteDescriptor}) goes to the first
+   * plugin whose `formats` include `remote` (`@pio/model-remote`).
+   *
    * @throws CheckpointError when config.json is missing or malformed.
    * @throws NoPluginForCheckpointError naming the installed plugins.
    */
   async findForCheckpoint(checkpointDir: string): Promise<PluginRecord> {
+    const remote = await findRemoteDescriptor(checkpointDir);
+    if (remote) return this.findForRemote(remote);
     const ggufFile = await findGgufFile(checkpointDir);
     if (ggufFile) return this.findForGguf(ggufFile);
     const config = await readCheckpointConfig(checkpointDir);
@@ -173,6 +180,22 @@ export class PluginManager implements AsyncDisposable {
       checkpoint: resolve(checkpointDir),
       modelType,
       architectures,
+      installed: records.map(({ metadata }) => ({
+        name: metadata.name,
+        modelTypes: metadata.modelTypes,
+        architectures: metadata.architectures,
+      })),
+    });
+  }
+
+  private findForRemote(file: string): PluginRecord {
+    const records = this.list();
+    const found = records.find((record) => record.metadata.formats?.includes('remote'));
+    if (found) return found;
+    throw new NoPluginForCheckpointError({
+      checkpoint: resolve(file),
+      modelType: 'remote',
+      architectures: [],
       installed: records.map(({ metadata }) => ({
         name: metadata.name,
         modelTypes: metadata.modelTypes,

@@ -52,7 +52,9 @@ export interface PioManifest {
    * Weight formats of the checkpoint folders it runs: `"safetensors"` (the
    * default) or `"onnx"` (a transformers.js / Optimum export with
    * `onnx/model*.onnx`) or `"gguf"` (a llama.cpp `.gguf` file, whose
-   * `general.architecture` must be one of `modelTypes`). `findForCheckpoint`
+   * `general.architecture` must be one of `modelTypes`) or `"remote"` (a
+   * `*.remote.json` descriptor of a model served over the OpenAI protocol,
+   * as `@pio/model-remote` runs). `findForCheckpoint`
    * only offers a checkpoint to plugins of its format.
    */
   formats?: CheckpointFormat[];

@@ -114,13 +114,15 @@ describe('readManifest', () => {
     ]);
   });
 
-  it('accepts formats (safetensors, onnx, gguf) and rejects unknown or empty ones', () => {
+  it('accepts formats (safetensors, onnx, gguf, remote) and rejects unknown or empty ones', () => {
     const pkg = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['onnx'] }) }, location);
     expect(pkg.metadata.formats).toEqual(['onnx']);
     const gguf = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['safetensors', 'gguf'] }) }, location);
     expect(gguf.metadata.formats).toEqual(['safetensors', 'gguf']);
+    const remote = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['remote'] }) }, location);
+    expect(remote.metadata.formats).toEqual(['remote']);
     expect(manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['ggml'] }) }).rows).toEqual([
-      ['pio.formats.0', 'must be one of safetensors, onnx, gguf'],
+      ['pio.formats.0', 'must be one of safetensors, onnx, gguf, remote'],
     ]);
     expect(manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: [] }) }).rows).toEqual([
       ['pio.formats', 'must name at least one format'],
