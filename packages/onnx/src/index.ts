@@ -57,7 +57,12 @@ export {
   cachedAttention,
   defaultCachedAttentionLayout,
 } from './layers/cached-attention.js';
-export type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './layers/decoder-graph-io.js';
+export type {
+  DecoderAttentionOptions,
+  DecoderGraphIo,
+  DecoderIoRotary,
+  DecoderIoShape,
+} from './layers/decoder-graph-io.js';
 export { optimumDecoderIo, optimumIoNames } from './layers/optimum-decoder-io.js';
 export { type DecoderIoNames, type PioAttentionKind, pioDecoderIo } from './layers/pio-decoder-io.js';
 export {

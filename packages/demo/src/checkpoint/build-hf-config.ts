@@ -52,7 +52,34 @@ export function buildHfConfig(
     vocab_size: info.modelVocabSize,
   };
   const specific: Record<string, unknown> =
-    architecture === 'qwen3_moe'
+    architecture === 'glm4_moe_lite'
+      ? {
+          // GLM-4.7-Flash's fields at a toy size: layer 0 dense, 8 experts + 1 shared, top-2, one decoy MTP layer.
+          architectures: ['Glm4MoeLiteForCausalLM'],
+          model_type: 'glm4_moe_lite',
+          first_k_dense_replace: 1,
+          kv_lora_rank: 32,
+          moe_intermediate_size: 32,
+          n_group: 1,
+          n_routed_experts: 8,
+          n_shared_experts: 1,
+          norm_topk_prob: true,
+          num_experts_per_tok: 2,
+          num_hidden_layers: 3,
+          num_key_value_heads: overrides.num_attention_heads ?? common.num_attention_heads,
+          num_nextn_predict_layers: 1,
+          q_lora_rank: 32,
+          qk_nope_head_dim: 16,
+          qk_rope_head_dim: 16,
+          rms_norm_eps: 1e-5,
+          rope_interleave: true,
+          routed_scaling_factor: 1.8,
+          tie_word_embeddings: false,
+          topk_group: 1,
+          topk_method: 'noaux_tc',
+          v_head_dim: 24,
+        }
+      : architecture === 'qwen3_moe'
       ? {
           // Qwen3-30B-A3B's fields at a toy size: 8 experts, top-2, an untied head.
           architectures: ['Qwen3MoeForCausalLM'],
@@ -90,7 +117,10 @@ export function buildHfConfig(
           tie_word_embeddings: false,
         };
   const merged: HfDecoderConfig = { ...common, ...specific, ...overrides, torch_dtype: dtype };
-  merged.head_dim = overrides.head_dim ?? Math.floor(merged.hidden_size / merged.num_attention_heads);
+  merged.head_dim =
+    architecture === 'glm4_moe_lite'
+      ? merged.qk_rope_head_dim
+      : (overrides.head_dim ?? Math.floor(merged.hidden_size / merged.num_attention_heads));
   resolveDecoderShape(architecture, merged);
   if (merged.vocab_size < info.tokenizerVocabSize) {
     throw new ConfigError({

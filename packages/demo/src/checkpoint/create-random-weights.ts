@@ -106,6 +106,9 @@ function* generateTensors(
       rng.fillNormal(values, 0.1, 1);
     } else if (name.endsWith('.bias')) {
       rng.fillNormal(values, 0.2);
+    } else if (name.endsWith('.e_score_correction_bias')) {
+      // Of the size of the sigmoid scores' spread: it changes which experts win, as trained ones do.
+      rng.fillNormal(values, 0.1);
     } else if (name === 'model.embed_tokens.weight') {
       // Small next to what the layers add (as Hugging Face's 0.02 init is), so
       // the layers, not the current token, decide the next token; and a tied

@@ -44,12 +44,45 @@ export interface DecoderShape {
   tieWordEmbeddings: boolean;
   /** Whether queries and keys get a per-head RMSNorm before RoPE (Qwen3). */
   queryKeyNorm: boolean;
-  /** The mixture of experts of sparse layers (Qwen3-MoE); absent for dense models. */
+  /** The mixture of experts of sparse layers (Qwen3-MoE, GLM-4.7-Flash); absent for dense models. */
   experts?: ExpertsShape;
+  /**
+   * Multi-head latent attention (GLM-4.7-Flash, DeepSeek-V3): when present it
+   * replaces q/k/v_proj; `headDim` is then `qkRopeHeadDim` and the cache holds
+   * one `kvLoraRank + qkRopeHeadDim` row per token.
+   */
+  latentAttention?: LatentAttentionShape;
+  /** Multi-token-prediction layers stored after the last layer (`num_nextn_predict_layers`); never run. */
+  nextTokenLayers?: number;
 }
 
-/** The mixture-of-experts part of a Qwen3-MoE config, checked. */
+/** The latent attention part of a GLM-4.7-Flash config, checked. */
+export interface LatentAttentionShape {
+  /** Rank of `q_a_proj`, or null when `q_proj` maps hidden to queries directly. */
+  qLoraRank: number | null;
+  /** Width of the cached latent. */
+  kvLoraRank: number;
+  /** Non-rotary dims per query/key head. */
+  qkNopeHeadDim: number;
+  /** Rotary dims per query head and of the shared key. */
+  qkRopeHeadDim: number;
+  /** Width of a value head. */
+  vHeadDim: number;
+  /** Rotary dims come in interleaved pairs. */
+  ropeInterleave: boolean;
+}
+
+/** The mixture-of-experts part of a Qwen3-MoE or GLM-4.7-Flash config, checked. */
 export interface ExpertsShape {
+  /**
+   * `softmax` (Qwen3-MoE) or `sigmoid` (GLM-4.7-Flash: top-k of sigmoid + `e_score_correction_bias`,
+   * weights the sigmoid at the chosen experts, × `routedScalingFactor`). Default softmax.
+   */
+  router?: 'softmax' | 'sigmoid';
+  /** Routing weights are multiplied by this (sigmoid router). */
+  routedScalingFactor?: number;
+  /** Width of the shared expert added without a gate (`n_shared_experts × moe_intermediate_size`), 0 for none. */
+  sharedExpertWidth?: number;
   /** Experts per sparse layer (`num_experts`). */
   numExperts: number;
   /** Experts per token (`num_experts_per_tok`). */

@@ -1,8 +1,11 @@
-/** The decoder architectures these checkpoints can have: `LlamaForCausalLM` and `Qwen3ForCausalLM`. */
-export type Architecture = 'llama' | 'qwen3' | 'qwen3_moe';
+/**
+ * The decoder architectures these checkpoints can have: `LlamaForCausalLM`, `Qwen3ForCausalLM`,
+ * `Qwen3MoeForCausalLM` and `Glm4MoeLiteForCausalLM` (GLM-4.7-Flash: latent attention, sigmoid-routed experts).
+ */
+export type Architecture = 'llama' | 'qwen3' | 'qwen3_moe' | 'glm4_moe_lite';
 
 /** Every architecture, in a stable order. */
-export const architectures: readonly Architecture[] = ['llama', 'qwen3', 'qwen3_moe'];
+export const architectures: readonly Architecture[] = ['llama', 'qwen3', 'qwen3_moe', 'glm4_moe_lite'];
 
 /**
  * `rope_scaling` of a Hugging Face `config.json` (`rope_parameters` in
@@ -84,6 +87,36 @@ export interface HfDecoderConfig {
   decoder_sparse_step?: number;
   /** Qwen3-MoE: layers that keep a dense MLP. */
   mlp_only_layers?: number[];
+  /** GLM-4.7-Flash: rank of the query compression (`q_a_proj`), or `null` for a direct `q_proj`. */
+  q_lora_rank?: number | null;
+  /** GLM-4.7-Flash: width of the cached latent (`kv_a_proj_with_mqa` minus the rotary key). */
+  kv_lora_rank?: number;
+  /** GLM-4.7-Flash: non-rotary dims of each query/key head. */
+  qk_nope_head_dim?: number;
+  /** GLM-4.7-Flash: rotary dims of each query head and of the one shared key. */
+  qk_rope_head_dim?: number;
+  /** GLM-4.7-Flash: width of each value head. */
+  v_head_dim?: number;
+  /** GLM-4.7-Flash: the rotary dims come in interleaved pairs (x0, x1), (x2, x3), ... */
+  rope_interleave?: boolean;
+  /** GLM-4.7-Flash: routed experts per sparse layer. */
+  n_routed_experts?: number;
+  /** GLM-4.7-Flash: shared experts (added without a gate), as one MLP of `n_shared_experts × moe_intermediate_size`. */
+  n_shared_experts?: number;
+  /** GLM-4.7-Flash: routing weights are multiplied by this. */
+  routed_scaling_factor?: number;
+  /** GLM-4.7-Flash: expert selection method; only `noaux_tc`. */
+  topk_method?: string;
+  /** GLM-4.7-Flash: expert groups (only 1 is supported). */
+  n_group?: number;
+  /** GLM-4.7-Flash: groups chosen per token. */
+  topk_group?: number;
+  /** GLM-4.7-Flash: the first `first_k_dense_replace` layers are dense. */
+  first_k_dense_replace?: number;
+  /** GLM-4.7-Flash: `dense`/`sparse` per layer (transformers 5; wins over `first_k_dense_replace`). */
+  mlp_layer_types?: string[];
+  /** GLM-4.7-Flash: multi-token-prediction layers stored after the last layer (ignored by inference). */
+  num_nextn_predict_layers?: number;
   /** Id of the beginning-of-sequence token. */
   bos_token_id?: number | null;
   /** Id (or ids) of the end-of-sequence token. */

@@ -1,5 +1,5 @@
 import { ConfigError, type ConfigIssue } from '@pio/core';
-import type { DecoderShape, ExpertsShape, RopeScaling } from './decoder-shape.js';
+import type { DecoderShape, ExpertsShape, LatentAttentionShape, RopeScaling } from './decoder-shape.js';
 import type { Architecture, HfDecoderConfig, HfRopeScaling } from './hf-decoder-config.js';
 
 /**
@@ -27,9 +27,14 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     return 1;
   };
 
-  if (architecture !== 'llama' && architecture !== 'qwen3' && architecture !== 'qwen3_moe') {
-    issues.push({ field: 'architecture', value: architecture, rule: 'must be "llama", "qwen3" or "qwen3_moe"' });
+  if (architecture !== 'llama' && architecture !== 'qwen3' && architecture !== 'qwen3_moe' && architecture !== 'glm4_moe_lite') {
+    issues.push({
+      field: 'architecture',
+      value: architecture,
+      rule: 'must be "llama", "qwen3", "qwen3_moe" or "glm4_moe_lite"',
+    });
   }
+  const glm = architecture === 'glm4_moe_lite';
   const qwen = architecture === 'qwen3' || architecture === 'qwen3_moe';
   const vocabSize = positiveInteger('vocabSize', config.vocab_size);
   const hiddenSize = positiveInteger('hiddenSize', config.hidden_size);
@@ -45,7 +50,8 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     });
   }
   const defaultHeadDim = qwen ? 128 : Math.floor(hiddenSize / numAttentionHeads);
-  const headDim = positiveInteger('headDim', config.head_dim ?? defaultHeadDim);
+  // GLM-4.7-Flash's head_dim is its rotary width (transformers maps head_dim to qk_rope_head_dim).
+  const headDim = positiveInteger('headDim', glm ? config.qk_rope_head_dim : (config.head_dim ?? defaultHeadDim));
   if (headDim % 2 !== 0) issues.push({ field: 'headDim', value: headDim, rule: 'must be even (RoPE rotates pairs)' });
   const rmsNormEps = positiveNumber('rmsNormEps', config.rms_norm_eps ?? 1e-6);
 
@@ -88,6 +94,11 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     queryKeyNorm: qwen,
   };
   if (architecture === 'qwen3_moe') shape.experts = readExperts(config, numLayers, issues, positiveInteger, flag);
+  if (glm) {
+    shape.latentAttention = readLatentAttention(config, issues, positiveInteger);
+    shape.experts = readSigmoidExperts(config, numLayers, issues, positiveInteger, flag);
+    shape.nextTokenLayers = config.num_nextn_predict_layers ?? 0;
+  }
   if (issues.length > 0) {
     throw new ConfigError({ configName: configNameOf(architecture), issues });
   }
@@ -96,7 +107,73 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
 
 /** The config class a user would know for an architecture. */
 export function configNameOf(architecture: Architecture): string {
-  return architecture === 'qwen3' ? 'Qwen3Config' : architecture === 'qwen3_moe' ? 'Qwen3MoeConfig' : 'LlamaConfig';
+  const names: Record<Architecture, string> = {
+    llama: 'LlamaConfig',
+    qwen3: 'Qwen3Config',
+    qwen3_moe: 'Qwen3MoeConfig',
+    glm4_moe_lite: 'Glm4MoeLiteConfig',
+  };
+  return names[architecture] ?? 'LlamaConfig';
+}
+
+/** GLM-4.7-Flash's latent attention fields, checked. */
+function readLatentAttention(
+  config: HfDecoderConfig,
+  issues: ConfigIssue[],
+  positiveInteger: (field: string, value: unknown) => number,
+): LatentAttentionShape {
+  const qLoraRank = config.q_lora_rank === null ? null : positiveInteger('qLoraRank', config.q_lora_rank);
+  const qkRopeHeadDim = positiveInteger('qkRopeHeadDim', config.qk_rope_head_dim);
+  if (qkRopeHeadDim % 2 !== 0) {
+    issues.push({ field: 'qkRopeHeadDim', value: qkRopeHeadDim, rule: 'must be even (RoPE rotates pairs)' });
+  }
+  return {
+    qLoraRank,
+    kvLoraRank: positiveInteger('kvLoraRank', config.kv_lora_rank),
+    qkNopeHeadDim: positiveInteger('qkNopeHeadDim', config.qk_nope_head_dim),
+    qkRopeHeadDim,
+    vHeadDim: positiveInteger('vHeadDim', config.v_head_dim),
+    ropeInterleave: config.rope_interleave ?? true,
+  };
+}
+
+/** GLM-4.7-Flash's expert fields, checked: layers before `first_k_dense_replace` (or `dense` in `mlp_layer_types`) are dense. */
+function readSigmoidExperts(
+  config: HfDecoderConfig,
+  numLayers: number,
+  issues: ConfigIssue[],
+  positiveInteger: (field: string, value: unknown) => number,
+  flag: (field: string, value: unknown) => boolean,
+): ExpertsShape {
+  const numExperts = positiveInteger('numRoutedExperts', config.n_routed_experts);
+  const topK = positiveInteger('numExpertsPerTok', config.num_experts_per_tok);
+  if (topK > numExperts) {
+    issues.push({ field: 'numExpertsPerTok', value: topK, rule: `must be at most numRoutedExperts (${numExperts})` });
+  }
+  const expertWidth = positiveInteger('moeIntermediateSize', config.moe_intermediate_size);
+  const groups = config.n_group ?? 1;
+  if (groups !== 1 || (config.topk_group ?? 1) !== 1) {
+    issues.push({ field: 'nGroup', value: groups, rule: 'only n_group = topk_group = 1 is supported' });
+  }
+  if ((config.topk_method ?? 'noaux_tc') !== 'noaux_tc') {
+    issues.push({ field: 'topkMethod', value: config.topk_method, rule: 'must be "noaux_tc"' });
+  }
+  const firstDense = config.first_k_dense_replace ?? 1;
+  const types = config.mlp_layer_types;
+  const sparseLayers = Array.from({ length: numLayers }, (_, layer) =>
+    Array.isArray(types) ? types[layer] === 'sparse' : layer >= firstDense,
+  );
+  const shared = config.n_shared_experts ?? 1;
+  return {
+    numExperts,
+    topK,
+    expertWidth,
+    normalizeTopK: config.norm_topk_prob === undefined ? true : flag('normTopkProb', config.norm_topk_prob),
+    sparseLayers,
+    router: 'sigmoid',
+    routedScalingFactor: config.routed_scaling_factor ?? 1,
+    sharedExpertWidth: shared * expertWidth,
+  };
 }
 
 /** Qwen3-MoE's expert fields, checked; a layer is sparse unless in `mlp_only_layers` and when `(layer + 1) % decoder_sparse_step === 0`. */

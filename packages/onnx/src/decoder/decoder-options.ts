@@ -33,8 +33,16 @@ export interface DecoderShapeOptions {
   rmsNormEps: number;
   /** Rows of the rotary caches: the longest sequence the graph may run. */
   maxPositions: number;
-  /** Rotary base and scaling. */
-  rope: { theta: number; scaling?: RopeScaling };
+  /**
+   * Rotary base and scaling; `dims`, the rotated width of a head when it is
+   * not `headDim` (latent attention rotates 64 of its dims; default `headDim`).
+   */
+  rope: { theta: number; scaling?: RopeScaling; dims?: number };
+  /**
+   * The cache holds keys only (see `DecoderIoShape.keyOnlyCache`): latent
+   * attention, with `numKvHeads` 1 and `headDim` the cached row's width.
+   */
+  keyOnlyCache?: boolean;
   /** The LM head is the embedding matrix. */
   tieWordEmbeddings: boolean;
   /** q/k/v projections have biases (`attention_bias`). */

@@ -65,13 +65,13 @@ async function compose(g: GraphBuilder, source: DecoderWeightSource, options: De
   const caches = addRotaryCaches(
     g,
     rotaryCaches({
-      headDim,
+      headDim: options.rope.dims ?? headDim,
       maxPositions: options.maxPositions,
       theta: options.rope.theta,
       ...(options.rope.scaling ? { scaling: options.rope.scaling } : {}),
     }),
   );
-  const ioShape = { numLayers, numHeads, numKvHeads, headDim, vocabSize };
+  const ioShape = { numLayers, numHeads, numKvHeads, headDim, vocabSize, keyOnlyCache: options.keyOnlyCache === true };
   const io: DecoderGraphIo =
     options.io === 'optimum'
       ? optimumDecoderIo(g, ioShape, caches)

@@ -10,6 +10,14 @@ export interface DecoderIoShape {
   headDim: number;
   /** Vocabulary size (columns of the logits). */
   vocabSize: number;
+  /**
+   * The cache holds keys only (PIO's engine I/O): no `past_value.{i}` /
+   * `new_value.{i}`, and attention reads its values from the keys' rows.
+   * Latent attention (GLM-4.7-Flash, DeepSeek-V3) caches one
+   * `[latent | rotated key]` row per token this way, with `numKvHeads` 1 and
+   * `headDim` the row's width.
+   */
+  keyOnlyCache?: boolean;
 }
 
 /**
@@ -29,7 +37,18 @@ export interface DecoderGraphIo {
    * @param projected rows `[N, heads * headDim]`: queries (already scaled), keys (both not yet rotated), values
    * @returns the attention output rows `[N, numHeads * headDim]`
    */
-  attention(layer: number, projected: { query: string; key: string; value: string }): string;
+  attention(
+    layer: number,
+    projected: { query: string; key: string; value: string },
+    options?: DecoderAttentionOptions,
+  ): string;
+  /**
+   * Rotary embedding at this run's positions (rotate-half, the rotary caches'
+   * width) of rows `[N, heads * headSize]`, for attentions that rotate only
+   * part of each head and call `attention` with `rotated: true`. Absent in
+   * I/O styles that do not offer it (`'optimum'`).
+   */
+  rotate?(x: string, heads: number, headSize: number): string;
   /** The rows `[L, hidden]` of the last hidden state (`[N, hidden]`) that get logits. */
   logitRows(hidden: string): string;
   /** Declares the logits output from rows `[L, vocab]`. */
@@ -42,4 +61,10 @@ export interface DecoderIoRotary {
   cos: string;
   /** Sine cache. */
   sin: string;
+}
+
+/** Options of {@link DecoderGraphIo.attention}. */
+export interface DecoderAttentionOptions {
+  /** The query and key are already rotated (by {@link DecoderGraphIo.rotate}): no rotary inside. */
+  rotated?: boolean;
 }

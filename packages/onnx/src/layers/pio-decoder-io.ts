@@ -75,18 +75,20 @@ export function pioDecoderIo(
   const kvSize = numKvHeads * headDim;
   const tokenIds = graph.input(names.inputIds, 'int64', ['new_tokens']);
   const logitIndices = graph.input(names.logitIndices, 'int64', ['logit_count']);
-  const past = Array.from({ length: numLayers }, (_, layer) => ({
-    key: graph.input(names.pastKey(layer), 'float32', ['past_rows', kvSize]),
-    value: graph.input(names.pastValue(layer), 'float32', ['past_rows', kvSize]),
-  }));
+  const keyOnly = shape.keyOnlyCache === true;
+  const past = Array.from({ length: numLayers }, (_, layer) => {
+    const key = graph.input(names.pastKey(layer), 'float32', ['past_rows', kvSize]);
+    // A key-only cache (latent attention): values are read from the keys' rows.
+    return { key, value: keyOnly ? key : graph.input(names.pastValue(layer), 'float32', ['past_rows', kvSize]) };
+  });
   const pastLength = graph.sub(graph.shape(past[0]!.key, { start: 0, end: 1 }), graph.constInt64([1]));
   const batch = attention === 'switch' && names.batch ? batchInputs(graph, names.batch, shape, tokenIds, pastLength) : undefined;
   // RotaryEmbedding reads a [1] position as the first of consecutive positions, a [1, N] one per token.
   const positions = batch?.positionIds ?? pastLength;
-  const rotate = (x: string, heads: number) =>
+  const rotate = (x: string, heads: number, headSize: number = headDim) =>
     graph.reshape(
       graph.msRotaryEmbedding(graph.unsqueeze(x, [0]), positions, rotary.cos, rotary.sin, { numHeads: heads }),
-      [-1, heads * headDim],
+      [-1, heads * headSize],
     );
   // 'switch': true when more than one new token is fed (a prompt), computed once for every layer's If.
   const isPrompt =
@@ -98,12 +100,15 @@ export function pioDecoderIo(
       : undefined;
   return {
     tokenIds,
-    attention(layer, { query, key, value }) {
-      const rotatedKey = rotate(key, numKvHeads);
+    rotate,
+    attention(layer, projected, options = {}) {
+      const rotatedKey = options.rotated ? projected.key : rotate(projected.key, numKvHeads);
+      const value = keyOnly ? rotatedKey : projected.value;
       graph.output(names.newKey(layer), 'float32', ['new_tokens', kvSize], graph.identity(rotatedKey));
-      graph.output(names.newValue(layer), 'float32', ['new_tokens', kvSize], graph.identity(value));
+      if (!keyOnly) graph.output(names.newValue(layer), 'float32', ['new_tokens', kvSize], graph.identity(value));
       const { key: pastKey, value: pastValue } = past[layer]!;
-      const inputs = { query: rotate(query, numHeads), key: rotatedKey, value, pastKey, pastValue };
+      const query = options.rotated ? projected.query : rotate(projected.query, numHeads);
+      const inputs = { query, key: rotatedKey, value, pastKey, pastValue };
       const heads = { numHeads, numKvHeads, headDim };
       if (isPrompt) {
         const single = (builder: GraphBuilder) => {
@@ -115,7 +120,7 @@ export function pioDecoderIo(
           ]);
           return builder.ifElse(isPrompt, prompt, step, 1, { name: `model.layers.${layer}.self_attn/attention` })[0]!;
         };
-        if (!batch) return single(graph);
+        if (!batch || keyOnly) return single(graph);
         const batched = graph.subgraph(`layer_${layer}_batch_attention`, (sub) => [
           slotBatchAttention(
             sub,

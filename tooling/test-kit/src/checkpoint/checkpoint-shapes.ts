@@ -163,6 +163,26 @@ const shapes = {
     config: { num_hidden_layers: 3, mlp_only_layers: [1] },
     peaky: 6,
   },
+  'glm-q-lora': {
+    description:
+      'GLM-4.7-Flash: latent attention (q_lora_rank 32, kv_lora_rank 32, nope 16, rope 16 interleaved, v 24), layer 0 dense, 8 sigmoid-routed experts + 1 shared, top-2, scaling 1.8, decoy MTP layer 3',
+    arch: 'glm4_moe_lite',
+    tokenizer: 'gpt2',
+    config: {},
+  },
+  'glm-q-direct': {
+    description: 'GLM-4.7-Flash with q_lora_rank null (a direct q_proj), rotate-half RoPE (rope_interleave false), 2 dense layers',
+    arch: 'glm4_moe_lite',
+    tokenizer: 'gpt2',
+    config: { q_lora_rank: null, rope_interleave: false, first_k_dense_replace: 2, num_hidden_layers: 3 },
+  },
+  'glm-peaky': {
+    description: 'GLM-4.7-Flash, peaky: clear-cut greedy choices for quantization checks',
+    arch: 'glm4_moe_lite',
+    tokenizer: 'gpt2',
+    config: {},
+    peaky: 6,
+  },
 } satisfies Record<string, CheckpointShape>;
 
 /** The name of one of {@link checkpointShapes}. */

@@ -7,8 +7,9 @@ import {
   resolveDecoderShape,
 } from '@pio/demo';
 import { TestKitError } from '../errors/test-kit-error.js';
+import { latentAttention } from './latent-attention.js';
 import { linear } from './linear.js';
-import { ReferenceKvCache } from './reference-kv-cache.js';
+import { ReferenceKvCache, referenceCacheRowSize } from './reference-kv-cache.js';
 import { rmsNormRows } from './rms-norm.js';
 import { applyRotaryEmbedding, ropeInverseFrequencies } from './rope.js';
 
@@ -25,8 +26,9 @@ export interface ReferenceForwardOptions {
 }
 
 /**
- * A plain forward pass of a Llama, Qwen3 or Qwen3-MoE decoder, written from
- * transformers' `modeling_llama.py`, `modeling_qwen3.py` and `modeling_qwen3_moe.py`: embedding; per
+ * A plain forward pass of a Llama, Qwen3, Qwen3-MoE or GLM-4.7-Flash decoder, written from
+ * transformers' `modeling_llama.py`, `modeling_qwen3.py`, `modeling_qwen3_moe.py` and
+ * `modeling_glm4_moe_lite.py` (latent attention: see `latentAttention`): embedding; per
  * layer RMSNorm, q/k/v projections (Qwen3: per-head RMSNorm of q and k), RoPE
  * (rotate-half), grouped-query causal attention, o_proj, residual, RMSNorm,
  * `down(silu(gate(x)) * up(x))`, residual; final RMSNorm; LM head (the
@@ -77,6 +79,12 @@ export function referenceForward(
     const normed = hidden.slice();
     rmsNormRows(normed, 0, count, weight(`${prefix}.input_layernorm.weight`)!, rmsNormEps);
     const attention = `${prefix}.self_attn`;
+    if (shape.latentAttention) {
+      const output = latentAttention(shape, shape.latentAttention, normed, count, kvCache, layer, attention, weight);
+      for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i]! + output[i]!;
+      addFeedForward(shape, hidden, count, layer, prefix, weight);
+      continue;
+    }
     const projection = (name: string, width: number): Float32Array =>
       linear(normed, count, weight(`${attention}.${name}.weight`)!, weight(`${attention}.${name}.bias`), width);
     const queries = projection('q_proj', numAttentionHeads * headDim);
@@ -106,14 +114,7 @@ export function referenceForward(
       hiddenSize,
     );
     for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i]! + output[i]!;
-
-    const mlpInput = hidden.slice();
-    rmsNormRows(mlpInput, 0, count, weight(`${prefix}.post_attention_layernorm.weight`)!, rmsNormEps);
-    const experts = shape.experts?.sparseLayers[layer] ? shape.experts : undefined;
-    const down = experts
-      ? mixtureOfExperts(mlpInput, count, hiddenSize, `${prefix}.mlp`, experts, weight)
-      : gatedMlp(mlpInput, count, hiddenSize, intermediateSize, `${prefix}.mlp`, weight);
-    for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i]! + down[i]!;
+    addFeedForward(shape, hidden, count, layer, prefix, weight);
   }
 
   const firstRow = options.lastLogitsOnly ? count - 1 : 0;
@@ -122,6 +123,25 @@ export function referenceForward(
   rmsNormRows(final, 0, rows, weight('model.norm.weight')!, rmsNormEps);
   const head = shape.tieWordEmbeddings ? embedding : weight('lm_head.weight')!;
   return linear(final, rows, head, undefined, shape.vocabSize);
+}
+
+/** `hidden += feedForward(RMSNorm(hidden))`: the layer's dense MLP or its mixture of experts. */
+function addFeedForward(
+  shape: DecoderShape,
+  hidden: Float32Array,
+  count: number,
+  layer: number,
+  prefix: string,
+  weight: (name: string) => Float32Array | undefined,
+): void {
+  const { hiddenSize, intermediateSize, rmsNormEps } = shape;
+  const mlpInput = hidden.slice();
+  rmsNormRows(mlpInput, 0, count, weight(`${prefix}.post_attention_layernorm.weight`)!, rmsNormEps);
+  const experts = shape.experts?.sparseLayers[layer] ? shape.experts : undefined;
+  const down = experts
+    ? mixtureOfExperts(mlpInput, count, hiddenSize, `${prefix}.mlp`, experts, weight)
+    : gatedMlp(mlpInput, count, hiddenSize, intermediateSize, `${prefix}.mlp`, weight);
+  for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i]! + down[i]!;
 }
 
 /** `down(silu(gate x) · up x)` over `count` rows, the projections at `<mlp>.{gate,up,down}_proj`. */
@@ -147,7 +167,12 @@ function gatedMlp(
  * `<mlp>.gate`, softmax over all experts (float64 here), the `topK` largest
  * (ties to the lower index, as `torch.topk` keeps them), divided by their
  * sum when `normalizeTopK`, and `Σ wⱼ · expertⱼ(x)` over the chosen experts
- * `<mlp>.experts.<j>`, token by token.
+ * `<mlp>.experts.<j>`, token by token. With the `sigmoid` router
+ * (GLM-4.7-Flash's `Glm4MoeLiteTopkRouter`): s = sigmoid(logits), the `topK`
+ * largest of s + `<mlp>.gate.e_score_correction_bias`, weights s at those
+ * experts divided by their sum (+1e-20) when `normalizeTopK`, times
+ * `routedScalingFactor`; then the shared expert `<mlp>.shared_experts` is
+ * added without a gate.
  */
 function mixtureOfExperts(
   x: Float32Array,
@@ -160,6 +185,28 @@ function mixtureOfExperts(
   const { numExperts, topK, expertWidth, normalizeTopK } = experts;
   const logits = linear(x, count, weight(`${mlp}.gate.weight`)!, undefined, numExperts);
   const out = new Float32Array(count * hiddenSize);
+  if (experts.router === 'sigmoid') {
+    const bias = weight(`${mlp}.gate.e_score_correction_bias`)!;
+    for (let t = 0; t < count; t++) {
+      const scores = Array.from(logits.subarray(t * numExperts, (t + 1) * numExperts), (l) => 1 / (1 + Math.exp(-l)));
+      const chosen = scores
+        .map((score, expert) => ({ score, choice: score + bias[expert]!, expert }))
+        .sort((a, b) => b.choice - a.choice || a.expert - b.expert)
+        .slice(0, topK);
+      const sum = chosen.reduce((total, { score }) => total + score, 0) + 1e-20;
+      const token = x.subarray(t * hiddenSize, (t + 1) * hiddenSize);
+      for (const { score, expert } of chosen) {
+        const routed = (normalizeTopK ? score / sum : score) * (experts.routedScalingFactor ?? 1);
+        const y = gatedMlp(token, 1, hiddenSize, expertWidth, `${mlp}.experts.${expert}`, weight);
+        for (let i = 0; i < hiddenSize; i++) out[t * hiddenSize + i] = out[t * hiddenSize + i]! + routed * y[i]!;
+      }
+    }
+    if (experts.sharedExpertWidth) {
+      const shared = gatedMlp(x, count, hiddenSize, experts.sharedExpertWidth, `${mlp}.shared_experts`, weight);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! + shared[i]!;
+    }
+    return out;
+  }
   for (let t = 0; t < count; t++) {
     const row = Array.from(logits.subarray(t * numExperts, (t + 1) * numExperts));
     const max = Math.max(...row);
@@ -278,10 +325,10 @@ function checkInputs(shape: DecoderShape, inputIds: ArrayLike<number>, cache: Re
       });
     }
   }
-  if (cache.numLayers !== shape.numLayers || cache.rowSize !== shape.numKeyValueHeads * shape.headDim) {
+  if (cache.numLayers !== shape.numLayers || cache.rowSize !== referenceCacheRowSize(shape)) {
     throw new TestKitError({
       where: 'referenceForward',
-      message: `the cache holds ${cache.numLayers} layers of ${cache.rowSize} values per token, but the model has ${shape.numLayers} layers of ${shape.numKeyValueHeads * shape.headDim}.`,
+      message: `the cache holds ${cache.numLayers} layers of ${cache.rowSize} values per token, but the model has ${shape.numLayers} layers of ${referenceCacheRowSize(shape)}.`,
       hint: 'Create the cache with createReferenceKvCache for the same config.',
     });
   }

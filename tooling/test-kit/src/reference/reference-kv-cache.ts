@@ -13,7 +13,12 @@ export class ReferenceKvCache {
   /** Number of decoder layers. */
   readonly numLayers: number;
 
-  /** Values per cached token per layer: `numKeyValueHeads * headDim`. */
+  /**
+   * Values per cached token per layer: `numKeyValueHeads * headDim`, or for
+   * latent attention (GLM-4.7-Flash) `kvLoraRank + qkRopeHeadDim`: the normed
+   * latent and the rotated shared key, as transformers caches them (the
+   * values then repeat the keys' row, unused).
+   */
   readonly rowSize: number;
 
   #length = 0;
@@ -26,9 +31,9 @@ export class ReferenceKvCache {
    *
    * @param shape - The model's layer count, key/value head count and head width.
    */
-  constructor(shape: Pick<DecoderShape, 'numLayers' | 'numKeyValueHeads' | 'headDim'>) {
+  constructor(shape: Pick<DecoderShape, 'numLayers' | 'numKeyValueHeads' | 'headDim' | 'latentAttention'>) {
     this.numLayers = shape.numLayers;
-    this.rowSize = shape.numKeyValueHeads * shape.headDim;
+    this.rowSize = referenceCacheRowSize(shape);
     this.#keys = Array.from({ length: this.numLayers }, () => new Float32Array(0));
     this.#values = Array.from({ length: this.numLayers }, () => new Float32Array(0));
   }
@@ -95,6 +100,14 @@ function grown(buffer: Float32Array, size: number): Float32Array {
   const next = new Float32Array(size);
   next.set(buffer);
   return next;
+}
+
+/** Floats per token per layer a model's reference cache holds (see {@link ReferenceKvCache.rowSize}). */
+export function referenceCacheRowSize(
+  shape: Pick<DecoderShape, 'numKeyValueHeads' | 'headDim' | 'latentAttention'>,
+): number {
+  const latent = shape.latentAttention;
+  return latent ? latent.kvLoraRank + latent.qkRopeHeadDim : shape.numKeyValueHeads * shape.headDim;
 }
 
 /**
