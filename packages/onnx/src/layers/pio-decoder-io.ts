@@ -82,7 +82,8 @@ export function pioDecoderIo(
     return { key, value: keyOnly ? key : graph.input(names.pastValue(layer), 'float32', ['past_rows', kvSize]) };
   });
   const pastLength = graph.sub(graph.shape(past[0]!.key, { start: 0, end: 1 }), graph.constInt64([1]));
-  const batch = attention === 'switch' && names.batch ? batchInputs(graph, names.batch, shape, tokenIds, pastLength) : undefined;
+  // A key-only cache (latent attention) has no slot-pool layout yet: such graphs run one sequence at a time.
+  const batch = attention === 'switch' && names.batch && !keyOnly ? batchInputs(graph, names.batch, shape, tokenIds, pastLength) : undefined;
   // RotaryEmbedding reads a [1] position as the first of consecutive positions, a [1, N] one per token.
   const positions = batch?.positionIds ?? pastLength;
   const rotate = (x: string, heads: number, headSize: number = headDim) =>
@@ -120,7 +121,7 @@ export function pioDecoderIo(
           ]);
           return builder.ifElse(isPrompt, prompt, step, 1, { name: `model.layers.${layer}.self_attn/attention` })[0]!;
         };
-        if (!batch || keyOnly) return single(graph);
+        if (!batch) return single(graph);
         const batched = graph.subgraph(`layer_${layer}_batch_attention`, (sub) => [
           slotBatchAttention(
             sub,
