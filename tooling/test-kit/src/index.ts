@@ -56,6 +56,7 @@ export {
   type RandomCheckpointOptions,
   writeRandomCheckpoint,
 } from './checkpoint/write-random-checkpoint.js';
+export { type RandomJsonSchemaOptions, randomJsonSchema } from './schema/random-json-schema.js';
 export { TestKitError } from './errors/test-kit-error.js';
 export { writeDequantizedGguf } from './gguf/dequantize-gguf-file.js';
 export { detectGgufPreTokenizer, ggufTokenizerMetadata } from './gguf/gguf-tokenizer-metadata.js';
