@@ -88,6 +88,12 @@ export interface RuntimeFields {
   executionProvider: ExecutionProvider;
   /** Memory the model may use in GiB, or null for no limit. Checked before loading. */
   memoryBudgetGb: number | null;
+  /**
+   * Most sequences a plugin decodes together in one batched step when
+   * `generate` is called concurrently (continuous batching); further calls
+   * wait for a place. Default 16.
+   */
+  maxBatchSize: number;
 }
 
 /** Every field of a {@link BaseConfig}. */
@@ -149,6 +155,7 @@ export const baseConfigShape = {
     .enum(['cpu', 'cuda', 'webgpu', 'coreml', 'dml'], { error: 'must be one of cpu, cuda, webgpu, coreml, dml' })
     .default('cpu'),
   memoryBudgetGb: z.number().positive({ error: 'must be > 0' }).nullable().default(null),
+  maxBatchSize: positiveInt().max(256, { error: 'must be <= 256' }).default(16),
 };
 
 type ParsedShape = z.output<z.ZodObject<typeof baseConfigShape>>;

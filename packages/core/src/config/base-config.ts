@@ -115,6 +115,7 @@ export class BaseConfig implements BaseConfigFields {
   declare readonly numThreads: number;
   declare readonly executionProvider: ExecutionProvider;
   declare readonly memoryBudgetGb: number | null;
+  declare readonly maxBatchSize: number;
 
   /** Where the values came from, when known. */
   declare readonly source: string | undefined;

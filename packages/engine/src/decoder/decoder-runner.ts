@@ -155,8 +155,8 @@ export class DecoderRunner {
   }
 
   /**
-   * One batched run over the first B slots of `pool`: `tokens[b]` are slot
-   * b's new tokens. Either every sequence feeds one token (a decode step over
+   * One batched run over B consecutive slots of `pool` from `firstSlot`
+   * (0 for a decode step): `tokens[b]` are slot `firstSlot + b`'s new tokens. Either every sequence feeds one token (a decode step over
    * its cached slot) or every slot is empty and each feeds its whole prompt
    * (right-padded to the longest in the graph). Returns the logits of each
    * sequence's last new token, `[B, vocab]`; the new K/V are appended to the
@@ -165,31 +165,37 @@ export class DecoderRunner {
    * @throws RangeError when the graph cannot batch, the call mixes the two
    *   kinds, or a slot would exceed `maxLength`.
    */
-  async forwardBatch(pool: SlotKvPool, tokens: readonly (readonly number[])[]): Promise<Float32Array> {
+  async forwardBatch(
+    pool: SlotKvPool,
+    tokens: readonly (readonly number[])[],
+    firstSlot = 0,
+  ): Promise<Float32Array> {
     const session = this.decodeSession;
     if (!session) throw new Error('DecoderRunner was disposed');
     if (!this.batchable) throw new RangeError('this graph has no batched inputs: run its sequences one at a time');
     const batch = tokens.length;
     if (batch === 0) throw new RangeError('forwardBatch() needs at least one sequence');
     const width = Math.max(...tokens.map((ids) => ids.length));
-    const prompts = width > 1;
+    // Prompts: several tokens each, or every slot still empty (capacity 0 is fed).
+    const prompts = width > 1 || tokens.every((_, slot) => pool.length(firstSlot + slot) === 0);
     let longest = 0;
     for (let slot = 0; slot < batch; slot++) {
       const count = tokens[slot]!.length;
       if (count === 0) throw new RangeError(`sequence ${slot} feeds no token`);
-      if (prompts && pool.length(slot) > 0) {
+      if (prompts && pool.length(firstSlot + slot) > 0) {
         throw new RangeError('a batched run of prompts needs empty slots: prefill cached sequences one at a time');
       }
-      longest = Math.max(longest, pool.length(slot) + count);
+      longest = Math.max(longest, pool.length(firstSlot + slot) + count);
     }
-    pool.reserve(batch, longest);
+    if (!prompts && firstSlot !== 0) throw new RangeError('a batched decode step runs the slots from 0');
+    pool.reserve(firstSlot + batch, longest);
     const ids = new BigInt64Array(batch * width);
     const positions = new BigInt64Array(batch * width);
     const lengths = new Int32Array(batch);
     const logitIndices = new BigInt64Array(batch);
     for (let slot = 0; slot < batch; slot++) {
       const own = tokens[slot]!;
-      const past = pool.length(slot);
+      const past = pool.length(firstSlot + slot);
       for (let index = 0; index < width; index++) {
         // Padding rows repeat the last token; their outputs are never read.
         ids[slot * width + index] = BigInt(own[Math.min(index, own.length - 1)]!);
@@ -222,7 +228,9 @@ export class DecoderRunner {
       values.push(outputs[decoderIo.newValue(layer)]!.data as Float32Array);
     }
     // Only after the run: ORT may read the views until run() returns.
-    for (let slot = 0; slot < batch; slot++) pool.append(slot, keys, values, slot * width, tokens[slot]!.length);
+    for (let slot = 0; slot < batch; slot++) {
+      pool.append(firstSlot + slot, keys, values, slot * width, tokens[slot]!.length);
+    }
     return outputs[decoderIo.logits]!.data as Float32Array;
   }
 

@@ -40,7 +40,7 @@ import {
   type TransformersJsExportOptions,
 } from '../export/export-transformers-js-folder.js';
 import { checkPromptIds } from '../generation/check-prompt-ids.js';
-import { generateTokens } from '../generation/generate-tokens.js';
+import { BatchScheduler } from '../batch/batch-scheduler.js';
 import type { SamplingSettings } from '../generation/sampler.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { type GenerationDefaults, readGenerationConfig } from './generation-config.js';
@@ -183,6 +183,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   private onProgress: ProgressCallback | undefined;
   private initialized = false;
   private busy = false;
+  /** Runs every concurrent `generate` call, batched (continuous batching); made with the runner. */
+  private scheduler: BatchScheduler | undefined;
 
   /** Creates an uninitialized plugin. */
   constructor(context: PluginFactoryContext, definition: DecoderModelDefinition<TConfig>) {
@@ -275,6 +277,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
         hint: 'Initialize it with { checkpoint } to run the model.',
       });
     }
+    this.scheduler?.dispose();
+    this.scheduler = undefined;
     await this.runner?.dispose();
     this.runner = undefined;
     const checkpoint = this.checkpoint;
@@ -356,9 +360,12 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
         valueRowSize: cacheShape.valueRowSize,
         vocabSize: current.vocabSize,
         maxLength: current.maxContextLength,
+        numKeyValueHeads: current.numKeyValueHeads,
+        headDim: current.headDim,
       },
       { numThreads: current.numThreads, executionProvider: current.executionProvider },
     );
+    this.scheduler = new BatchScheduler(this.runner, { maxBatchSize: current.maxBatchSize });
     this.onProgress?.({ phase: 'create-session', completed: 1, total: 1 });
     return {
       config: current,
@@ -508,13 +515,19 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
    * `maxNewTokens`, the default (generation_config's `max_new_tokens`, else
    * 256) is lowered to what fits in the context after the prompt.
    *
+   * Concurrent calls are batched (continuous batching, {@link BatchScheduler}):
+   * up to the runtime's `maxBatchSize` sequences advance together in one run
+   * per step, each with its own sampling settings, seed, stops and budget;
+   * the rest wait for a place. A sequence's greedy tokens are the same alone
+   * or in a batch.
+   *
    * @throws PromptError before any compute for an empty prompt or a token id outside the vocabulary.
    * @throws ContextLengthError before any compute when the prompt leaves no room for a token, or
    *   when prompt + an explicit `maxNewTokens` exceed the context (unless `truncatePrompt`,
    *   which keeps the end of the prompt).
    */
   async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationDelta> {
-    const runner = this.requireRunner('generate');
+    this.requireRunner('generate');
     const config = this.requireConfig();
     const defaults = this.generationDefaults;
     const promptIds = this.promptIdsFor(prompt, options);
@@ -536,21 +549,18 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     };
     const decode = (ids: readonly number[]) =>
       this.tokenizer ? this.tokenizer.decode(ids, { skipSpecialTokens: true }) : '';
+    // Concurrent calls are batched by the scheduler; only infer/forward/scoreTokens (which own the cache) exclude them.
     if (this.busy) throw this.busyError();
-    this.busy = true;
-    try {
-      yield* generateTokens(runner, {
-        promptIds,
-        maxNewTokens,
-        stopTokenIds: [...stopTokenIds],
-        stopStrings: options.stop ?? [],
-        sampling,
-        decode,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } finally {
-      this.busy = false;
-    }
+    const scheduler = this.scheduler!;
+    yield* scheduler.generate({
+      promptIds,
+      maxNewTokens,
+      stopTokenIds: [...stopTokenIds],
+      stopStrings: options.stop ?? [],
+      sampling,
+      decode,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   /**
@@ -592,6 +602,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
 
   /** Releases sessions and buffers. Safe to call twice. */
   async cleanup(): Promise<void> {
+    this.scheduler?.dispose();
+    this.scheduler = undefined;
     await this.runner?.dispose();
     this.runner = undefined;
     this.tokenizer = undefined;
@@ -642,7 +654,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   }
 
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.busy) throw this.busyError();
+    if (this.busy || this.scheduler?.idle === false) throw this.busyError();
     this.busy = true;
     try {
       return await work();

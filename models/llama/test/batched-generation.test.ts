@@ -1,0 +1,128 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type GenerateOptions, type GenerationDelta, readManifest } from '@pio/core';
+import type { DecoderRunner } from '@pio/engine';
+import { writeRandomCheckpoint } from '@pio/test-kit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
+
+// Continuous batching through the plugin: concurrent generate() calls share batched steps; every sequence must
+// produce exactly the tokens it produces alone (fp32, greedy and seeded sampling), whoever joins or leaves.
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+let root: string;
+let plugin: LlamaPlugin;
+let runner: DecoderRunner;
+
+const prompts = [
+  'Hello there',
+  'The quick brown fox jumps over the lazy dog and keeps running',
+  'Once upon a time',
+  'A',
+  'Numbers: 1, 2, 3, 4, 5, 6, 7',
+];
+
+interface Outcome {
+  ids: number[];
+  finishReason: string;
+  text: string;
+}
+
+async function collect(stream: AsyncIterable<GenerationDelta>, onToken?: (count: number) => void): Promise<Outcome> {
+  const ids: number[] = [];
+  let text = '';
+  for await (const delta of stream) {
+    if (delta.type === 'token') {
+      ids.push(delta.tokenId);
+      text += delta.text;
+      onToken?.(ids.length);
+    } else if (delta.type === 'finish') {
+      return { ids, text: text + delta.text, finishReason: delta.finishReason };
+    }
+  }
+  throw new Error('no finish delta');
+}
+
+async function alone(prompt: string, options: GenerateOptions): Promise<Outcome> {
+  const result = await plugin.generateText(prompt, options);
+  return { ids: result.ids, text: result.text, finishReason: result.finishReason };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'pio-llama-batched-'));
+  const checkpoint = await writeRandomCheckpoint(join(root, 'model'), { arch: 'llama', tokenizer: 'gpt2', seed: 3 });
+  const packageJsonPath = join(packageDir, 'package.json');
+  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
+  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
+  plugin = await createLlamaPlugin({ metadata, packageDir });
+  await plugin.initialize({
+    checkpoint: checkpoint.dir,
+    cacheDir: join(root, 'cache'),
+    runtime: { maxContextLength: 128, maxBatchSize: 4 },
+  });
+  runner = (plugin as unknown as { runner: DecoderRunner }).runner;
+});
+
+afterAll(async () => {
+  await plugin.cleanup();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('continuous batching through the Llama plugin', () => {
+  it('gives every concurrent sequence the tokens it gets alone, in batched steps', async () => {
+    expect(runner.batchable).toBe(true);
+    const options = (index: number): GenerateOptions =>
+      index === 2 ? { maxNewTokens: 20, temperature: 0.9, topK: 20, seed: 7 } : { maxNewTokens: 12 + 2 * index };
+    const expected: Outcome[] = [];
+    for (const [index, prompt] of prompts.entries()) expected.push(await alone(prompt, options(index)));
+    const batched = vi.spyOn(runner, 'forwardBatch');
+    // Five requests, four places: the fifth joins when the first leaves.
+    const outcomes = await Promise.all(
+      prompts.map((prompt, index) => collect(plugin.generate(prompt, options(index)))),
+    );
+    expect(outcomes).toEqual(expected);
+    expect(batched).toHaveBeenCalled();
+    batched.mockRestore();
+  });
+
+  it('lets sequences join a running one and leave mid-run, and aborts one without touching the others', async () => {
+    const long = { maxNewTokens: 30 };
+    const expectedLong = await alone(prompts[1]!, long);
+    const expectedShort = await alone(prompts[0]!, { maxNewTokens: 3 });
+    const expectedAborted = await alone(prompts[2]!, { maxNewTokens: 30 });
+    const expectedLate = await alone(prompts[4]!, { maxNewTokens: 8 });
+    const controller = new AbortController();
+    const late: Promise<Outcome>[] = [];
+    const running = collect(plugin.generate(prompts[1]!, long), (count) => {
+      // The long one runs alone first; after 4 tokens two join, after 12 a third joins.
+      if (count === 4) {
+        late.push(collect(plugin.generate(prompts[0]!, { maxNewTokens: 3 })));
+        late.push(
+          collect(plugin.generate(prompts[2]!, { maxNewTokens: 30, signal: controller.signal }), (own) => {
+            if (own === 5) controller.abort();
+          }),
+        );
+      }
+      if (count === 12) late.push(collect(plugin.generate(prompts[4]!, { maxNewTokens: 8 })));
+    });
+    const longOutcome = await running;
+    const [short, aborted, lateOutcome] = await Promise.all(late);
+    expect(longOutcome).toEqual(expectedLong);
+    expect(short).toEqual(expectedShort);
+    expect(lateOutcome).toEqual(expectedLate);
+    expect(aborted!.finishReason).toBe('abort');
+    expect(aborted!.ids.length).toBeGreaterThanOrEqual(5);
+    expect(aborted!.ids).toEqual(expectedAborted.ids.slice(0, aborted!.ids.length));
+  });
+
+  it('keeps prefix reuse after a batch: a follow-up prompt starts from the cache', async () => {
+    const first = await plugin.generateText(prompts[1]!, { maxNewTokens: 6 });
+    const followUp = { inputIds: [...first.promptIds, ...first.ids, 11, 12] };
+    const reused = await plugin.generateText(followUp, { maxNewTokens: 6 });
+    expect(reused.usage.cachedPromptTokens).toBeGreaterThan(first.promptIds.length);
+    await Promise.all(prompts.slice(0, 3).map((prompt) => plugin.generateText(prompt, { maxNewTokens: 4 })));
+    const afterBatch = await plugin.generateText(followUp, { maxNewTokens: 6 });
+    expect(afterBatch.ids).toEqual(reused.ids);
+  });
+});
