@@ -1,0 +1,104 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readPluginPackage } from '@pio/conformance';
+import { ConfigError } from '@pio/core';
+import { GraphError } from '@pio/onnx';
+import { type TensorToWrite, writeSafetensors } from '@pio/safetensors';
+import {
+  checkpointShapes,
+  copyCheckpoint,
+  decoderWeightShapes,
+  editCheckpointConfig,
+  initializeFailure as initializeKitFailure,
+  type RandomCheckpoint,
+  resolveDecoderShape,
+  writeRandomCheckpoint,
+} from '@pio/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGlm4MoeLitePlugin, Glm4MoeLiteConfig, type Glm4MoeLitePlugin } from '../src/index.js';
+
+// The checks every decoder shares run in @pio/model-llama's errors.test.ts; these are GLM's own.
+
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+let root: string;
+let good: RandomCheckpoint;
+let copies = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'pio-glm4-moe-lite-errors-'));
+  const { description: _description, ...recipe } = checkpointShapes['glm-q-lora'];
+  good = await writeRandomCheckpoint(join(root, 'good'), { ...recipe, seed: 23 });
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function createPlugin(): Promise<Glm4MoeLitePlugin> {
+  const { metadata } = await readPluginPackage(packageDir);
+  return createGlm4MoeLitePlugin({ metadata, packageDir });
+}
+
+const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}`));
+const initializeFailure = (dir: string) => initializeKitFailure(createPlugin, dir, {});
+
+describe('GLM-4.7-Flash configs the plugin refuses (ConfigError naming the config.json key, nothing built)', () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['kv_lora_rank missing', { kv_lora_rank: undefined }, 'kvLoraRank = null: is missing'],
+    ['qk_rope_head_dim odd', { qk_rope_head_dim: 15 }, 'qkRopeHeadDim = 15: must be even'],
+    ['n_group not dividing the experts', { n_group: 3 }, 'numGroups = 3: must divide numRoutedExperts (8)'],
+    ['an unknown topk_method', { topk_method: 'greedy' }, 'topkMethod = "greedy": must be "noaux_tc"'],
+    ['group-limited routing', { n_group: 4, topk_group: 2 }, 'group-limited routing'],
+    ['num_experts_per_tok above n_routed_experts', { num_experts_per_tok: 9 }, 'must be at most numRoutedExperts (8)'],
+  ];
+  for (const [what, edit, message] of cases) {
+    it(what, async () => {
+      const dir = await copyOfGood();
+      await editCheckpointConfig(dir, edit);
+      const error = await initializeFailure(dir);
+      expect(ConfigError.isInstance(error)).toBe(true);
+      expect(error.message).toContain('Invalid Glm4MoeLiteConfig');
+      expect(error.message).toContain(message);
+      expect(await readdir(join(dir, '.cache')).catch(() => [])).toEqual([]);
+    });
+  }
+
+  it('a missing e_score_correction_bias: GraphError naming the tensor', async () => {
+    const dir = await copyOfGood();
+    const leftOut = 'model.layers.1.mlp.gate.e_score_correction_bias';
+    const shapes = decoderWeightShapes(resolveDecoderShape('glm4_moe_lite', good.config));
+    const tensors: Record<string, TensorToWrite> = {};
+    for (const [name, data] of good.weights) {
+      if (name !== leftOut) tensors[name] = { dtype: 'F32', shape: shapes.get(name)!, data };
+    }
+    await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    const error = await initializeFailure(dir);
+    expect(GraphError.isInstance(error)).toBe(true);
+    expect(error.message).toContain(leftOut);
+  });
+});
+
+describe('Glm4MoeLiteConfig at GLM-4.7-Flash size', () => {
+  const real = Glm4MoeLiteConfig.fromHuggingFace({
+    architectures: ['Glm4MoeLiteForCausalLM'],
+    model_type: 'glm4_moe_lite',
+    hidden_size: 2048,
+    intermediate_size: 10240,
+    num_hidden_layers: 47,
+    num_attention_heads: 20,
+    num_key_value_heads: 20,
+    vocab_size: 154880,
+    kv_lora_rank: 512,
+    max_position_embeddings: 202752,
+    tie_word_embeddings: false,
+    rope_theta: 1e6,
+  });
+  it('caches 576 floats per token and layer (not 20 heads × (256 + 256)), and counts ~30 B parameters, ~3.9 B active', () => {
+    expect(real.kvCacheBytes(1)).toBe(576 * 4 * 47);
+    expect(real.headDim).toBe(64);
+    expect(real.estimateParameters() / 1e9).toBeCloseTo(29.94, 1);
+    expect(real.activeParameters() / 1e9).toBeCloseTo(3.9, 1);
+  });
+});
