@@ -1,3 +1,37 @@
+export {
+  addGatedMlp,
+  type GatedMlpSizes,
+  type GatedMlpWeights,
+  gatedMlp,
+  gatedMlpAt,
+  readGatedMlp,
+} from './decoder/blocks/gated-mlp.js';
+export {
+  type ExpertRouting,
+  type MixtureOfExpertsOptions,
+  mixtureOfExperts,
+  softmaxTopK,
+} from './decoder/blocks/mixture-of-experts.js';
+export { headNorm, selfAttention } from './decoder/blocks/self-attention.js';
+export { type TokenEmbedding, tokenEmbedding } from './decoder/blocks/token-embedding.js';
+export type { DecoderBlock, DecoderBlocks, DecoderLayerContext } from './decoder/decoder-block.js';
+export type { DecoderIo, DecoderShapeOptions, DecoderTransformerOptions } from './decoder/decoder-options.js';
+export { buildDecoderTransformer, type DecoderTransformer } from './decoder/decoder-transformer.js';
+export {
+  type DecoderWeightFormat,
+  type DecoderWeightSource,
+  DecoderWeights,
+  type LinearPart,
+  type LinearSpec,
+  type NBitsFormat,
+} from './decoder/decoder-weights.js';
+export {
+  type DecoderGraphFiles,
+  type SavedDecoderTransformer,
+  saveDecoderTransformer,
+  type WrittenDecoderTransformer,
+  writeDecoderTransformer,
+} from './decoder/save-decoder-transformer.js';
 export { GraphError, type GraphIssue, type GraphProblem } from './errors/graph-error.js';
 export { type Attributes, type AttributeValue, attr, type TypedAttribute } from './graph/attributes.js';
 export {
@@ -27,28 +61,6 @@ export {
   OnnxOps,
 } from './graph/onnx-ops.js';
 export type { GraphCheck } from './graph/validate-graph.js';
-export { type RmsNormImplementation, rmsNorm } from './layers/rms-norm.js';
-export {
-  addRotaryCaches,
-  inverseFrequencies,
-  type RopeScaling,
-  type RotaryCacheOptions,
-  type RotaryCaches,
-  rotaryCaches,
-} from './layers/rotary.js';
-export {
-  dequantizeMatMulNBits,
-  type NBitsOptions,
-  type QuantizedMatMulNBits,
-  quantizeLinearNBits,
-  quantizeMatMulNBits,
-} from './quantization/matmul-nbits.js';
-export { type ModelProto, onnx } from './serialize/onnx-proto.js';
-export type { SavedModel, SaveOptions } from './serialize/save-model.js';
-export { ExternalDataError } from './serialize/external-data-error.js';
-export type { ExternalPlacement, StreamedExternalData } from './serialize/external-data-writer.js';
-export { defaultElemType, type ElemType, elemTypeByteSize, onnxDataType, type TensorData } from './tensor/elem-type.js';
-export { float16ToFloat32, float32ToFloat16 } from './tensor/float16.js';
 export { batchAttention, batchAttentionMask } from './layers/batch-attention.js';
 export {
   type CachedAttentionInputs,
@@ -63,49 +75,33 @@ export type {
   DecoderIoRotary,
   DecoderIoShape,
 } from './layers/decoder-graph-io.js';
-export { optimumDecoderIo, optimumIoNames } from './layers/optimum-decoder-io.js';
-export { type DecoderIoNames, type PioAttentionKind, pioDecoderIo } from './layers/pio-decoder-io.js';
-export {
-  addGatedMlp,
-  type GatedMlpSizes,
-  type GatedMlpWeights,
-  gatedMlp,
-  gatedMlpAt,
-  readGatedMlp,
-} from './decoder/blocks/gated-mlp.js';
-export {
-  type ExpertRouting,
-  type MixtureOfExpertsOptions,
-  mixtureOfExperts,
-  softmaxTopK,
-} from './decoder/blocks/mixture-of-experts.js';
-export { headNorm, selfAttention } from './decoder/blocks/self-attention.js';
-export { type TokenEmbedding, tokenEmbedding } from './decoder/blocks/token-embedding.js';
-export type { DecoderBlock, DecoderBlocks, DecoderLayerContext } from './decoder/decoder-block.js';
-export type { DecoderIo, DecoderShapeOptions, DecoderTransformerOptions } from './decoder/decoder-options.js';
-export { buildDecoderTransformer, type DecoderTransformer } from './decoder/decoder-transformer.js';
-export {
-  type DecoderWeightFormat,
-  DecoderWeights,
-  type DecoderWeightSource,
-  type LinearPart,
-  type LinearSpec,
-  type NBitsFormat,
-} from './decoder/decoder-weights.js';
-export { prefillAttention } from './layers/prefill-attention.js';
-export {
-  type DecoderGraphFiles,
-  type SavedDecoderTransformer,
-  saveDecoderTransformer,
-  type WrittenDecoderTransformer,
-  writeDecoderTransformer,
-} from './decoder/save-decoder-transformer.js';
 export {
   decoderConfigSupport,
   decoderOptionsFromConfig,
   ropeScalingFromConfig,
   weightFormatForDtype,
 } from './layers/decoder-options-from-config.js';
+export { optimumDecoderIo, optimumIoNames } from './layers/optimum-decoder-io.js';
+export { type DecoderIoNames, type PioAttentionKind, pioDecoderIo } from './layers/pio-decoder-io.js';
+export { prefillAttention } from './layers/prefill-attention.js';
+export { type RmsNormImplementation, rmsNorm } from './layers/rms-norm.js';
+export {
+  addRotaryCaches,
+  inverseFrequencies,
+  type RopeScaling,
+  type RotaryCacheOptions,
+  type RotaryCaches,
+  rotaryCaches,
+} from './layers/rotary.js';
+export {
+  dequantizeMatMulNBits,
+  type NBitsOptions,
+  type PrequantizedLinear,
+  type QuantizedMatMulNBits,
+  quantizeLinearNBits,
+  quantizeMatMulNBits,
+  stackPrequantized,
+} from './quantization/matmul-nbits.js';
 export { OnnxImportError } from './rewrite/onnx-import-error.js';
 export {
   type PreparedOptimumDecoder,
@@ -118,3 +114,9 @@ export {
   type OptimumRewriteOptions,
   rewriteOptimumDecoder,
 } from './rewrite/rewrite-optimum-decoder.js';
+export { ExternalDataError } from './serialize/external-data-error.js';
+export type { ExternalPlacement, StreamedExternalData } from './serialize/external-data-writer.js';
+export { type ModelProto, onnx } from './serialize/onnx-proto.js';
+export type { SavedModel, SaveOptions } from './serialize/save-model.js';
+export { defaultElemType, type ElemType, elemTypeByteSize, onnxDataType, type TensorData } from './tensor/elem-type.js';
+export { float16ToFloat32, float32ToFloat16 } from './tensor/float16.js';

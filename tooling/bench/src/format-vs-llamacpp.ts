@@ -14,7 +14,8 @@ export function formatVsLlamaCpp(report: VsLlamaCppReport): string {
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const result of report.results) {
-    const label = `${result.shape} | ${result.pair.pioDtype} vs ${result.pair.ggufType}`;
+    const reads = result.pair.pioReads === 'gguf' ? ` (PIO on the ${result.pair.ggufType} file)` : '';
+    const label = `${result.shape} | ${result.pair.pioDtype} vs ${result.pair.ggufType}${reads}`;
     for (const [length, figure] of Object.entries(result.decodeTokensPerSecond))
       lines.push(`| ${label} | decode tok/s at ${length} | ${cell(figure)} |`);
     for (const [length, figure] of Object.entries(result.prefillTokensPerSecond))

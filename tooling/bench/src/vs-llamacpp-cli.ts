@@ -20,12 +20,13 @@ const { values } = parseArgs({
       type: 'string',
       default: join(dirname(fileURLToPath(import.meta.url)), '..', 'benchmarks', 'results', 'vs-llamacpp.json'),
     },
+    'pio-gguf': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--work DIR] [--out FILE]`,
+    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--pio-gguf] [--work DIR] [--out FILE]`,
   );
   process.exit(0);
 }
@@ -46,6 +47,7 @@ const report = await benchVsLlamaCpp({
   llamaThreads: values['llama-threads'].split(',').map(Number),
   contexts: values.contexts.split(',').map(Number),
   decodeTokens: Number(values.decode),
+  pioGguf: values['pio-gguf'],
   log: (line) => console.error(line),
 });
 await mkdir(dirname(values.out), { recursive: true });

@@ -34,6 +34,8 @@ export interface VsLlamaCppOptions {
   contexts: readonly number[];
   /** Greedy tokens after each prompt. */
   decodeTokens: number;
+  /** Also run PIO on the Q4_0 GGUF file itself (its 4-bit blocks as stored), beside PIO on the safetensors folder. */
+  pioGguf?: boolean;
   /** Progress lines. */
   log: (line: string) => void;
 }
@@ -44,6 +46,8 @@ export interface EnginePair {
   pioDtype: 'float32' | 'int4';
   /** The GGUF's weight type. */
   ggufType: GgufWeightType;
+  /** What PIO reads: the safetensors folder (default), or the very GGUF file llama.cpp runs. */
+  pioReads?: 'safetensors' | 'gguf';
 }
 
 /** A figure over rounds. */
@@ -180,6 +184,7 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
     log(`[${shape.name}] ${shape.description}: checkpoint...`);
     const checkpoint = await prepareBenchCheckpoint(join(shapeDir, 'hf'), shape.recipe);
     const pairs: EnginePair[] = [{ pioDtype: 'int4', ggufType: 'Q4_0' }];
+    if (options.pioGguf) pairs.push({ pioDtype: 'int4', ggufType: 'Q4_0', pioReads: 'gguf' });
     if (shape.checkF32) pairs.unshift({ pioDtype: 'float32', ggufType: 'F32' });
     const longest = Math.max(...options.contexts);
     const contextSize = Math.max(256, 2 ** Math.ceil(Math.log2(longest + options.decodeTokens + 1)));
@@ -190,7 +195,7 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
       await ensureGguf(checkpoint.dir, gguf, pair.ggufType, log);
       const pioJob: EngineJob = {
         engine: 'pio',
-        model: checkpoint.dir,
+        model: pair.pioReads === 'gguf' ? gguf : checkpoint.dir,
         dtype: pair.pioDtype,
         cacheDir: join(shapeDir, 'pio-cache'),
         threads: options.threads,
@@ -209,7 +214,8 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
         prompts,
         decodeTokens: options.decodeTokens,
       });
-      log(`[${shape.name}] PIO ${pair.pioDtype}: build (untimed)...`);
+      const pioLabel = `PIO ${pair.pioDtype}${pair.pioReads === 'gguf' ? ` on the ${pair.ggufType} GGUF` : ''}`;
+      log(`[${shape.name}] ${pioLabel}: build (untimed)...`);
       await runEngine({ ...pioJob, prompts: [], startPrompt: startPrompt.slice(0, 2) });
       const pioRuns: EngineResult[] = [];
       const llamaRuns = new Map<number, EngineResult[]>(options.llamaThreads.map((threads) => [threads, []]));
@@ -221,7 +227,7 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
         const runPio = async () => {
           const result = await runEngine(pioJob);
           pioRuns.push(result);
-          log(describe(result, `round ${round + 1} PIO ${pair.pioDtype}`));
+          log(describe(result, `round ${round + 1} ${pioLabel}`));
         };
         const runLlama = async () => {
           for (const threads of options.llamaThreads) {

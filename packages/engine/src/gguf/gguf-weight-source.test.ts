@@ -1,6 +1,30 @@
-import { permuteRotaryRows } from '@pio/test-kit';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { permuteRotaryRows, writeGgufCheckpoint, writeRandomCheckpoint } from '@pio/test-kit';
 import { describe, expect, it } from 'vitest';
-import { ggufTensorName, unpermuteRotaryRows } from './gguf-weight-source.js';
+import { type GgufPrequantized, GgufWeightSource, ggufTensorName, unpermuteRotaryRows } from './gguf-weight-source.js';
+
+/** What MatMulNBits multiplies by, `[N, K]` row-major: `(q − zero) · scale` per block. */
+function opWeights(weight: GgufPrequantized): Float32Array {
+  const { N, K, bits, blockSize, packed, scales, zeroPoints } = weight;
+  const kBlocks = K / blockSize;
+  const blob = (blockSize * bits) / 8;
+  const zeroStride = Math.ceil((kBlocks * bits) / 8);
+  const code = (bytes: Uint8Array, base: number, index: number) =>
+    bits === 8 ? bytes[base + index]! : (bytes[base + (index >> 1)]! >> ((index & 1) * 4)) & 15;
+  const out = new Float32Array(N * K);
+  for (let n = 0; n < N; n++) {
+    for (let block = 0; block < kBlocks; block++) {
+      const zero = zeroPoints ? code(zeroPoints, n * zeroStride, block) : 1 << (bits - 1);
+      for (let j = 0; j < blockSize; j++) {
+        const q = code(packed, (n * kBlocks + block) * blob, j);
+        out[n * K + block * blockSize + j] = Math.fround((q - zero) * scales[n * kBlocks + block]!);
+      }
+    }
+  }
+  return out;
+}
 
 describe('GGUF weight names and rows', () => {
   it('maps Hugging Face names onto llama.cpp names', () => {
@@ -25,6 +49,45 @@ describe('GGUF weight names and rows', () => {
     const values = Float32Array.from({ length: heads * headDim * columns }, (_, i) => i);
     const permuted = permuteRotaryRows(values, heads, headDim, columns);
     expect(permuted).not.toEqual(values);
-    expect(unpermuteRotaryRows(permuted, heads, headDim, columns)).toEqual(values);
+    expect(unpermuteRotaryRows(permuted, heads, headDim)).toEqual(values);
+  });
+
+  it('hands Q4_0 and Q8_0 tensors over in MatMulNBits layout that multiplies by exactly the dequantized weights', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pio-gguf-prequantized-'));
+    try {
+      const { dir, config } = await writeRandomCheckpoint(join(root, 'hf'), {
+        arch: 'llama',
+        tokenizer: 'gpt2',
+        seed: 3,
+      });
+      const layout = {
+        numAttentionHeads: config.num_attention_heads as number,
+        numKeyValueHeads: config.num_key_value_heads as number,
+        headDim: (config.hidden_size as number) / (config.num_attention_heads as number),
+      };
+      const names = ['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((p) => `model.layers.0.self_attn.${p}.weight`);
+      names.push('model.layers.1.mlp.down_proj.weight');
+      for (const [type, bits] of [
+        ['Q4_0', 4],
+        ['Q8_0', 8],
+      ] as const) {
+        await writeGgufCheckpoint(dir, join(root, `m-${type}.gguf`), type);
+        const source = await GgufWeightSource.open(join(root, `m-${type}.gguf`), layout);
+        try {
+          for (const name of names) {
+            const weight = await source.readPrequantized(name, bits);
+            expect(weight, `${type} ${name}`).toMatchObject({ bits, blockSize: 32 });
+            expect(opWeights(weight!)).toEqual(await source.read(name));
+          }
+          // Fewer bits than stored, or a float tensor: read as float32 instead.
+          expect(await source.readPrequantized('model.norm.weight', 8)).toBeUndefined();
+          if (bits === 8) expect(await source.readPrequantized(names[0]!, 4)).toBeUndefined();
+        } finally {
+          await source.close();
+        }
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

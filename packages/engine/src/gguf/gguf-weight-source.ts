@@ -1,4 +1,4 @@
-import { GgufFile } from '@pio/gguf';
+import { GgufFile, ggmlToMatMulNBits, matMulNBitsTypes } from '@pio/gguf';
 import { TensorShapeError } from '@pio/safetensors';
 
 /** Hugging Face tensor names → llama.cpp's, for the tensors of a dense decoder. */
@@ -35,22 +35,43 @@ export function ggufTensorName(name: string): string | undefined {
  * Undoes llama.cpp's q/k row permutation (`convert_hf_to_gguf.py` interleaves
  * each head's two rotary halves for the `llama` architecture): GGUF row
  * `2i + part` of a head goes back to Hugging Face row `part·headDim/2 + i`.
- * Works on weights `[heads·headDim, columns]` and biases (`columns` 1).
- * Allocates one output of the input's size.
+ * Works on any row-major `[heads·headDim, rowSize]` array: float weights and
+ * biases (rowSize 1), and the packed blocks, scales and zero points of a
+ * quantized weight (one row of each per output feature). Allocates one
+ * output of the input's size.
  */
-export function unpermuteRotaryRows(values: Float32Array, heads: number, headDim: number, columns: number): Float32Array {
-  const out = new Float32Array(values.length);
+export function unpermuteRotaryRows<T extends Float32Array | Uint8Array>(values: T, heads: number, headDim: number): T {
+  const rowSize = values.length / (heads * headDim);
+  const out = new (values.constructor as new (length: number) => T)(values.length);
   const half = headDim / 2;
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < half; i++) {
       for (let part = 0; part < 2; part++) {
-        const to = (h * headDim + part * half + i) * columns;
-        const from = (h * headDim + 2 * i + part) * columns;
-        out.set(values.subarray(from, from + columns), to);
+        const to = (h * headDim + part * half + i) * rowSize;
+        const from = (h * headDim + 2 * i + part) * rowSize;
+        out.set(values.subarray(from, from + rowSize), to);
       }
     }
   }
   return out;
+}
+
+/** The shape of a weight in `MatMulNBits` layout that {@link GgufWeightSource.readPrequantized} returns (`PrequantizedLinear` of `@pio/onnx`). */
+export interface GgufPrequantized {
+  /** Output features. */
+  N: number;
+  /** Input features. */
+  K: number;
+  /** Bits per weight. */
+  bits: 4 | 8;
+  /** Weights per block along K. */
+  blockSize: number;
+  /** `[N, K / blockSize, blockSize · bits / 8]`. */
+  packed: Uint8Array;
+  /** `[N, K / blockSize]`. */
+  scales: Float32Array;
+  /** Packed zero points, absent for the op's default. */
+  zeroPoints?: Uint8Array;
 }
 
 /** What a GGUF weight source needs to know of the model. */
@@ -109,7 +130,50 @@ export class GgufWeightSource {
     if (!this.permuted || !rotary) return values;
     const { numAttentionHeads, numKeyValueHeads, headDim } = this.layout;
     const heads = rotary[1] === 'q' ? numAttentionHeads : numKeyValueHeads;
-    return unpermuteRotaryRows(values, heads, headDim, values.length / (heads * headDim));
+    return unpermuteRotaryRows(values, heads, headDim);
+  }
+
+  /**
+   * The tensor in `MatMulNBits` layout as the file stores it
+   * (`ggmlToMatMulNBits`: Q4_0 → 4 bits, Q8_0/Q5_0/Q6_K → 8 bits, Q3_K → 4
+   * bits; the op then multiplies by ggml's dequantized values bit for bit),
+   * when that takes at most `maxBits` and needs no per-block minimums (Q4_1,
+   * Q5_1 and the K-quants Q2_K/Q4_K/Q5_K have them: those are read as
+   * float32 and quantized at the model's dtype). q/k rows of `llama` files
+   * are unpermuted as in {@link GgufWeightSource.read}. `undefined` for
+   * every other tensor.
+   */
+  async readPrequantized(name: string, maxBits: 4 | 8): Promise<GgufPrequantized | undefined> {
+    const gguf = ggufTensorName(name);
+    if (gguf === undefined || !this.file.has(gguf)) return undefined;
+    const info = this.file.tensor(gguf);
+    if (info.shape.length !== 2 || !(matMulNBitsTypes as readonly string[]).includes(info.type)) return undefined;
+    const mapped = ggmlToMatMulNBits(await this.file.readTensorBytes(gguf));
+    if (mapped.blockMins || mapped.bits > maxBits) return undefined;
+    const { N, K, bits, blockSize } = mapped;
+    const rotary = /\.attn_([qk])\.weight$/.exec(gguf);
+    if (!this.permuted || !rotary) {
+      return {
+        N,
+        K,
+        bits,
+        blockSize,
+        packed: mapped.packed,
+        scales: mapped.scales,
+        ...(mapped.zeroPoints ? { zeroPoints: mapped.zeroPoints } : {}),
+      };
+    }
+    const { numAttentionHeads, numKeyValueHeads, headDim } = this.layout;
+    const heads = rotary[1] === 'q' ? numAttentionHeads : numKeyValueHeads;
+    return {
+      N,
+      K,
+      bits,
+      blockSize,
+      packed: unpermuteRotaryRows(mapped.packed, heads, headDim),
+      scales: unpermuteRotaryRows(mapped.scales, heads, headDim),
+      ...(mapped.zeroPoints ? { zeroPoints: unpermuteRotaryRows(mapped.zeroPoints, heads, headDim) } : {}),
+    };
   }
 
   /**

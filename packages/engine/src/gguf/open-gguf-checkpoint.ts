@@ -1,5 +1,5 @@
 import { CheckpointError, PioError } from '@pio/core';
-import { GgufFile, ggufTokenizer } from '@pio/gguf';
+import { type GgmlTypeName, GgufFile, ggufTokenizer, ggufTypeSummary } from '@pio/gguf';
 import type { GenerationDefaults } from '../plugin/generation-config.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { ggufHuggingFaceConfig } from './gguf-config.js';
@@ -12,6 +12,21 @@ export interface GgufCheckpointParts {
   tokenizer: TextTokenizer;
   /** Generation defaults: the end-of-sequence id of the metadata. */
   generationDefaults: GenerationDefaults;
+  /** The dtype a run takes when none is asked for: the file's own precision (see {@link ggufDefaultDtype}). */
+  defaultDtype: 'float32' | 'int8' | 'int4';
+}
+
+/**
+ * The dtype matching the storage type holding most of a GGUF's bytes, so
+ * that `pio run model-Q4_0.gguf` runs 4-bit weights rather than a float32
+ * copy 7× the file: 4-bit and lower types (Q4_0, Q4_1, Q4_K, Q3_K, Q2_K,
+ * IQ4…) → `int4`, 5- to 8-bit types (Q5_*, Q6_K, Q8_*) → `int8`, float types
+ * → `float32`.
+ */
+export function ggufDefaultDtype(dominant: GgmlTypeName | undefined): 'float32' | 'int8' | 'int4' {
+  if (dominant === undefined || /^(F32|F16|BF16|F64)$/.test(dominant)) return 'float32';
+  if (/^(Q[5-8]|IQ[5-8])/.test(dominant)) return 'int8';
+  return 'int4';
 }
 
 /**
@@ -37,11 +52,20 @@ export async function openGgufCheckpoint(path: string): Promise<GgufCheckpointPa
       built = ggufTokenizer(file.metadata);
     } catch (cause) {
       if (PioError.isInstance(cause)) throw cause;
-      throw new CheckpointError({ file: path, reason: `its tokenizer metadata cannot be used (${(cause as Error).message})`, cause });
+      throw new CheckpointError({
+        file: path,
+        reason: `its tokenizer metadata cannot be used (${(cause as Error).message})`,
+        cause,
+      });
     }
     const tokenizer = new TextTokenizer(built.tokenizerJson, built.tokenizerConfig);
     const eos = built.special.eos;
-    return { config, tokenizer, generationDefaults: { eosTokenIds: eos === undefined ? [] : [eos] } };
+    return {
+      config,
+      tokenizer,
+      generationDefaults: { eosTokenIds: eos === undefined ? [] : [eos] },
+      defaultDtype: ggufDefaultDtype(ggufTypeSummary(file.tensors)[0]?.type),
+    };
   } finally {
     await file.close();
   }

@@ -218,7 +218,12 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       this.config =
         options.config instanceof BaseConfig
           ? (options.config as TConfig)
-          : configClass.fromHuggingFace({ ...json, ...(options.config ?? {}) }, runtime, source);
+          : configClass.fromHuggingFace(
+              { ...json, ...(options.config ?? {}) },
+              // A GGUF runs at its own precision unless a dtype is asked for.
+              gguf && runtime.dtype === undefined ? { ...runtime, dtype: gguf.defaultDtype } : runtime,
+              source,
+            );
       this.tokenizer = gguf ? gguf.tokenizer : await TextTokenizer.fromCheckpoint(this.checkpoint);
       this.generationDefaults = gguf ? gguf.generationDefaults : await readGenerationConfig(this.checkpoint);
     } else if (options.config) {
@@ -320,7 +325,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
             hint: 'Give the DecoderModelDefinition one of them.',
           });
         }
-        // GGUF tensors are dequantized to float32 and re-quantized at the config's dtype by the graph builder.
+        // GGUF Q4_0/Q8_0/... tensors go into the graph as stored when the dtype has the bits (readPrequantized);
+        // the others are dequantized to float32 and quantized at the config's dtype by the graph builder.
         const weights = ggufFile
           ? await GgufWeightSource.open(ggufFile, {
               numAttentionHeads: current.numAttentionHeads,

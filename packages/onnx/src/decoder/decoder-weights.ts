@@ -1,6 +1,12 @@
 import { GraphError } from '../errors/graph-error.js';
 import type { GraphBuilder } from '../graph/graph-builder.js';
-import { type NBitsOptions, type QuantizedMatMulNBits, quantizeLinearNBits } from '../quantization/matmul-nbits.js';
+import {
+  type NBitsOptions,
+  type PrequantizedLinear,
+  type QuantizedMatMulNBits,
+  quantizeLinearNBits,
+  stackPrequantized,
+} from '../quantization/matmul-nbits.js';
 
 /** Where the weights of a decoder come from: Hugging Face tensor names, read lazily as float32. */
 export interface DecoderWeightSource {
@@ -17,6 +23,14 @@ export interface DecoderWeightSource {
    * misses a transposed weight.
    */
   expectShape?(name: string, expected: readonly number[]): Promise<unknown>;
+  /**
+   * The tensor in `MatMulNBits` layout exactly as the checkpoint stores it,
+   * when its storage maps onto the op bit for bit at no more than `maxBits`
+   * (a GGUF Q4_0 tensor at 4 bits, Q8_0 at 8); `undefined` otherwise, and
+   * the weight is then read as float32 and quantized. Optional: sources of
+   * float weights (safetensors) do not have it.
+   */
+  readPrequantized?(name: string, maxBits: 4 | 8): Promise<PrequantizedLinear | undefined>;
 }
 
 /** How linear weights are stored in the graph. */
@@ -115,8 +129,58 @@ export class DecoderWeights {
    * @returns the output `[..., sum of rows]`
    */
   async linear(g: GraphBuilder, x: string, spec: LinearSpec): Promise<string> {
+    const prequantized = await this.readPrequantizedLinear(spec);
+    if (prequantized) return this.addLinear(g, x, spec, prequantized.weight, prequantized.bias);
     const { weight, bias } = await this.readLinear(spec);
     return this.addLinear(g, x, spec, weight, bias);
+  }
+
+  /**
+   * One weight `[rows, inFeatures]` as the source stores it in `MatMulNBits`
+   * layout at no more than the decoder format's bits (see
+   * {@link DecoderWeights.linear}); `undefined` when the format is float or
+   * the source stores it otherwise (then read it as float32).
+   */
+  async prequantized(tensor: string, rows: number, inFeatures: number): Promise<QuantizedMatMulNBits | undefined> {
+    return (await this.readPrequantizedLinear({ name: tensor, parts: [{ tensor, rows }], inFeatures }))?.weight;
+  }
+
+  /**
+   * A linear layer whose every part the source stores in `MatMulNBits`
+   * layout at no more than the format's bits (a quantized GGUF): stacked by
+   * rows as stored, never through float32, so the graph multiplies by the
+   * file's very weights. `undefined` when the format is float, the layer has
+   * its own format, or some part is not stored that way (or the parts differ
+   * in layout): the caller then reads the layer as float32.
+   */
+  private async readPrequantizedLinear(
+    spec: LinearSpec,
+  ): Promise<{ weight: QuantizedMatMulNBits; bias: Float32Array | undefined } | undefined> {
+    const format = spec.format ?? this.format;
+    if (format.kind !== 'nbits' || spec.format || !this.source.readPrequantized) return undefined;
+    const parts: { weight: PrequantizedLinear; scale?: number }[] = [];
+    for (const part of spec.parts) {
+      const name = `${part.tensor}.weight`;
+      if (!this.source.has(name)) this.fail(name, 'is missing from the checkpoint, but its config.json implies it');
+      await this.source.expectShape?.(name, [part.rows, spec.inFeatures]);
+      const weight = await this.source.readPrequantized(name, format.bits);
+      if (!weight) return undefined;
+      parts.push({ weight, ...(part.scale !== undefined ? { scale: part.scale } : {}) });
+    }
+    const layouts = new Set(
+      parts.map(({ weight }) => `${weight.bits}/${weight.blockSize}/${weight.zeroPoints ? 'z' : ''}`),
+    );
+    if (layouts.size > 1) return undefined;
+    const biases: (Float32Array | undefined)[] = [];
+    for (const part of spec.parts)
+      biases.push(await this.optional(`${part.tensor}.bias`, [part.rows], spec.bias === true));
+    this.parameters += parts.reduce((sum, { weight }) => sum + weight.N * weight.K, 0);
+    const bias = biases.some((b) => b !== undefined)
+      ? concatRows(
+          biases.map((b, index) => scaled(b ?? new Float32Array(spec.parts[index]!.rows), spec.parts[index]!.scale)),
+        )
+      : undefined;
+    return { weight: stackPrequantized(parts), bias };
   }
 
   /** Reads and fuses a linear layer's weight `[sum of rows, inFeatures]` and bias, without adding it to a graph. */
@@ -156,7 +220,12 @@ export class DecoderWeights {
   }
 
   /** Quantizes a `[N, K]` weight in `format` (the decoder's when omitted). */
-  quantize(weight: Float32Array, N: number, K: number, format: NBitsFormat = this.format as NBitsFormat): QuantizedMatMulNBits {
+  quantize(
+    weight: Float32Array,
+    N: number,
+    K: number,
+    format: NBitsFormat = this.format as NBitsFormat,
+  ): QuantizedMatMulNBits {
     return quantizeLinearNBits(weight, N, K, format);
   }
 

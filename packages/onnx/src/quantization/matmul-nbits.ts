@@ -76,6 +76,102 @@ export function quantizeLinearNBits(
 }
 
 /**
+ * A linear weight already in `MatMulNBits` layout, as a checkpoint stores it
+ * (a GGUF Q4_0 or Q8_0 tensor rearranged by `ggmlToMatMulNBits` of
+ * `@pio/gguf`): `[N, K]` rows, blocks along K.
+ */
+export interface PrequantizedLinear {
+  /** Output features (rows). */
+  N: number;
+  /** Input features. */
+  K: number;
+  /** Bits per weight. */
+  bits: 4 | 8;
+  /** Weights per block along K. */
+  blockSize: number;
+  /** `[N, ceil(K / blockSize), blockSize · bits / 8]`, low nibble first for 4-bit. */
+  packed: Uint8Array;
+  /** `[N, ceil(K / blockSize)]`. */
+  scales: Float32Array;
+  /** `[N, ceil(kBlocks · bits / 8)]`, packed like the weights; absent for the op's default zero point. */
+  zeroPoints?: Uint8Array | undefined;
+}
+
+/**
+ * Stacks pre-quantized linear weights by rows (Q, K, V into one fused
+ * layer) into one {@link QuantizedMatMulNBits}, each part's scales multiplied
+ * by its `scale` factor (the attention's `1/sqrt(headDim)`), without going
+ * through float32. Parts must share K, bits, block size and whether they
+ * have zero points.
+ *
+ * @throws {GraphError} when the parts do not share a layout
+ */
+export function stackPrequantized(
+  parts: readonly { weight: PrequantizedLinear; scale?: number }[],
+): QuantizedMatMulNBits {
+  const first = parts[0]?.weight;
+  const same = (w: PrequantizedLinear) =>
+    first !== undefined &&
+    w.K === first.K &&
+    w.bits === first.bits &&
+    w.blockSize === first.blockSize &&
+    (w.zeroPoints === undefined) === (first.zeroPoints === undefined);
+  if (!first || !parts.every((part) => same(part.weight))) {
+    throw new GraphError({
+      graphName: 'stackPrequantized',
+      issues: [
+        {
+          problem: 'invalid-argument',
+          detail: 'the parts of one linear layer differ in K, bits, block size or zero points',
+        },
+      ],
+      hint: 'Stack only weights quantized the same way, or dequantize and quantize them together.',
+    });
+  }
+  const { K, bits, blockSize } = first;
+  const concat = <T extends Uint8Array | Float32Array>(arrays: T[], make: (length: number) => T): T => {
+    if (arrays.length === 1) return arrays[0]!;
+    const out = make(arrays.reduce((sum, array) => sum + array.length, 0));
+    let offset = 0;
+    for (const array of arrays) {
+      out.set(array, offset);
+      offset += array.length;
+    }
+    return out;
+  };
+  const scaled = parts.map(({ weight, scale }) =>
+    scale === undefined || scale === 1 ? weight.scales : weight.scales.map((value) => value * scale),
+  );
+  const packed = concat(
+    parts.map((part) => part.weight.packed),
+    (n) => new Uint8Array(n),
+  );
+  const scales = concat(scaled, (n) => new Float32Array(n));
+  const zeroPoints = first.zeroPoints
+    ? concat(
+        parts.map((part) => part.weight.zeroPoints!),
+        (n) => new Uint8Array(n),
+      )
+    : undefined;
+  const N = parts.reduce((sum, part) => sum + part.weight.N, 0);
+  let dequantized: Float32Array | undefined;
+  return {
+    K,
+    N,
+    bits,
+    blockSize,
+    kBlocks: Math.ceil(K / blockSize),
+    packed,
+    scales,
+    zeroPoints,
+    get dequantized() {
+      dequantized ??= dequantizeMatMulNBits({ packed, scales, zeroPoints }, K, N, { bits, blockSize });
+      return dequantized;
+    },
+  };
+}
+
+/**
  * Dequantizes `MatMulNBits` weights to the row-major `[K, N]` MatMul weight,
  * as the op does: `(q - zeroPoint) · scale`, with the default zero point
  * `2^(bits-1)` when none are given.

@@ -41,7 +41,9 @@ const greedyTokens = 32;
  * test-kit checkpoint written as safetensors and as F32 and Q8_0 GGUF files
  * (llama.cpp's names and layout), then the F32 file must give the folder's
  * 32 greedy tokens and logits within 1e-4, the Q8_0 file must equal the same
- * weights dequantized to F32, and the plugin manager must offer the file to
+ * weights dequantized to F32, a Q4_0 file must run at int4 on its own 4-bit
+ * weights (logits of its dequantized copy up to the int8 activations of
+ * accuracy level 4), and the plugin manager must offer the file to
  * this package by its `general.architecture`.
  */
 export function describeGgufSuite(options: GgufSuiteOptions): void {
@@ -62,13 +64,16 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
     await writeGgufCheckpoint(checkpoint.dir, join(root, 'model-f32.gguf'), 'F32');
     await writeGgufCheckpoint(checkpoint.dir, join(root, 'model-q8_0.gguf'), 'Q8_0');
     await writeDequantizedGguf(join(root, 'model-q8_0.gguf'), join(root, 'model-q8_0-dequantized.gguf'));
+    await writeGgufCheckpoint(checkpoint.dir, join(root, 'model-q4_0.gguf'), 'Q4_0');
+    await writeDequantizedGguf(join(root, 'model-q4_0.gguf'), join(root, 'model-q4_0-dequantized.gguf'));
   });
 
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const start = async (path: string): Promise<TextModelPlugin> => {
+  /** `'file'`: no dtype asked for, so a GGUF runs at its own precision. */
+  const start = async (path: string, dtype: 'float32' | 'int4' | 'file' = 'float32'): Promise<TextModelPlugin> => {
     const packageJsonPath = join(options.packageDir, 'package.json');
     const { metadata } = readManifest(packageJson, {
       packageDir: options.packageDir,
@@ -76,13 +81,17 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
       fallbackName: String(packageJson.name),
     });
     const plugin = (await options.createPlugin({ metadata, packageDir: options.packageDir })) as TextModelPlugin;
-    await plugin.initialize({ checkpoint: path, cacheDir: join(root, 'cache'), runtime: { dtype: 'float32' } });
+    await plugin.initialize({
+      checkpoint: path,
+      cacheDir: join(root, 'cache'),
+      runtime: dtype === 'file' ? {} : { dtype },
+    });
     return plugin;
   };
 
   /** Greedy ids, the prompt's logits and the parsed config of one checkpoint. */
-  const run = async (path: string) => {
-    const plugin = await start(path);
+  const run = async (path: string, dtype: 'float32' | 'int4' | 'file' = 'float32') => {
+    const plugin = await start(path, dtype);
     try {
       const { ids } = await plugin.generateText({ inputIds: prompt }, { maxNewTokens: greedyTokens });
       const { logits } = await plugin.infer({ inputIds: prompt });
@@ -124,6 +133,18 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
       expect(maxDifference(quantized.logits, dequantized.logits)).toBeLessThan(1e-5);
     });
 
+    it('a Q4_0 GGUF runs at int4 by default with the file’s own 4-bit weights, not re-quantized ones', async () => {
+      const exact = await run(join(root, 'model-q4_0.gguf'), 'file');
+      const float = await run(join(root, 'model-q4_0-dequantized.gguf'));
+      const requantized = await run(join(root, 'model-q4_0-dequantized.gguf'), 'int4');
+      expect(exact.config.dtype).toBe('int4');
+      // Against float32 over the same weights, the file's own blocks differ only by the int8 activations of
+      // MatMulNBits' accuracy level 4; quantizing the dequantized weights again (blocks of 128) adds a second error.
+      const exactCosine = cosine(exact.logits, float.logits);
+      expect(exactCosine).toBeGreaterThan(0.99);
+      expect(1 - exactCosine).toBeLessThan((1 - cosine(requantized.logits, float.logits)) / 2);
+    });
+
     it(`the plugin manager offers a .gguf file to ${String(packageJson.name)} by its general.architecture`, async () => {
       const manager = new PluginManager({ roots: [options.packageDir] });
       manager.register({ packageJson, packageDir: options.packageDir, factory: options.createPlugin });
@@ -132,6 +153,19 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
 
     options.extra?.({ root: () => root, start });
   });
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(aa * bb);
 }
 
 function maxDifference(a: Float32Array, b: Float32Array): number {

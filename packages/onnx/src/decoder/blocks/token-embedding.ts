@@ -16,8 +16,9 @@ export interface TokenEmbedding {
  * table too (a float table is most of a small int-N model: 1 GiB of
  * Llama-3.2-1B's 1.6 GiB) when the format is symmetric with whole blocks
  * per row, looked up with `GatherBlockQuantized`; a tied head then
- * multiplies by the very same bytes (`MatMulNBits`). An untied head reads
- * `lm_head.weight`.
+ * multiplies by the very same bytes (`MatMulNBits`). A quantized GGUF's
+ * table goes in as stored (see {@link DecoderWeights.prequantized}). An
+ * untied head reads `lm_head.weight`.
  *
  * @param g the graph
  * @param weights the weight reader
@@ -32,34 +33,39 @@ export async function tokenEmbedding(
 ): Promise<TokenEmbedding> {
   const { vocabSize, hiddenSize } = options;
   const name = 'model.embed_tokens.weight';
-  const table = await weights.read(name, [vocabSize, hiddenSize]);
   const format = options.weightFormat;
-  const quantizable = format.kind === 'nbits' && format.symmetric === true && hiddenSize % format.blockSize === 0;
   const tied = options.tieWordEmbeddings && !weights.has('lm_head.weight');
   const untiedHead = (x: string) =>
     weights.linear(g, x, { name: 'lm_head', parts: [{ tensor: 'lm_head', rows: vocabSize }], inFeatures: hiddenSize });
+  // A quantized GGUF's table as stored (Q4_0, Q8_0 blocks of 32 without zero points), never through float32.
+  const stored = await weights.prequantized('model.embed_tokens', vocabSize, hiddenSize);
+  const table =
+    stored?.zeroPoints === undefined && stored ? undefined : await weights.read(name, [vocabSize, hiddenSize]);
+  const quantizable =
+    table === undefined ||
+    (format.kind === 'nbits' && format.symmetric === true && hiddenSize % format.blockSize === 0);
   if (quantizable) {
     // Once quantized the float table is dropped, so the rest of the build does not hold it (1.5 GB at 4 B).
-    const quantized = weights.quantize(table, vocabSize, hiddenSize, format as NBitsFormat);
-    const stored = g.quantizedWeight('model.embed_tokens', quantized);
-    const hidden = quantizedLookup(g, tokenIds, quantized, stored);
+    const quantized = table ? weights.quantize(table, vocabSize, hiddenSize, format as NBitsFormat) : stored!;
+    const initializers = g.quantizedWeight('model.embed_tokens', quantized);
+    const hidden = quantizedLookup(g, tokenIds, quantized, initializers);
     const accuracyLevel = (format as NBitsFormat).accuracyLevel ?? 0;
     const { K, N, bits, blockSize } = quantized;
     return {
       hidden,
       lmHead: async (x) =>
         tied
-          ? g.matMulNBits(x, stored, { K, N, bits, blockSize, accuracyLevel }, { name: 'lm_head/MatMulNBits' })
+          ? g.matMulNBits(x, initializers, { K, N, bits, blockSize, accuracyLevel }, { name: 'lm_head/MatMulNBits' })
           : untiedHead(x),
     };
   }
-  const embedding = g.initializer(name, table, [vocabSize, hiddenSize]);
+  const embedding = g.initializer(name, table!, [vocabSize, hiddenSize]);
   return {
     hidden: g.gather(embedding, tokenIds, 0),
     lmHead: async (x) => {
       if (!tied) return untiedHead(x);
       if (format.kind === 'float32') return g.gemm(x, embedding, undefined, { transB: true });
-      return weights.addLinear(g, x, { name: 'lm_head', inFeatures: hiddenSize }, table);
+      return weights.addLinear(g, x, { name: 'lm_head', inFeatures: hiddenSize }, table!);
     },
   };
 }
