@@ -59,6 +59,8 @@ export {
   PluginManager,
   type RegisterOptions,
 } from './manager/plugin-manager.js';
+export { type OpenedTextModel, type OpenTextModelOptions, openTextModel } from './manager/open-text-model.js';
+export { defaultLoadConditions, processConditions } from './manager/process-conditions.js';
 export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
 export { detectCheckpointFormats } from './manager/detect-checkpoint-formats.js';
 export { findGgufFile } from './manager/find-gguf-file.js';

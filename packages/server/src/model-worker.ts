@@ -2,13 +2,7 @@
 // blocks the thread it runs on, so inference lives here and the HTTP thread
 // stays free. One generation at a time: the main thread queues the rest.
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  type GenerationDelta,
-  isTextModelPlugin,
-  PluginManager,
-  PioError,
-  type TextModelPlugin,
-} from '@pio/core';
+import { type GenerationDelta, openTextModel, PioError, type PluginManager, type TextModelPlugin } from '@pio/core';
 import type { FromWorker, GenerateRequest, ToWorker, WorkerInit, WorkerModelInfo } from './protocol.js';
 import { serializeError } from './serialize-error.js';
 
@@ -18,32 +12,20 @@ const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
 
 async function open(): Promise<{ manager: PluginManager; plugin: TextModelPlugin; info: WorkerModelInfo }> {
-  const started = performance.now();
-  const manager = new PluginManager({ roots: init.roots, conditions: init.conditions });
-  await manager.discover();
-  const record = await manager.findForCheckpoint(init.checkpoint);
-  const plugin = await manager.activate(record.metadata.name, {
+  const model = await openTextModel({
     checkpoint: init.checkpoint,
+    roots: init.roots,
+    conditions: init.conditions,
     runtime: init.runtime,
     ...(init.cacheDir ? { cacheDir: init.cacheDir } : {}),
   });
-  if (!isTextModelPlugin(plugin)) {
-    await manager[Symbol.asyncDispose]();
-    throw new PioError({
-      code: 'PIO_NOT_A_TEXT_MODEL',
-      message: `${record.metadata.name} (for ${init.checkpoint}) is not a text model plugin: it has no tokenize/generateText.`,
-    });
-  }
-  const modelConfig = (plugin as { modelConfig?: { maxContextLength?: unknown; vocabSize?: unknown } }).modelConfig;
-  const contextLength = modelConfig?.maxContextLength;
-  const vocabSize = modelConfig?.vocabSize;
   const info: WorkerModelInfo = {
-    pluginName: record.metadata.name,
-    ...(typeof contextLength === 'number' ? { contextLength } : {}),
-    ...(typeof vocabSize === 'number' ? { vocabSize } : {}),
-    loadMs: performance.now() - started,
+    pluginName: model.pluginName,
+    ...(model.contextLength !== undefined ? { contextLength: model.contextLength } : {}),
+    ...(model.vocabSize !== undefined ? { vocabSize: model.vocabSize } : {}),
+    loadMs: model.loadMs,
   };
-  return { manager, plugin, info };
+  return { manager: model.manager, plugin: model.plugin, info };
 }
 
 function deltas(plugin: TextModelPlugin, request: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerationDelta> {

@@ -1,7 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { PioError } from '@pio/core';
+import { defaultLoadConditions, PioError } from '@pio/core';
 import { isAuthorized, type PublicRouteConfig, requireApiKey } from './api/auth.js';
 import { ApiError, toApiError, validationError } from './api/errors.js';
 import { chatMessages, completionPrompt, generationOptions } from './api/generation-options.js';
@@ -12,18 +12,6 @@ import { ModelRunner } from './model-runner.js';
 import type { PioServerOptions, ServeModelOptions } from './options.js';
 import type { PioServer, ServedModel } from './server-info.js';
 import { defaultWorkerEntry } from './worker-url.js';
-
-/** Export conditions this process runs with (`--conditions`/`-C`), so workers resolve plugins as this process does. */
-function processConditions(): string[] {
-  const conditions: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg.startsWith('--conditions=')) conditions.push(arg.slice('--conditions='.length));
-    else if ((arg === '--conditions' || arg === '-C') && args[i + 1]) conditions.push(args[++i]!);
-  }
-  return conditions;
-}
 
 function modelSpecs(options: PioServerOptions): (ServeModelOptions & { id: string })[] {
   const specs = options.models.map((model) => {
@@ -89,7 +77,7 @@ export async function startServer(options: PioServerOptions): Promise<PioServer>
   const specs = modelSpecs(options);
   const entry = { ...defaultWorkerEntry(), ...options.worker };
   const roots = [...(options.roots ?? [process.cwd(), dirname(fileURLToPath(import.meta.url))])];
-  const conditions = [...(options.conditions ?? [...processConditions(), 'import', 'default'])];
+  const conditions = [...(options.conditions ?? defaultLoadConditions())];
   const runners = new Map<string, ModelRunner>();
 
   // Bind first: a port in use is reported before any model loads. Requests
@@ -113,7 +101,13 @@ export async function startServer(options: PioServerOptions): Promise<PioServer>
         id: spec.id,
         maxQueue: spec.maxQueue ?? options.maxQueue ?? 32,
         entry,
-        init: { checkpoint: spec.checkpoint, runtime, roots, conditions, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) },
+        init: {
+          checkpoint: spec.checkpoint,
+          runtime,
+          roots,
+          conditions,
+          ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+        },
       }),
     );
   }
@@ -172,16 +166,37 @@ function buildApp(options: PioServerOptions, runners: Map<string, ModelRunner>):
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     let apiError: ApiError;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      apiError = new ApiError({ status: 413, message: `The request body is larger than ${options.bodyLimit ?? 1024 * 1024} bytes.`, code: 'request_too_large' });
-    } else if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      apiError = new ApiError({ status: 400, message: `The request body is not valid JSON: ${error.message}`, code: 'invalid_json' });
-    } else if (!(error instanceof ApiError) && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      apiError = new ApiError({
+        status: 413,
+        message: `The request body is larger than ${options.bodyLimit ?? 1024 * 1024} bytes.`,
+        code: 'request_too_large',
+      });
+    } else if (
+      error instanceof SyntaxError ||
+      error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+    ) {
+      apiError = new ApiError({
+        status: 400,
+        message: `The request body is not valid JSON: ${error.message}`,
+        code: 'invalid_json',
+      });
+    } else if (
+      !(error instanceof ApiError) &&
+      typeof error.statusCode === 'number' &&
+      error.statusCode >= 400 &&
+      error.statusCode < 500
+    ) {
       apiError = new ApiError({ status: error.statusCode, message: error.message, code: error.code ?? null });
     } else apiError = toApiError(error);
     return reply.status(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new ApiError({ status: 404, message: `No route ${request.method} ${request.url}.`, code: 'not_found' });
+    const error = new ApiError({
+      status: 404,
+      message: `No route ${request.method} ${request.url}.`,
+      code: 'not_found',
+    });
     return reply.status(404).send(error.toBody());
   });
 
@@ -211,7 +226,9 @@ function buildApp(options: PioServerOptions, runners: Map<string, ModelRunner>):
     return isAuthorized(request, apiKey) ? { status, models } : { status };
   });
   app.get('/v1/models', async () => ({ object: 'list', data: [...runners.keys()].map(modelObject) }));
-  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => modelObject(runnerFor(request.params.model).id));
+  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) =>
+    modelObject(runnerFor(request.params.model).id),
+  );
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const parsed = chatCompletionRequestSchema.safeParse(request.body ?? {});

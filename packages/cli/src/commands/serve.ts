@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PioError } from '@pio/core';
+import { defaultLoadConditions, PioError } from '@pio/core';
 import { isRepoId } from '@pio/hub';
 import { startServer } from '@pio/server';
 import type { CliIo } from '../io.js';
 import { type RuntimeFlagOptions, runtimeFrom } from '../options/runtime-options.js';
-import { processConditions, resolveCheckpointDir } from './open-checkpoint.js';
+import { resolveCheckpointDir } from './open-checkpoint.js';
 
 /** Options of `pio serve`, as commander parses them. */
 export interface ServeOptions extends RuntimeFlagOptions {
@@ -100,7 +100,7 @@ export async function serveCommand(io: CliIo, checkpoints: string[], options: Se
       })),
       runtime: runtimeFrom(options),
       roots: [io.cwd, dirname(fileURLToPath(import.meta.url))],
-      conditions: [...processConditions(), 'import', 'default'],
+      conditions: defaultLoadConditions(),
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host ? { host: options.host } : {}),
       ...(apiKey ? { apiKey } : {}),

@@ -6,6 +6,7 @@ import {
   IncompatiblePluginError,
   ManifestError,
   NoPluginForCheckpointError,
+  NotATextModelError,
   PioError,
   PluginLoadError,
   PluginStateError,
@@ -95,6 +96,15 @@ const cases: Case[] = [
       'No installed plugin handles the checkpoint /m/gpt2 (model_type "gpt2" and architectures [GPT2LMHeadModel]).\n' +
       'Installed plugins:\n  - @pio/model-llama: model types [llama], architectures [LlamaForCausalLM]',
     hint: 'Install a plugin for it, for example `pnpm add @pio/model-gpt2`.',
+  },
+  {
+    type: NotATextModelError,
+    marker: 'pio.error.NotATextModelError',
+    code: 'PIO_NOT_A_TEXT_MODEL',
+    make: () => new NotATextModelError({ pluginName: 'pio-model-vision', checkpoint: '/m/vit' }),
+    message:
+      'pio-model-vision (chosen for /m/vit) is not a text model plugin: it has no tokenize/detokenize/generateText.',
+    hint: 'Use a text model checkpoint, or install a text model plugin that declares its architecture (pio list shows what is installed).',
   },
   {
     type: PluginLoadError,

@@ -5,6 +5,7 @@ export { InsufficientMemoryError } from './insufficient-memory-error.js';
 export { type CompatibilityIssue, IncompatiblePluginError } from './incompatible-plugin-error.js';
 export { ManifestError, type ManifestIssue } from './manifest-error.js';
 export { type InstalledPluginSummary, NoPluginForCheckpointError } from './no-plugin-for-checkpoint-error.js';
+export { NotATextModelError } from './not-a-text-model-error.js';
 export { PioError, type PioErrorOptions } from './pio-error.js';
 export { PluginLoadError } from './plugin-load-error.js';
 export { PluginStateError } from './plugin-state-error.js';
