@@ -114,5 +114,8 @@ if (report) {
   process.stdout.write(
     `\ncache: ${bound.cacheBytesPerToken} bytes per token (576 floats × ${layers} layers × 4 = ${bound.cacheBytesPerTokenExpected})\nbandwidth bound: ${(activeBytes / 1e9).toFixed(2)} GB of active weights per token at ${bound.readBandwidthGBs} GB/s = ${bound.boundTokensPerSecond} tok/s; decode at ${contexts[0]} = ${first.toFixed(2)} tok/s (${(100 * bound.shareOfBound).toFixed(0)}% of the bound); step at ${contexts.at(-1)} / step at ${contexts[0]} = ${bound.longContextSlowdown}\n`,
   );
-  await writeFile(join(packageDir, 'benchmarks', 'results', `${name}-bound.json`), `${JSON.stringify(bound, null, 2)}\n`);
+  await writeFile(
+    join(packageDir, 'benchmarks', 'results', `${name}-bound.json`),
+    `${JSON.stringify(bound, null, 2)}\n`,
+  );
 }

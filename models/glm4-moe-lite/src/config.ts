@@ -14,7 +14,9 @@ const schema = defineConfigSchema(
     vHeadDim: positive().default(256),
     ropeInterleave: z.boolean({ error: 'must be true or false' }).default(true),
     numRoutedExperts: positive().default(64),
-    numSharedExperts: count('a non-negative integer').nonnegative({ error: 'must be a non-negative integer' }).default(1),
+    numSharedExperts: count('a non-negative integer')
+      .nonnegative({ error: 'must be a non-negative integer' })
+      .default(1),
     numExpertsPerTok: positive().default(4),
     moeIntermediateSize: positive().default(1536),
     normTopkProb: z.boolean({ error: 'must be true or false' }).default(true),
@@ -22,15 +24,26 @@ const schema = defineConfigSchema(
     topkMethod: z.string({ error: 'must be a string' }).default('noaux_tc'),
     numGroups: positive().default(1),
     topkGroup: positive().default(1),
-    firstKDenseReplace: count('a non-negative integer').nonnegative({ error: 'must be a non-negative integer' }).default(1),
-    mlpLayerTypes: z.array(z.enum(['dense', 'sparse'], { error: 'must be "dense" or "sparse"' })).nullable().default(null),
-    numNextnPredictLayers: count('a non-negative integer').nonnegative({ error: 'must be a non-negative integer' }).default(0),
+    firstKDenseReplace: count('a non-negative integer')
+      .nonnegative({ error: 'must be a non-negative integer' })
+      .default(1),
+    mlpLayerTypes: z
+      .array(z.enum(['dense', 'sparse'], { error: 'must be "dense" or "sparse"' }))
+      .nullable()
+      .default(null),
+    numNextnPredictLayers: count('a non-negative integer')
+      .nonnegative({ error: 'must be a non-negative integer' })
+      .default(0),
   },
   (config, ctx) => {
     const issue = (path: string, input: unknown, message: string) =>
       ctx.addIssue({ code: 'custom', path: [path], input, message });
     if (config.kvLoraRank === null) {
-      issue('kvLoraRank', null, 'is missing: latent attention needs the width of its cached latent (GLM-4.7-Flash: 512)');
+      issue(
+        'kvLoraRank',
+        null,
+        'is missing: latent attention needs the width of its cached latent (GLM-4.7-Flash: 512)',
+      );
     }
     if (config.qkRopeHeadDim % 2 !== 0) {
       issue('qkRopeHeadDim', config.qkRopeHeadDim, 'must be even: rotary embeddings rotate pairs of dims');
@@ -43,7 +56,11 @@ const schema = defineConfigSchema(
       );
     }
     if (config.topkMethod !== 'noaux_tc') {
-      issue('topkMethod', config.topkMethod, 'must be "noaux_tc" (sigmoid scores, top-k on score + e_score_correction_bias)');
+      issue(
+        'topkMethod',
+        config.topkMethod,
+        'must be "noaux_tc" (sigmoid scores, top-k on score + e_score_correction_bias)',
+      );
     }
     if (config.numRoutedExperts % config.numGroups !== 0) {
       issue('numGroups', config.numGroups, `must divide numRoutedExperts (${config.numRoutedExperts})`);
@@ -64,7 +81,11 @@ const schema = defineConfigSchema(
       );
     }
     if (config.ropeScaling && config.ropeScaling.ropeType !== 'default') {
-      issue('ropeScaling', config.ropeScaling.ropeType, 'rope scaling (yarn, linear, ...) is not supported for latent attention yet');
+      issue(
+        'ropeScaling',
+        config.ropeScaling.ropeType,
+        'rope scaling (yarn, linear, ...) is not supported for latent attention yet',
+      );
     }
   },
 );
@@ -105,6 +126,7 @@ export class Glm4MoeLiteConfig extends BaseConfig {
 
   /** `head_dim` is the rotary width (`qk_rope_head_dim`), as transformers' attribute map has it. */
   static override mapHuggingFace(json: Record<string, unknown>): Record<string, unknown> {
+    // biome-ignore lint/complexity/noThisInStatic: super keeps the subclass as `this`, so its huggingFaceKeys map the fields
     const fields = super.mapHuggingFace(json);
     // A config.json without kv_lora_rank is refused (the default is for configs built in code).
     if (json.kv_lora_rank === undefined) fields.kvLoraRank = null;
@@ -188,7 +210,10 @@ export class Glm4MoeLiteConfig extends BaseConfig {
     const h = this.hiddenSize;
     const heads = this.numAttentionHeads;
     const qkHead = this.qkNopeHeadDim + this.qkRopeHeadDim;
-    const query = this.qLoraRank === null ? h * heads * qkHead : h * this.qLoraRank + this.qLoraRank + this.qLoraRank * heads * qkHead;
+    const query =
+      this.qLoraRank === null
+        ? h * heads * qkHead
+        : h * this.qLoraRank + this.qLoraRank + this.qLoraRank * heads * qkHead;
     const attention =
       query +
       h * this.latentCacheRowSize +

@@ -1,5 +1,5 @@
-export { deinterleaveRows, latentAttention } from './attention/latent-attention.js';
 export { buildGlm4MoeLiteGraph } from './architecture/build-glm4-moe-lite-graph.js';
+export { deinterleaveRows, latentAttention } from './attention/latent-attention.js';
 export { Glm4MoeLiteConfig } from './config.js';
 export { latentCacheShape } from './kv-cache/latent-cache-shape.js';
 export { glmFeedForward } from './mlp/moe-with-shared-expert.js';

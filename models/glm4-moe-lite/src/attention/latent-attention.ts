@@ -57,7 +57,7 @@ export function latentAttention(config: Glm4MoeLiteConfig): DecoderBlock {
     const linear = async (input: string, tensor: string, rows: number, inFeatures: number, scale?: number) => {
       const spec = { name: tensor, parts: [{ tensor, rows, ...(scale ? { scale } : {}) }], inFeatures };
       const read = await weights.readLinear(spec);
-      if (interleaved && tensor.endsWith('q_b_proj') || interleaved && tensor.endsWith('q_proj')) {
+      if ((interleaved && tensor.endsWith('q_b_proj')) || (interleaved && tensor.endsWith('q_proj'))) {
         for (let head = 0; head < heads; head++) deinterleaveRows(read.weight, inFeatures, head * qkHead + nope, rope);
       }
       if (interleaved && tensor.endsWith('kv_a_proj_with_mqa')) {

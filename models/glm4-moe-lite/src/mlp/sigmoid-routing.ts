@@ -36,7 +36,8 @@ export function sigmoidTopK(options: SigmoidRoutingOptions): ExpertRouting {
     const normalized = options.normalize
       ? g.div(chosen, g.add(g.reduceSum(chosen, [-1], true), g.constFloat32(1e-20)))
       : chosen;
-    const weighted = options.scalingFactor === 1 ? normalized : g.mul(normalized, g.constFloat32(options.scalingFactor));
+    const weighted =
+      options.scalingFactor === 1 ? normalized : g.mul(normalized, g.constFloat32(options.scalingFactor));
     return g.op('ScatterElements', [g.constantOfShape(g.shape(scores), 0), indices, weighted], {
       axis: attr.int(1),
     })[0]!;

@@ -80,42 +80,42 @@ export function buildHfConfig(
           v_head_dim: 24,
         }
       : architecture === 'qwen3_moe'
-      ? {
-          // Qwen3-30B-A3B's fields at a toy size: 8 experts, top-2, an untied head.
-          architectures: ['Qwen3MoeForCausalLM'],
-          model_type: 'qwen3_moe',
-          decoder_sparse_step: 1,
-          max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
-          mlp_only_layers: [],
-          moe_intermediate_size: 48,
-          norm_topk_prob: true,
-          num_experts: 8,
-          num_experts_per_tok: 2,
-          output_router_logits: false,
-          rms_norm_eps: 1e-6,
-          router_aux_loss_coef: 0.001,
-          sliding_window: null,
-          tie_word_embeddings: false,
-          use_sliding_window: false,
-        }
-      : architecture === 'qwen3'
-      ? {
-          architectures: ['Qwen3ForCausalLM'],
-          model_type: 'qwen3',
-          max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
-          rms_norm_eps: 1e-6,
-          sliding_window: null,
-          tie_word_embeddings: true,
-          use_sliding_window: false,
-        }
-      : {
-          architectures: ['LlamaForCausalLM'],
-          model_type: 'llama',
-          mlp_bias: false,
-          pretraining_tp: 1,
-          rms_norm_eps: 1e-5,
-          tie_word_embeddings: false,
-        };
+        ? {
+            // Qwen3-30B-A3B's fields at a toy size: 8 experts, top-2, an untied head.
+            architectures: ['Qwen3MoeForCausalLM'],
+            model_type: 'qwen3_moe',
+            decoder_sparse_step: 1,
+            max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
+            mlp_only_layers: [],
+            moe_intermediate_size: 48,
+            norm_topk_prob: true,
+            num_experts: 8,
+            num_experts_per_tok: 2,
+            output_router_logits: false,
+            rms_norm_eps: 1e-6,
+            router_aux_loss_coef: 0.001,
+            sliding_window: null,
+            tie_word_embeddings: false,
+            use_sliding_window: false,
+          }
+        : architecture === 'qwen3'
+          ? {
+              architectures: ['Qwen3ForCausalLM'],
+              model_type: 'qwen3',
+              max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
+              rms_norm_eps: 1e-6,
+              sliding_window: null,
+              tie_word_embeddings: true,
+              use_sliding_window: false,
+            }
+          : {
+              architectures: ['LlamaForCausalLM'],
+              model_type: 'llama',
+              mlp_bias: false,
+              pretraining_tp: 1,
+              rms_norm_eps: 1e-5,
+              tie_word_embeddings: false,
+            };
   const merged: HfDecoderConfig = { ...common, ...specific, ...overrides, torch_dtype: dtype };
   merged.head_dim =
     architecture === 'glm4_moe_lite'

@@ -27,7 +27,12 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     return 1;
   };
 
-  if (architecture !== 'llama' && architecture !== 'qwen3' && architecture !== 'qwen3_moe' && architecture !== 'glm4_moe_lite') {
+  if (
+    architecture !== 'llama' &&
+    architecture !== 'qwen3' &&
+    architecture !== 'qwen3_moe' &&
+    architecture !== 'glm4_moe_lite'
+  ) {
     issues.push({
       field: 'architecture',
       value: architecture,

@@ -1,7 +1,7 @@
-import type { StreamedExternalData } from '../serialize/external-data-writer.js';
 import type { CachedAttentionLayout } from '../layers/cached-attention.js';
 import type { DecoderIoNames } from '../layers/pio-decoder-io.js';
 import type { RopeScaling } from '../layers/rotary.js';
+import type { StreamedExternalData } from '../serialize/external-data-writer.js';
 import type { DecoderBlocks } from './decoder-block.js';
 import type { DecoderWeightFormat } from './decoder-weights.js';
 

@@ -154,7 +154,13 @@ const shapes = {
     description: 'Qwen3-MoE, decoder_sparse_step 2 (layers 1 and 3 sparse), 4 K/V heads of 8 query heads',
     arch: 'qwen3_moe',
     tokenizer: 'gpt2',
-    config: { num_hidden_layers: 4, decoder_sparse_step: 2, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 16 },
+    config: {
+      num_hidden_layers: 4,
+      decoder_sparse_step: 2,
+      num_attention_heads: 8,
+      num_key_value_heads: 4,
+      head_dim: 16,
+    },
   },
   'qwen3-moe-peaky': {
     description: 'Qwen3-MoE, peaky: clear-cut greedy choices for quantization checks',
@@ -171,7 +177,8 @@ const shapes = {
     config: {},
   },
   'glm-q-direct': {
-    description: 'GLM-4.7-Flash with q_lora_rank null (a direct q_proj), rotate-half RoPE (rope_interleave false), 2 dense layers',
+    description:
+      'GLM-4.7-Flash with q_lora_rank null (a direct q_proj), rotate-half RoPE (rope_interleave false), 2 dense layers',
     arch: 'glm4_moe_lite',
     tokenizer: 'gpt2',
     config: { q_lora_rank: null, rope_interleave: false, first_k_dense_replace: 2, num_hidden_layers: 3 },

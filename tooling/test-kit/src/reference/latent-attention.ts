@@ -96,7 +96,8 @@ export function latentAttention(
       }
       for (let i = 0; i < vHeadDim; i++) {
         let mixed = 0;
-        for (let j = 0; j < visible; j++) mixed += (scores[j]! / sum) * expanded[(j * heads + head) * perHead + nope + i]!;
+        for (let j = 0; j < visible; j++)
+          mixed += (scores[j]! / sum) * expanded[(j * heads + head) * perHead + nope + i]!;
         context[(t * heads + head) * vHeadDim + i] = mixed;
       }
     }
