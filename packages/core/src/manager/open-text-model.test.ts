@@ -18,6 +18,7 @@ export function createPlugin(context) {
     specificationVersion: 'v1',
     metadata: context.metadata,
     get isLoaded() { return options !== undefined; },
+    contextLength: 64,
     modelConfig: { maxContextLength: 64, vocabSize: 100 },
     async initialize(given) { options = given; globalThis.__pioOpenTextModel = { options, cleanups: 0 }; },
     async loadModel() { throw new Error('not used'); },
@@ -27,6 +28,8 @@ export function createPlugin(context) {
     detokenize: (ids) => ids.map((id) => String.fromCharCode(id)).join(''),
     async generateText(prompt) { return { text: String(prompt), promptIds: [], ids: [], finishReason: 'stop',
       usage: { promptTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, tokensPerSecond: 0 } }; },
+    async *generate(prompt) { yield { type: 'finish', text: String(prompt), finishReason: 'stop',
+      usage: { promptTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, tokensPerSecond: 0 } }; },
     async cleanup() { globalThis.__pioOpenTextModel.cleanups++; options = undefined; },
     async [Symbol.asyncDispose]() { await this.cleanup(); },
   };
@@ -35,6 +38,7 @@ export function createPlugin(context) {
 const visionPluginSource = textPluginSource
   .replace(/tokenize: .*\n/, '')
   .replace(/detokenize: .*\n/, '')
+  .replace(/async \*generate[^]*?\n {4}async cleanup/, 'async cleanup')
   .replace('__pioOpenTextModel', '__pioOpenVision')
   .replaceAll('__pioOpenTextModel', '__pioOpenVision');
 

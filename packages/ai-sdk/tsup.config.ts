@@ -1,0 +1,3 @@
+import { definePackageConfig } from '@pio/tsup-config';
+
+export default definePackageConfig({ entry: ['src/index.ts'] });

@@ -1,0 +1,3 @@
+import { definePioProject } from '@pio/vitest-preset';
+
+export default definePioProject(import.meta.url);
