@@ -11,7 +11,16 @@ import { openTextModel } from './open-text-model.js';
 // by real activation: a text plugin that echoes its prompt (core knows no
 // engine; the CLI, server and ai-sdk suites open real models through this
 // same function) and a plugin that is not a text model.
-const textPluginSource = `
+/** The source of a plugin package's entry point; `text: false` leaves out the text model methods. */
+function pluginSource(key: string, text: boolean): string {
+  const textMethods = `
+    tokenize: (text) => [...text].map((c) => c.charCodeAt(0) % 100),
+    detokenize: (ids) => ids.map((id) => String.fromCharCode(id)).join(''),
+    async generateText(prompt) { return { text: String(prompt), promptIds: [], ids: [], finishReason: 'stop',
+      usage: { promptTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, tokensPerSecond: 0 } }; },
+    async *generate(prompt) { yield { type: 'finish', text: String(prompt), finishReason: 'stop',
+      usage: { promptTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, tokensPerSecond: 0 } }; },`;
+  return `
 export function createPlugin(context) {
   let options;
   return {
@@ -20,27 +29,16 @@ export function createPlugin(context) {
     get isLoaded() { return options !== undefined; },
     contextLength: 64,
     modelConfig: { maxContextLength: 64, vocabSize: 100 },
-    async initialize(given) { options = given; globalThis.__pioOpenTextModel = { options, cleanups: 0 }; },
+    async initialize(given) { options = given; globalThis.${key} = { options, cleanups: 0 }; },
     async loadModel() { throw new Error('not used'); },
     async infer() { throw new Error('not used'); },
-    supportsConfig: () => ({ supported: true }),
-    tokenize: (text) => [...text].map((c) => c.charCodeAt(0) % 100),
-    detokenize: (ids) => ids.map((id) => String.fromCharCode(id)).join(''),
-    async generateText(prompt) { return { text: String(prompt), promptIds: [], ids: [], finishReason: 'stop',
-      usage: { promptTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, tokensPerSecond: 0 } }; },
-    async *generate(prompt) { yield { type: 'finish', text: String(prompt), finishReason: 'stop',
-      usage: { promptTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, tokensPerSecond: 0 } }; },
-    async cleanup() { globalThis.__pioOpenTextModel.cleanups++; options = undefined; },
+    supportsConfig: () => ({ supported: true }),${text ? textMethods : ''}
+    async cleanup() { globalThis.${key}.cleanups++; options = undefined; },
     async [Symbol.asyncDispose]() { await this.cleanup(); },
   };
 }
 `;
-const visionPluginSource = textPluginSource
-  .replace(/tokenize: .*\n/, '')
-  .replace(/detokenize: .*\n/, '')
-  .replace(/async \*generate[^]*?\n {4}async cleanup/, 'async cleanup')
-  .replace('__pioOpenTextModel', '__pioOpenVision')
-  .replaceAll('__pioOpenTextModel', '__pioOpenVision');
+}
 
 type Recorded = { options: Record<string, unknown>; cleanups: number };
 const recorded = (key: string) => (globalThis as unknown as Record<string, Recorded>)[key]!;
@@ -68,8 +66,8 @@ function writeCheckpoint(name: string, architecture: string): string {
 
 beforeAll(() => {
   tmp = makeTempDir('pio-open-text-model-');
-  installPlugin('pio-model-echo', 'EchoForCausalLM', textPluginSource);
-  installPlugin('pio-model-vision', 'VisionModel', visionPluginSource);
+  installPlugin('pio-model-echo', 'EchoForCausalLM', pluginSource('__pioOpenTextModel', true));
+  installPlugin('pio-model-vision', 'VisionModel', pluginSource('__pioOpenVision', false));
   textCheckpoint = writeCheckpoint('echo', 'EchoForCausalLM');
   visionCheckpoint = writeCheckpoint('vision', 'VisionModel');
 });
