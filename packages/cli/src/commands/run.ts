@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type GenerationDelta, PioError } from '@pio/core';
+import { type GenerationDelta, PioError, type Prompt } from '@pio/core';
 import type { CliIo } from '../io.js';
 import { type GenerationFlagOptions, generateOptionsFrom } from '../options/generation-options.js';
 import type { RuntimeFlagOptions } from '../options/runtime-options.js';
@@ -51,11 +51,13 @@ export async function runCommand(
 async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, options: RunOptions): Promise<number> {
   const { plugin } = opened;
   const generateOptions = generateOptionsFrom(options);
-  const promptIds = options.inputIds ?? plugin.tokenize(prompt);
+  // Text goes to the plugin as text: a remote model (@pio/model-remote) has no local tokenizer.
+  const input: Prompt = options.inputIds ? { inputIds: options.inputIds } : prompt;
+  const promptIds = options.json ? (options.inputIds ?? localPromptIds(opened, prompt)) : undefined;
   const deltas: AsyncIterable<GenerationDelta> = plugin.generate
-    ? plugin.generate({ inputIds: promptIds }, generateOptions)
+    ? plugin.generate(input, generateOptions)
     : (async function* () {
-        const result = await plugin.generateText({ inputIds: promptIds }, generateOptions);
+        const result = await plugin.generateText(input, generateOptions);
         for (const tokenId of result.ids) yield { type: 'token' as const, tokenId, text: '' };
         yield { type: 'finish' as const, text: result.text, finishReason: result.finishReason, usage: result.usage };
       })();
@@ -86,6 +88,16 @@ async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, optio
     }
   }
   return 0;
+}
+
+/** The prompt's token ids for `--json`; `null` for a plugin without a local tokenizer (a remote model). */
+function localPromptIds(opened: OpenedCheckpoint, prompt: string): number[] | null {
+  try {
+    return opened.plugin.tokenize(prompt);
+  } catch (error) {
+    if (PioError.isInstance(error) && error.code === 'PIO_REMOTE_UNSUPPORTED') return null;
+    throw error;
+  }
 }
 
 /**
