@@ -45,6 +45,10 @@ describe('toGenerateOptions', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('takes the user-agent header the AI SDK adds for granted', () => {
+    expect(toGenerateOptions({ prompt: [], headers: { 'User-Agent': 'ai/6.0.325' } }).warnings).toEqual([]);
+  });
+
   it('asks for any JSON object when there is no schema, and nothing for text', () => {
     expect(toGenerateOptions({ prompt: [], responseFormat: { type: 'json' } }).options).toEqual({
       responseFormat: { type: 'json_object' },

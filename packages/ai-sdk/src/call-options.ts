@@ -97,7 +97,10 @@ function toolChoice(call: LanguageModelV3CallOptions): ToolChoice | undefined {
  */
 export function toGenerateOptions(call: LanguageModelV3CallOptions, signal?: AbortSignal): ConvertedCallOptions {
   const warnings: SharedV3Warning[] = [];
-  const headers = Object.entries(call.headers ?? {}).filter(([, value]) => value !== undefined);
+  // The AI SDK itself adds a user-agent header to every call: only the caller's own headers are worth a warning.
+  const headers = Object.entries(call.headers ?? {}).filter(
+    ([name, value]) => value !== undefined && name.toLowerCase() !== 'user-agent',
+  );
   if (headers.length > 0) {
     warnings.push({
       type: 'unsupported',
