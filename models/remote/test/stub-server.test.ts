@@ -58,6 +58,11 @@ beforeAll(async () => {
         ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
       });
       if (request.url === '/v1/models' && request.method === 'GET') return models(response);
+      if (!request.url?.startsWith('/v1/')) {
+        return json(response, 404, {
+          error: { message: `No route ${request.method} ${request.url}.`, code: 'not_found' },
+        });
+      }
       handle(request, body, response);
     });
   });
@@ -280,6 +285,12 @@ describe('the remote plugin against a stub server', () => {
     );
     const keyless = await failure(open({ apiKeyEnv: 'PIO_REMOTE_TEST_UNSET_KEY' }));
     expect(ConfigError.isInstance(keyless) && keyless.message).toContain('apiKeyEnv = "PIO_REMOTE_TEST_UNSET_KEY"');
+    // A baseUrl without /v1: pio serve answers 404 "No route", which is not about the model.
+    const noRoute = await failure(open({ baseUrl: baseUrl.replace(/\/v1$/, '') }));
+    expect(RemoteHttpError.isInstance(noRoute) && [noRoute.status, noRoute.message]).toEqual([
+      404,
+      expect.stringContaining('/v1 included'),
+    ]);
     const missing = await failure(open({ model: 'other' }));
     expect(RemoteModelNotFoundError.isInstance(missing) && missing.message).toContain(
       'does not serve the model "other"; it serves: tiny',

@@ -30,9 +30,11 @@ export class RemoteHttpError extends PioError {
       hint:
         options.status === 429 || options.status === 503
           ? 'The server is overloaded: try again later, or raise "maxRetries" / "maxRetryDelayMs" in the descriptor.'
-          : options.status >= 500
-            ? 'The server failed: see its logs.'
-            : 'The server refused the request: see its message.',
+          : options.status === 404
+            ? "Check the descriptor's baseUrl: it is the OpenAI base URL, /v1 included (http://host:8000/v1)."
+            : options.status >= 500
+              ? 'The server failed: see its logs.'
+              : 'The server refused the request: see its message.',
       ...(options.cause === undefined ? {} : { cause: options.cause }),
     });
     this.name = 'RemoteHttpError';

@@ -50,7 +50,10 @@ export function mapHttpError(status: number, body: string, context: HttpErrorCon
       apiKeyEnv: context.apiKeyEnv,
     });
   }
-  if (status === 404 && (fields.code === 'model_not_found' || /model/i.test(message))) {
+  // A 404 of a route (a baseUrl without /v1, a server without the endpoint) is not about the model.
+  const aboutModel =
+    fields.code === 'model_not_found' || (/model/i.test(message) && !/route|endpoint|path/i.test(message));
+  if (status === 404 && context.path !== '/models' && aboutModel) {
     return new RemoteModelNotFoundError({ baseUrl: context.baseUrl, model: context.model, serverMessage: message });
   }
   if (status === 400 || status === 413 || status === 422 || status >= 500) {
