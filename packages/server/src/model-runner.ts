@@ -15,8 +15,10 @@ export type GenerationInput =
 export interface ModelStats {
   /** `loading`, `ready`, or `failed` (the worker did not start or crashed). */
   state: 'loading' | 'ready' | 'failed';
-  /** Generations running now (0 or 1). */
+  /** Generations running now (at most `maxRunning`). */
   running: number;
+  /** Most generations sent to the worker at once (its plugin batches them). */
+  maxRunning: number;
   /** Requests waiting for the worker. */
   queued: number;
   /** Most requests allowed to wait. */
@@ -40,8 +42,9 @@ interface Job {
 
 /**
  * One model in its own worker thread, with a bounded FIFO queue in front of
- * it: one generation runs at a time, up to `maxQueue` wait, the rest are
- * refused with {@link QueueFullError}.
+ * it: up to `maxRunning` generations run at once (the worker's plugin decodes
+ * them in batched steps), up to `maxQueue` wait, the rest are refused with
+ * {@link QueueFullError}.
  */
 export class ModelRunner {
   /** The model id clients name. */
@@ -50,7 +53,8 @@ export class ModelRunner {
   private readonly worker: Worker;
   private readonly ready: Promise<WorkerModelInfo>;
   private readonly queue: Job[] = [];
-  private current: Job | undefined;
+  private readonly maxRunning: number;
+  private readonly running = new Map<number, Job>();
   private nextId = 1;
   private state: ModelStats['state'] = 'loading';
   private failure: Error | undefined;
@@ -61,9 +65,11 @@ export class ModelRunner {
   private info: WorkerModelInfo | undefined;
 
   /** Starts the worker; {@link ModelRunner.start} waits until the model is loaded. */
-  constructor(options: { id: string; maxQueue: number; init: WorkerInit; entry: WorkerEntry }) {
+  constructor(options: { id: string; maxQueue: number; init: WorkerInit; entry: WorkerEntry; maxRunning?: number }) {
     this.id = options.id;
     this.maxQueue = options.maxQueue;
+    // The plugin batches up to its runtime maxBatchSize (default 16): send that many at once.
+    this.maxRunning = Math.max(1, options.maxRunning ?? options.init.runtime.maxBatchSize ?? 16);
     this.worker = startWorker(options.entry, { workerData: options.init });
     this.exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.ready = new Promise<WorkerModelInfo>((resolve, reject) => {
@@ -110,7 +116,8 @@ export class ModelRunner {
   stats(): ModelStats {
     return {
       state: this.state,
-      running: this.current ? 1 : 0,
+      running: this.running.size,
+      maxRunning: this.maxRunning,
       queued: this.queue.length,
       maxQueue: this.maxQueue,
       ...this.counts,
@@ -129,8 +136,8 @@ export class ModelRunner {
   generate(input: GenerationInput, options: WorkerGenerateOptions, signal?: AbortSignal): AsyncIterable<GenerationDelta> {
     if (this.failure) throw this.failure;
     if (this.closing) throw new ModelUnavailableError({ model: this.id, reason: 'the server is closing' });
-    // A request runs at once only on a ready, idle model; while the model loads, the queue is bounded too.
-    const runsNow = this.state === 'ready' && !this.current;
+    // A request runs at once only on a ready model with a free place; while the model loads, the queue is bounded too.
+    const runsNow = this.state === 'ready' && this.running.size < this.maxRunning;
     if (!runsNow && this.queue.length >= this.maxQueue) {
       throw new QueueFullError({
         model: this.id,
@@ -138,7 +145,7 @@ export class ModelRunner {
         retryAfterSeconds: retryAfterSeconds({
           queued: this.queue.length,
           meanMs: this.jobTimes.meanMs,
-          runningForMs: this.current ? performance.now() - this.current.startedAt : undefined,
+          runningForMs: this.oldestRunning(),
         }),
       });
     }
@@ -165,7 +172,7 @@ export class ModelRunner {
     if (this.closing) return;
     this.closing = true;
     for (const job of this.queue.splice(0)) job.channel.fail(new ModelUnavailableError({ model: this.id, reason: 'the server is closing' }));
-    if (this.current) Atomics.store(this.current.abortFlag, 0, 1);
+    for (const job of this.running.values()) Atomics.store(job.abortFlag, 0, 1);
     if (this.state === 'ready') this.worker.postMessage({ type: 'close' });
     // The model's sessions are released in the worker; give it a moment, then stop the thread.
     const timer = setTimeout(() => void this.worker.terminate(), this.state === 'ready' ? 5000 : 0);
@@ -179,28 +186,36 @@ export class ModelRunner {
       this.queue.splice(index, 1);
       this.counts.aborted++;
       job.channel.end();
-    } else if (this.current === job) Atomics.store(job.abortFlag, 0, 1);
+    } else if (this.running.get(job.id) === job) Atomics.store(job.abortFlag, 0, 1);
+  }
+
+  /** Milliseconds the longest-running generation has run, if any. */
+  private oldestRunning(): number | undefined {
+    let oldest: number | undefined;
+    for (const job of this.running.values()) oldest = Math.min(oldest ?? job.startedAt, job.startedAt);
+    return oldest === undefined ? undefined : performance.now() - oldest;
   }
 
   private pump(): void {
-    if (this.current || this.state !== 'ready') return;
-    const job = this.queue.shift();
-    if (!job) return;
-    this.current = job;
-    job.startedAt = performance.now();
-    const request: GenerateRequest = {
-      type: 'generate',
-      id: job.id,
-      input: job.input,
-      options: job.options,
-      abortFlag: job.abortFlag.buffer,
-    };
-    this.worker.postMessage(request);
+    while (this.state === 'ready' && this.running.size < this.maxRunning) {
+      const job = this.queue.shift();
+      if (!job) return;
+      this.running.set(job.id, job);
+      job.startedAt = performance.now();
+      const request: GenerateRequest = {
+        type: 'generate',
+        id: job.id,
+        input: job.input,
+        options: job.options,
+        abortFlag: job.abortFlag.buffer,
+      };
+      this.worker.postMessage(request);
+    }
   }
 
   private onJobMessage(message: Exclude<FromWorker, { type: 'ready' | 'init-error' }>): void {
-    const job = this.current;
-    if (!job || job.id !== message.id) return;
+    const job = this.running.get(message.id);
+    if (!job) return;
     if (message.type === 'delta') {
       if (message.delta.type === 'finish') {
         if (message.delta.finishReason === 'abort') this.counts.aborted++;
@@ -213,7 +228,7 @@ export class ModelRunner {
     } else {
       job.channel.end();
       this.jobTimes.add(performance.now() - job.startedAt);
-      this.current = undefined;
+      this.running.delete(job.id);
       this.pump();
     }
   }
@@ -222,8 +237,8 @@ export class ModelRunner {
     if (this.failure) return;
     this.failure = error;
     this.state = 'failed';
-    this.current?.channel.fail(error);
-    this.current = undefined;
+    for (const job of this.running.values()) job.channel.fail(error);
+    this.running.clear();
     for (const job of this.queue.splice(0)) job.channel.fail(error);
   }
 }

@@ -1,6 +1,7 @@
 // The worker thread that owns one model. onnxruntime-node's `session.run`
 // blocks the thread it runs on, so inference lives here and the HTTP thread
-// stays free. One generation at a time: the main thread queues the rest.
+// stays free. Generations run concurrently: the plugin batches them (continuous
+// batching); the main thread bounds how many are sent and queues the rest.
 import { parentPort, workerData } from 'node:worker_threads';
 import { type GenerationDelta, openTextModel, PioError, type PluginManager, type TextModelPlugin } from '@pio/core';
 import type { FromWorker, GenerateRequest, ToWorker, WorkerInit, WorkerModelInfo } from './protocol.js';
@@ -28,39 +29,60 @@ async function open(): Promise<{ manager: PluginManager; plugin: TextModelPlugin
   return { manager: model.manager, plugin: model.plugin, info };
 }
 
-function deltas(plugin: TextModelPlugin, request: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerationDelta> {
+function deltas(
+  plugin: TextModelPlugin,
+  request: GenerateRequest,
+  signal: AbortSignal,
+): AsyncIterable<GenerationDelta> {
   const options = { ...request.options, signal };
   const { input } = request;
   if (input.kind === 'chat') {
     if (!plugin.chat) {
-      throw new PioError({ code: 'PIO_CHAT_UNSUPPORTED', message: `${plugin.metadata.name} has no chat(): use /v1/completions.` });
+      throw new PioError({
+        code: 'PIO_CHAT_UNSUPPORTED',
+        message: `${plugin.metadata.name} has no chat(): use /v1/completions.`,
+      });
     }
     return plugin.chat(input.messages, options);
   }
-  if (plugin.generate) return plugin.generate(input.prompt, options);
-  return (async function* () {
-    const result = await plugin.generateText(input.prompt, options);
-    for (const tokenId of result.ids) yield { type: 'token' as const, tokenId, text: '' };
-    yield { type: 'finish' as const, text: result.text, finishReason: result.finishReason, usage: result.usage };
-  })();
+  return plugin.generate(input.prompt, options);
 }
+
+/** Abort flags of the generations running now, polled between steps (see `watchAborts`). */
+const running = new Map<number, { flag: Int32Array; controller: AbortController }>();
 
 async function run(plugin: TextModelPlugin, request: GenerateRequest): Promise<void> {
   const flag = new Int32Array(request.abortFlag);
   const controller = new AbortController();
+  running.set(request.id, { flag, controller });
   try {
     if (Atomics.load(flag, 0) !== 0) controller.abort();
     for await (const delta of deltas(plugin, request, controller.signal)) {
       post({ type: 'delta', id: request.id, delta });
-      // The generation loop never yields to this thread's event loop between
-      // tokens, so the abort arrives through shared memory, not a message.
       if (!controller.signal.aborted && Atomics.load(flag, 0) !== 0) controller.abort();
     }
   } catch (error) {
     post({ type: 'error', id: request.id, error: serializeError(error) });
   } finally {
+    running.delete(request.id);
     post({ type: 'done', id: request.id });
   }
+}
+
+/**
+ * The main thread aborts through a shared flag: a generation that is still
+ * waiting for a place in the batch emits no delta to check it after, so the
+ * flags are also polled while anything runs (the plugin's batch loop yields
+ * to this thread's event loop between steps).
+ */
+function watchAborts(): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    for (const { flag, controller } of running.values()) {
+      if (!controller.signal.aborted && Atomics.load(flag, 0) !== 0) controller.abort();
+    }
+  }, 10);
+  timer.unref();
+  return timer;
 }
 
 async function main(): Promise<void> {
@@ -71,15 +93,19 @@ async function main(): Promise<void> {
     post({ type: 'init-error', error: serializeError(error) });
     return;
   }
-  let chain = Promise.resolve();
+  const timer = watchAborts();
+  const jobs = new Set<Promise<void>>();
   port.on('message', (message: ToWorker) => {
     if (message.type === 'generate') {
-      chain = chain.then(() => run(opened.plugin, message));
+      const job = run(opened.plugin, message).finally(() => jobs.delete(job));
+      jobs.add(job);
     } else if (message.type === 'close') {
-      chain = chain.then(async () => {
+      void (async () => {
+        await Promise.allSettled([...jobs]);
+        clearInterval(timer);
         await opened.manager[Symbol.asyncDispose]();
         port.close();
-      });
+      })();
     }
   });
   // Only now: the main thread sends jobs as soon as it hears this.

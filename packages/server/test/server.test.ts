@@ -34,7 +34,8 @@ beforeAll(async () => {
   plugin = activated;
   [server, keyed] = await Promise.all([
     startServer({
-      models: [dir, { checkpoint: dir, id: 'tiny-q1', maxQueue: 1 }],
+      // tiny-q1 runs one generation at a time, so a second one queues.
+      models: [dir, { checkpoint: dir, id: 'tiny-q1', maxQueue: 1, runtime: { maxBatchSize: 1 } }],
       port: 0,
       bodyLimit: 64 * 1024,
       cacheDir,
@@ -268,6 +269,24 @@ describe('@pio/server with the openai client', () => {
     });
     const next = await client.completions.create({ model: 'tiny', prompt: 'Next', max_tokens: 2, temperature: 0 });
     expect(next.usage!.completion_tokens).toBe(2);
+  });
+
+  it('runs concurrent requests together (continuous batching), each answered as it is alone', async () => {
+    const prompts = ['Hello there', 'Once upon a time', 'Name a color', 'One two three four', 'Why', 'The sky is'];
+    const expected: string[] = [];
+    for (const prompt of prompts) expected.push((await plugin.generateText(prompt, { temperature: 0, maxNewTokens: 10 })).text);
+    let peak = 0;
+    const watching = setInterval(() => {
+      void health().then((state) => {
+        peak = Math.max(peak, state.models.tiny!.running);
+      });
+    }, 5);
+    const answers = await Promise.all(
+      prompts.map((prompt) => client.completions.create({ model: 'tiny', prompt, max_tokens: 10, temperature: 0 })),
+    );
+    clearInterval(watching);
+    expect(answers.map((answer) => answer.choices[0]!.text)).toEqual(expected);
+    expect(peak).toBeGreaterThan(1);
   });
 
   it('refuses with 429 and Retry-After when the queue is full', async () => {

@@ -64,8 +64,8 @@ export interface ConformanceOptions {
 }
 
 const modelMethods = ['initialize', 'loadModel', 'infer', 'supportsConfig', 'cleanup'] as const;
-const textMethods = ['tokenize', 'detokenize', 'generateText'] as const;
-const optionalTextMethods = ['generate', 'chat'] as const;
+const textMethods = ['tokenize', 'detokenize', 'generateText', 'generate'] as const;
+const optionalTextMethods = ['chat'] as const;
 
 /**
  * The one conformance suite every model package runs, from its own
@@ -264,10 +264,8 @@ function describeRoundTrip(roundTrip: RoundTripOptions, newPlugin: () => Promise
       expect((await model.generateText(prompt, greedy)).ids).toEqual(result.ids);
     });
 
-    it('streams (when it has generate) the tokens generateText returns, ending with one finish delta', async () => {
+    it('streams the tokens generateText returns, ending with one finish delta', async () => {
       const model = text();
-      // generate is optional in v1: a plugin without it has nothing to check here.
-      if (!model.generate) return;
       const expected = await model.generateText(prompt, greedy);
       const deltas: GenerationDelta[] = [];
       for await (const delta of model.generate(prompt, greedy)) deltas.push(delta);
@@ -276,6 +274,18 @@ function describeRoundTrip(roundTrip: RoundTripOptions, newPlugin: () => Promise
       expect(deltas.filter((delta) => delta.type === 'finish')).toHaveLength(1);
       expect(deltas.flatMap((delta) => (delta.type === 'token' ? [delta.tokenId] : []))).toEqual(expected.ids);
       if (last?.type === 'finish') expect(last.finishReason).toBe(expected.finishReason);
+    });
+
+    it('tells its context length', () => {
+      const { contextLength } = text();
+      expect(Number.isInteger(contextLength) && contextLength > maxNewTokens).toBe(true);
+    });
+
+    it('runs concurrent generate calls (the batched entry point), each as it runs alone', async () => {
+      const model = text();
+      const expected = await model.generateText(prompt, greedy);
+      const results = await Promise.all([0, 1, 2].map(() => model.generateText(prompt, greedy)));
+      for (const result of results) expect(result.ids).toEqual(expected.ids);
     });
 
     it('ends with finishReason "abort" when the signal is aborted', async () => {

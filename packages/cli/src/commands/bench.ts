@@ -155,7 +155,6 @@ function syntheticPrompts(plugin: TextModelPlugin): (length: number, variant: nu
 async function generate(plugin: TextModelPlugin, inputIds: number[], maxNewTokens: number): Promise<GenerationUsage> {
   // Greedy: the engine's speed, not the sampler's.
   const options = { maxNewTokens, temperature: 0 };
-  if (!plugin.generate) return (await plugin.generateText({ inputIds }, options)).usage;
   for await (const delta of plugin.generate({ inputIds }, options)) {
     if (delta.type === 'finish') return delta.usage;
   }

@@ -54,13 +54,7 @@ async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, optio
   // Text goes to the plugin as text: a remote model (@pio/model-remote) has no local tokenizer.
   const input: Prompt = options.inputIds ? { inputIds: options.inputIds } : prompt;
   const promptIds = options.json ? (options.inputIds ?? localPromptIds(opened, prompt)) : undefined;
-  const deltas: AsyncIterable<GenerationDelta> = plugin.generate
-    ? plugin.generate(input, generateOptions)
-    : (async function* () {
-        const result = await plugin.generateText(input, generateOptions);
-        for (const tokenId of result.ids) yield { type: 'token' as const, tokenId, text: '' };
-        yield { type: 'finish' as const, text: result.text, finishReason: result.finishReason, usage: result.usage };
-      })();
+  const deltas: AsyncIterable<GenerationDelta> = plugin.generate(input, generateOptions);
   const ids: number[] = [];
   let text = '';
   // The prompt is echoed once generation has started: a refused prompt (too long, say) is not printed back.

@@ -47,8 +47,24 @@ export interface TextModelPlugin extends ModelPlugin<TextInferInput, TextInferOu
    */
   generateText(prompt: Prompt, options?: GenerateOptions): Promise<GenerateTextResult>;
 
-  /** Streams a completion of `prompt`, token by token, ending with a `finish` delta. */
-  generate?(prompt: Prompt, options?: GenerateOptions): AsyncIterable<GenerationDelta>;
+  /**
+   * The longest sequence (prompt plus generated tokens) the loaded model
+   * runs: a prompt and `maxNewTokens` beyond it are a ContextLengthError.
+   *
+   * @throws PluginStateError before initialize or after cleanup.
+   */
+  readonly contextLength: number;
+
+  /**
+   * Streams a completion of `prompt`, token by token, ending with a `finish`
+   * delta. This is the batched entry point: a host may call it concurrently
+   * (one call per request) and the plugin batches the calls itself
+   * (continuous batching: sequences join and leave between decode steps,
+   * each keeping its own sampling settings, seed, stops and abort signal);
+   * a plugin that cannot batch runs them one after another. A sequence's
+   * greedy tokens must not depend on what else runs beside it.
+   */
+  generate(prompt: Prompt, options?: GenerateOptions): AsyncIterable<GenerationDelta>;
 
   /** Streams an answer to `messages`, rendered with the model's chat template. */
   chat?(messages: readonly ChatMessage[], options?: ChatOptions): AsyncIterable<GenerationDelta>;
@@ -60,6 +76,7 @@ export function isTextModelPlugin(plugin: ModelPlugin): plugin is TextModelPlugi
   return (
     typeof candidate.tokenize === 'function' &&
     typeof candidate.detokenize === 'function' &&
-    typeof candidate.generateText === 'function'
+    typeof candidate.generateText === 'function' &&
+    typeof candidate.generate === 'function'
   );
 }

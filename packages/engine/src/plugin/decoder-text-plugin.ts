@@ -198,6 +198,11 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     return this.initialized;
   }
 
+  /** The context length in force (`maxContextLength` of the config). @throws PluginStateError before initialize. */
+  get contextLength(): number {
+    return this.requireConfig().maxContextLength;
+  }
+
   /** The config in force. @throws PluginStateError before initialize. */
   get modelConfig(): TConfig {
     return this.requireConfig();
