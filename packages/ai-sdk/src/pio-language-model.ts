@@ -120,13 +120,7 @@ export class PioLanguageModel implements LanguageModelV3 {
       }
       if (tools) warnings.push({ type: 'unsupported', feature: 'tools', details: 'Tools need a chat template.' });
       const prompt = toCompletionText(call.prompt);
-      const deltas = plugin.generate
-        ? plugin.generate(prompt, generateOptions)[Symbol.asyncIterator]()
-        : (async function* () {
-            const result = await plugin.generateText(prompt, generateOptions);
-            yield { type: 'token' as const, tokenId: result.ids.at(-1) ?? 0, text: result.text };
-            yield { type: 'finish' as const, text: '', finishReason: result.finishReason, usage: result.usage };
-          })();
+      const deltas = plugin.generate!(prompt, generateOptions)[Symbol.asyncIterator]();
       return { deltas, first: await deltas.next(), warnings, pluginName, controller, release };
     } catch (error) {
       release();
