@@ -58,3 +58,5 @@ export {
 } from './plugin/score-tokens.js';
 export { createSession, type GraphSource, type SessionSettings } from './session/create-session.js';
 export { type DecodeOptions, type EncodeOptions, TextTokenizer } from './tokenizer/text-tokenizer.js';
+export { BatchScheduler, type BatchSchedulerOptions } from './batch/batch-scheduler.js';
+export { SlotKvPool, type SlotKvPoolOptions } from './batch/slot-kv-pool.js';

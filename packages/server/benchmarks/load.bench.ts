@@ -1,9 +1,13 @@
 // Load benchmark: `pnpm --filter @pio/server bench` (wrap in `flock /tmp/pio-bench.lock`).
-// Starts the server on a small random checkpoint (or PIO_BENCH_CHECKPOINT),
-// runs PIO_BENCH_CLIENTS (32) concurrent streaming clients, each sending
+// Starts the server on a random checkpoint: PIO_BENCH_SHAPE `tiny` (default),
+// `smollm2-135m` or `llama-3.2-1b` (real shapes, written once under the OS temp
+// folder), or PIO_BENCH_CHECKPOINT; dtype PIO_BENCH_DTYPE (int4 for the real
+// shapes). For each level of PIO_BENCH_CLIENTS (a comma list, default `1,8,32`)
+// it runs that many concurrent streaming clients, each sending
 // PIO_BENCH_REQUESTS (2) chat/completions requests of PIO_BENCH_TOKENS (64)
-// tokens one after another, while another loop polls /health every 25 ms.
-// Writes benchmarks/results/load.json.
+// tokens one after another, while another loop polls /health every 25 ms; the
+// server batches up to PIO_BENCH_MAX_BATCH (32) sequences per step.
+// Writes benchmarks/results/load.json (levels, and each level's speedup over 1 client).
 //
 // Clients are plain `fetch` loops with an SSE reader, not autocannon:
 // autocannon counts bytes and responses, but cannot read an event stream
@@ -13,12 +17,41 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { watchOtherCpuShare, writeRandomCheckpoint } from '@pio/test-kit';
+import { fileURLToPath } from 'node:url';
+import {
+  type BenchCheckpointRecipe,
+  prepareBenchCheckpoint,
+  smolLm2Config,
+  watchOtherCpuShare,
+  writeRandomCheckpoint,
+} from '@pio/test-kit';
 import { type PioServer, startServer } from '../src/index.js';
 
-const clients = Number(process.env.PIO_BENCH_CLIENTS ?? 32);
+const clientLevels = (process.env.PIO_BENCH_CLIENTS ?? '1,8,32').split(',').map(Number);
+const shape = process.env.PIO_BENCH_SHAPE ?? 'tiny';
+const maxBatch = Number(process.env.PIO_BENCH_MAX_BATCH ?? 32);
+const shapes: Record<string, BenchCheckpointRecipe> = {
+  'smollm2-135m': { arch: 'llama', tokenizer: 'gpt2', config: smolLm2Config },
+  'llama-3.2-1b': {
+    arch: 'llama',
+    tokenizer: 'llama3',
+    config: {
+      hidden_size: 2048,
+      intermediate_size: 8192,
+      num_hidden_layers: 16,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      head_dim: 64,
+      vocab_size: 128256,
+      tie_word_embeddings: true,
+      rope_theta: 500000,
+      max_position_embeddings: 131072,
+      rms_norm_eps: 1e-5,
+    },
+  },
+};
+const dtype = process.env.PIO_BENCH_DTYPE ?? (shape === 'tiny' ? 'float32' : 'int4');
 const requestsPerClient = Number(process.env.PIO_BENCH_REQUESTS ?? 2);
 const maxTokens = Number(process.env.PIO_BENCH_TOKENS ?? 64);
 const threads = Number(process.env.PIO_BENCH_THREADS ?? 2);
@@ -70,7 +103,14 @@ async function streamOnce(server: PioServer, model: string, client: number, inde
     });
     ttfbMs = performance.now() - started;
     if (response.status !== 200 || !response.body) {
-      return { ok: false, error: `HTTP ${response.status}: ${await response.text()}`, ttfbMs, ttftMs, totalMs: performance.now() - started, completionTokens };
+      return {
+        ok: false,
+        error: `HTTP ${response.status}: ${await response.text()}`,
+        ttfbMs,
+        ttftMs,
+        totalMs: performance.now() - started,
+        completionTokens,
+      };
     }
     const decoder = new TextDecoder();
     let buffer = '';
@@ -99,85 +139,130 @@ async function streamOnce(server: PioServer, model: string, client: number, inde
     return { ok: false, error: String(error), ttfbMs, ttftMs, totalMs: performance.now() - started, completionTokens };
   }
   const totalMs = performance.now() - started;
-  return done ? { ok: true, ttfbMs, ttftMs, totalMs, completionTokens } : { ok: false, error: 'no [DONE]', ttfbMs, ttftMs, totalMs, completionTokens };
+  return done
+    ? { ok: true, ttfbMs, ttftMs, totalMs, completionTokens }
+    : { ok: false, error: 'no [DONE]', ttfbMs, ttftMs, totalMs, completionTokens };
+}
+
+async function runLevel(server: PioServer, clients: number) {
+  const otherCpuShare = watchOtherCpuShare();
+  const healthMs: number[] = [];
+  // The HTTP thread's own delay: high /health latency with a low delay here means CPU contention, not a blocked loop.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  let loading = true;
+  const health = (async () => {
+    while (loading) {
+      const started = performance.now();
+      const response = await fetch(`${server.url}/health`);
+      await response.json();
+      healthMs.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  })();
+  const started = performance.now();
+  const results = (
+    await Promise.all(
+      Array.from({ length: clients }, async (_, client) => {
+        const own: RequestResult[] = [];
+        for (let index = 0; index < requestsPerClient; index++)
+          own.push(await streamOnce(server, 'bench', client, index));
+        return own;
+      }),
+    )
+  ).flat();
+  const wallMs = performance.now() - started;
+  loading = false;
+  await health;
+  loopDelay.disable();
+  const ok = results.filter((result) => result.ok);
+  const tokens = ok.reduce((sum, result) => sum + result.completionTokens, 0);
+  return {
+    clients,
+    requests: results.length,
+    errors: results.length - ok.length,
+    errorSamples: results
+      .filter((result) => !result.ok)
+      .slice(0, 3)
+      .map((result) => result.error),
+    otherCpuShare: otherCpuShare() ?? null,
+    wallSeconds: Math.round(wallMs) / 1000,
+    completionTokens: tokens,
+    tokensPerSecond: Math.round((tokens / wallMs) * 1000 * 10) / 10,
+    latencyMs: {
+      timeToFirstByte: summary(ok.map((result) => result.ttfbMs)),
+      timeToFirstToken: summary(ok.map((result) => result.ttftMs).filter((ms) => !Number.isNaN(ms))),
+      total: summary(ok.map((result) => result.totalMs)),
+    },
+    healthDuringLoadMs: { samples: healthMs.length, ...summary(healthMs) },
+    httpThreadEventLoopDelayMs: {
+      p50: Math.round(loopDelay.percentile(50) / 1e4) / 100,
+      p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+      max: Math.round(loopDelay.max / 1e4) / 100,
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'pio-server-bench-'));
   try {
+    const recipe = shapes[shape];
     const checkpoint =
       process.env.PIO_BENCH_CHECKPOINT ??
-      (await writeRandomCheckpoint(join(root, 'bench-tiny'), { arch: 'llama', tokenizer: 'llama3', seed: 3 })).dir;
+      (recipe
+        ? (await prepareBenchCheckpoint(join(tmpdir(), 'pio-bench', shape), recipe)).dir
+        : (await writeRandomCheckpoint(join(root, 'bench-tiny'), { arch: 'llama', tokenizer: 'llama3', seed: 3 })).dir);
     const loadStarted = performance.now();
     const server = await startServer({
       models: [{ checkpoint, id: 'bench' }],
       port: 0,
-      maxQueue: clients * 2,
-      runtime: { numThreads: threads },
-      cacheDir: join(root, 'cache'),
+      maxQueue: Math.max(...clientLevels) * 2,
+      runtime: { numThreads: threads, maxBatchSize: maxBatch, dtype: dtype as 'int4' },
+      cacheDir: recipe ? join(tmpdir(), 'pio-bench-server-cache') : join(root, 'cache'),
       roots: [packageDir],
     });
     const loadMs = performance.now() - loadStarted;
     try {
-      // Warm up: the first generation pays for lazy allocations.
+      // Warm up: the first generations pay for lazy allocations (one alone, then a batch).
       await streamOnce(server, 'bench', 0, 0);
-      const otherCpuShare = watchOtherCpuShare();
-      const healthMs: number[] = [];
-      // The HTTP thread's own delay: high /health latency with a low delay here means CPU contention, not a blocked loop.
-      const loopDelay = monitorEventLoopDelay({ resolution: 5 });
-      loopDelay.enable();
-      let loading = true;
-      const health = (async () => {
-        while (loading) {
-          const started = performance.now();
-          const response = await fetch(`${server.url}/health`);
-          await response.json();
-          healthMs.push(performance.now() - started);
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-      })();
-      const started = performance.now();
-      const results = (
-        await Promise.all(
-          Array.from({ length: clients }, async (_, client) => {
-            const own: RequestResult[] = [];
-            for (let index = 0; index < requestsPerClient; index++) own.push(await streamOnce(server, 'bench', client, index));
-            return own;
-          }),
-        )
-      ).flat();
-      const wallMs = performance.now() - started;
-      loading = false;
-      await health;
-      loopDelay.disable();
-      const ok = results.filter((result) => result.ok);
-      const tokens = ok.reduce((sum, result) => sum + result.completionTokens, 0);
+      await Promise.all(Array.from({ length: 4 }, (_, client) => streamOnce(server, 'bench', client, 1)));
+      const levels = [];
+      for (const clients of clientLevels) levels.push(await runLevel(server, clients));
+      const alone = levels.find((level) => level.clients === 1);
       const report = {
         benchmark: '@pio/server load',
         date: new Date().toISOString(),
-        machine: { node: process.version, cpu: cpus()[0]?.model.trim(), cpus: availableParallelism(), loadavg: loadavg() },
-        otherCpuShare: otherCpuShare() ?? null,
-        settings: { clients, requestsPerClient, maxTokens, threads, checkpoint: process.env.PIO_BENCH_CHECKPOINT ?? 'random llama, llama3 tokenizer (128k vocab), hidden 64, 2 layers', modelLoadMs: Math.round(loadMs) },
-        requests: results.length,
-        errors: results.length - ok.length,
-        errorSamples: results.filter((result) => !result.ok).slice(0, 3).map((result) => result.error),
-        wallSeconds: Math.round(wallMs) / 1000,
-        completionTokens: tokens,
-        tokensPerSecond: Math.round((tokens / wallMs) * 1000 * 10) / 10,
-        latencyMs: {
-          timeToFirstByte: summary(ok.map((result) => result.ttfbMs)),
-          timeToFirstToken: summary(ok.map((result) => result.ttftMs).filter((ms) => !Number.isNaN(ms))),
-          total: summary(ok.map((result) => result.totalMs)),
+        machine: {
+          node: process.version,
+          cpu: cpus()[0]?.model.trim(),
+          cpus: availableParallelism(),
+          loadavg: loadavg(),
         },
-        healthDuringLoadMs: { samples: healthMs.length, ...summary(healthMs) },
-        httpThreadEventLoopDelayMs: {
-          p50: Math.round(loopDelay.percentile(50) / 1e4) / 100,
-          p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
-          max: Math.round(loopDelay.max / 1e4) / 100,
+        settings: {
+          shape,
+          dtype,
+          requestsPerClient,
+          maxTokens,
+          threads,
+          maxBatch,
+          checkpoint:
+            process.env.PIO_BENCH_CHECKPOINT ??
+            (recipe ? `random ${shape}` : 'random llama, llama3 tokenizer (128k vocab), hidden 64, 2 layers'),
+          modelLoadMs: Math.round(loadMs),
         },
+        levels: levels.map((level) => ({
+          ...level,
+          ...(alone
+            ? {
+                speedupOverOneClient: Math.round((level.tokensPerSecond / alone.tokensPerSecond) * 100) / 100,
+                ttftP50OverOneClient:
+                  Math.round((level.latencyMs.timeToFirstToken.p50 / alone.latencyMs.timeToFirstToken.p50) * 100) / 100,
+              }
+            : {}),
+        })),
       };
       mkdirSync(join(here, 'results'), { recursive: true });
-      writeFileSync(join(here, 'results', 'load.json'), `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(join(here, 'results', `load-${shape}.json`), `${JSON.stringify(report, null, 2)}\n`);
       console.log(JSON.stringify(report, null, 2));
     } finally {
       await server.close();
