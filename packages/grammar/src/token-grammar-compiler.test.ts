@@ -20,7 +20,8 @@ async function walk(
   const ids: number[] = [];
   for (let step = 0; step < maxSteps; step++) {
     for (let i = 0; i < logits.length; i++) logits[i] = rng.next();
-    await constraint.mask(logits);
+    await constraint.ready();
+    constraint.mask(logits);
     let best = 0;
     for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
     expect(constraint.accept(best)).toBe(true);
@@ -131,7 +132,8 @@ describe('TokenGrammarCompiler on the GPT-2 vocabulary', () => {
     expect(await compiler.compile({ kind: 'json-object' })).toBe(first);
     const constraint = await compiler.constraint(spec);
     const logits = new Float32Array(compiler.vocabulary.vocabSize);
-    await constraint.mask(logits);
+    await constraint.ready();
+    constraint.mask(logits);
     // The first token must open the object.
     const allowed = [...logits.keys()].filter((i) => logits[i] === 0);
     expect(allowed.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import type { ChatMessage, GenerateOptions, GenerationDelta, RuntimeFields } from '@pio/core';
+import type { ChatMessage, ChatOptions, GenerateOptions, GenerationDelta, RuntimeFields } from '@pio/core';
 
 /** What a model worker is started with (its `workerData`). */
 export interface WorkerInit {
@@ -15,7 +15,7 @@ export interface WorkerInit {
 }
 
 /** Generation options that cross the thread boundary (no signal: aborts go through a shared flag). */
-export type WorkerGenerateOptions = Omit<GenerateOptions, 'signal'>;
+export type WorkerGenerateOptions = Omit<ChatOptions, 'signal' | 'chatTemplate'>;
 
 /** A generation job sent to the worker. */
 export interface GenerateRequest {

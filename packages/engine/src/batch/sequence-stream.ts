@@ -70,7 +70,10 @@ export class SequenceStream {
    * budget). The row is modified in place by the penalties.
    */
   accept(logits: Float32Array, offset: number, vocab: number): boolean {
+    // Structured output: the grammar's mask before sampling (precomputed while the step ran).
+    this.request.constraint?.mask(logits, offset);
     const tokenId = this.sampler.sample(logits, this.history, offset, vocab);
+    this.request.constraint?.accept(tokenId);
     this.history.add(tokenId);
     this.generated++;
     if (this.generated === 1) this.firstTokenAt = performance.now();
@@ -97,6 +100,7 @@ export class SequenceStream {
   finish(reason: FinishReason): void {
     if (this.finishedWith !== undefined) return;
     this.finishedWith = reason;
+    this.request.constraint?.dispose?.();
     const ended = performance.now();
     const { generated, firstTokenAt } = this;
     this.deltas.push({
@@ -119,6 +123,7 @@ export class SequenceStream {
   fail(error: unknown): void {
     if (this.finishedWith !== undefined) return;
     this.finishedWith = 'abort';
+    this.request.constraint?.dispose?.();
     this.deltas.fail(error);
   }
 }

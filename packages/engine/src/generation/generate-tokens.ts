@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { FinishReason, GenerationDelta } from '@pio/core';
 import type { DecoderRunner } from '../decoder/decoder-runner.js';
 import { type DecodeFn, IncrementalDecoder } from './incremental-decoder.js';
+import type { LogitsConstraint } from './logits-constraint.js';
 import { Sampler, type SamplingSettings, TokenHistory } from './sampler.js';
 import { StopStringMatcher } from './stop-string-matcher.js';
 
@@ -21,6 +22,8 @@ export interface GenerateTokensOptions {
   decode: DecodeFn;
   /** Aborts between steps; the stream then ends with `finishReason: 'abort'`. */
   signal?: AbortSignal;
+  /** Masks each row of logits before sampling (structured output); disposed when the generation ends. */
+  constraint?: LogitsConstraint;
 }
 
 /**
@@ -34,7 +37,7 @@ export async function* generateTokens(
   options: GenerateTokensOptions,
 ): AsyncGenerator<GenerationDelta> {
   const started = performance.now();
-  const { promptIds, maxNewTokens, signal } = options;
+  const { promptIds, maxNewTokens, signal, constraint } = options;
   const stopIds = new Set(options.stopTokenIds);
   const decoder = new IncrementalDecoder(options.decode);
   const stopStrings = new StopStringMatcher(options.stopStrings ?? []);
@@ -47,28 +50,37 @@ export async function* generateTokens(
   let generated = 0;
   let finishReason: FinishReason = 'length';
   let nextInput: readonly number[] = promptIds.slice(reused);
-  while (generated < maxNewTokens) {
-    if (signal?.aborted) {
-      finishReason = 'abort';
-      break;
+  try {
+    while (generated < maxNewTokens) {
+      if (signal?.aborted) {
+        finishReason = 'abort';
+        break;
+      }
+      const logits = await runner.forward(nextInput);
+      if (constraint) {
+        await constraint.ready?.();
+        constraint.mask(logits, 0);
+      }
+      const tokenId = sampler.sample(logits, history, 0, vocab);
+      constraint?.accept(tokenId);
+      history.add(tokenId);
+      generated++;
+      if (generated === 1) firstTokenAt = performance.now();
+      if (stopIds.has(tokenId)) {
+        finishReason = 'stop';
+        yield { type: 'token', tokenId, text: '' };
+        break;
+      }
+      const match = stopStrings.push(decoder.push(tokenId));
+      yield { type: 'token', tokenId, text: match.text };
+      if (match.stopped) {
+        finishReason = 'stop';
+        break;
+      }
+      nextInput = [tokenId];
     }
-    const logits = await runner.forward(nextInput);
-    const tokenId = sampler.sample(logits, history, 0, vocab);
-    history.add(tokenId);
-    generated++;
-    if (generated === 1) firstTokenAt = performance.now();
-    if (stopIds.has(tokenId)) {
-      finishReason = 'stop';
-      yield { type: 'token', tokenId, text: '' };
-      break;
-    }
-    const match = stopStrings.push(decoder.push(tokenId));
-    yield { type: 'token', tokenId, text: match.text };
-    if (match.stopped) {
-      finishReason = 'stop';
-      break;
-    }
-    nextInput = [tokenId];
+  } finally {
+    constraint?.dispose?.();
   }
   const ended = performance.now();
   yield {

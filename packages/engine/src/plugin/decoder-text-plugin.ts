@@ -4,8 +4,8 @@ import {
   BaseConfig,
   type ChatMessage,
   type ChatOptions,
-  type ConfigSupport,
   ConfigError,
+  type ConfigSupport,
   ContextLengthError,
   findGgufFile,
   type GenerateOptions,
@@ -24,14 +24,13 @@ import {
   type TextInferOutput,
   type TextModelPlugin,
 } from '@pio/core';
+import { type GrammarSpec, grammarForResponseFormat } from '@pio/grammar';
 import { openCheckpointWeights } from '@pio/safetensors';
+import { BatchScheduler } from '../batch/batch-scheduler.js';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
-import { ggufBuildKey } from '../gguf/gguf-build-key.js';
-import { GgufWeightSource } from '../gguf/gguf-weight-source.js';
-import { openGgufCheckpoint } from '../gguf/open-gguf-checkpoint.js';
-import { checkMemoryFit } from './check-memory-fit.js';
 import { graphBuilderFingerprint } from '../build-cache/code-fingerprint.js';
 import { renderChat } from '../chat/render-chat.js';
+import { streamToolCalls, templateMessages, toolCallSyntaxOf, toolChoiceGrammar } from '../chat/tool-calls.js';
 import { DecoderRunner } from '../decoder/decoder-runner.js';
 import type { DecoderIoStyle } from '../decoder/graph-save-options.js';
 import {
@@ -40,9 +39,13 @@ import {
   type TransformersJsExportOptions,
 } from '../export/export-transformers-js-folder.js';
 import { checkPromptIds } from '../generation/check-prompt-ids.js';
-import { BatchScheduler } from '../batch/batch-scheduler.js';
+import { ModelGrammars } from '../generation/model-grammars.js';
 import type { SamplingSettings } from '../generation/sampler.js';
+import { ggufBuildKey } from '../gguf/gguf-build-key.js';
+import { GgufWeightSource } from '../gguf/gguf-weight-source.js';
+import { openGgufCheckpoint } from '../gguf/open-gguf-checkpoint.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { checkMemoryFit } from './check-memory-fit.js';
 import { type GenerationDefaults, readGenerationConfig } from './generation-config.js';
 import { type ScoreTokensOptions, scoreTokensWith, type TokenScorer, type TokenScores } from './score-tokens.js';
 
@@ -185,6 +188,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   private busy = false;
   /** Runs every concurrent `generate` call, batched (continuous batching); made with the runner. */
   private scheduler: BatchScheduler | undefined;
+  /** Structured output: the grammar compiler of this model, built on first use. */
+  private grammars: ModelGrammars | undefined;
 
   /** Creates an uninitialized plugin. */
   constructor(context: PluginFactoryContext, definition: DecoderModelDefinition<TConfig>) {
@@ -289,6 +294,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     }
     this.scheduler?.dispose();
     this.scheduler = undefined;
+    await this.grammars?.dispose();
+    this.grammars = undefined;
     await this.runner?.dispose();
     this.runner = undefined;
     const checkpoint = this.checkpoint;
@@ -305,7 +312,9 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       ...this.definition.buildOptions?.(current),
     };
     const ggufFile = this.ggufFile;
-    const key = ggufFile ? await ggufBuildKey(ggufFile, buildOptions) : await checkpointBuildKey(checkpoint, buildOptions);
+    const key = ggufFile
+      ? await ggufBuildKey(ggufFile, buildOptions)
+      : await checkpointBuildKey(checkpoint, buildOptions);
     const cache = new BuildCache(this.cacheDir ? join(this.cacheDir, 'builds') : undefined);
     const { dir, record, fromCache } = await cache.getOrBuild(
       key,
@@ -562,8 +571,19 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       this.tokenizer ? this.tokenizer.decode(ids, { skipSpecialTokens: true }) : '';
     // Concurrent calls are batched by the scheduler; only infer/forward/scoreTokens (which own the cache) exclude them.
     if (this.busy) throw this.busyError();
+    const grammar = (options as InternalGenerateOptions).grammar ?? grammarForResponseFormat(options.responseFormat);
+    if (grammar && this.tokenizer) {
+      const modelStops = [
+        ...config.eosTokenIds,
+        ...defaults.eosTokenIds,
+        ...(tokenizerEos !== undefined ? [tokenizerEos] : []),
+      ];
+      this.grammars ??= new ModelGrammars(this.tokenizer, this.runner!.shape.vocabSize, [...new Set(modelStops)]);
+    }
+    const constraint = grammar && this.grammars ? await this.grammars.constraint(grammar) : undefined;
     const scheduler = this.scheduler!;
     yield* scheduler.generate({
+      ...(constraint ? { constraint } : {}),
       promptIds,
       maxNewTokens,
       stopTokenIds: [...stopTokenIds],
@@ -583,15 +603,25 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
    */
   async *chat(messages: readonly ChatMessage[], options: ChatOptions = {}): AsyncGenerator<GenerationDelta> {
     const tokenizer = this.requireTokenizer();
-    const text = renderChat(messages, {
-      template: options.chatTemplate ?? tokenizer.chatTemplate,
+    const template = options.chatTemplate ?? tokenizer.chatTemplate;
+    // tool_choice none renders no tools; auto lets the model choose; required/named constrain one call by grammar.
+    const tools =
+      options.tools && options.tools.length > 0 && options.toolChoice !== 'none' ? options.tools : undefined;
+    const syntax = toolCallSyntaxOf(template);
+    const text = renderChat(templateMessages(messages) as unknown as ChatMessage[], {
+      template,
       ...(this.checkpoint ? { source: join(this.checkpoint, 'tokenizer_config.json') } : {}),
       ...(tokenizer.bosToken !== undefined ? { bosToken: tokenizer.bosToken } : {}),
       ...(tokenizer.eosToken !== undefined ? { eosToken: tokenizer.eosToken } : {}),
-      ...(options.tools ? { tools: options.tools } : {}),
+      ...(tools ? { tools } : {}),
     });
+    const grammar = tools ? toolChoiceGrammar(tools, options.toolChoice, syntax) : undefined;
     // The template writes the special tokens itself (BOS included).
-    yield* this.generate({ inputIds: tokenizer.encode(text, { addSpecialTokens: false }) }, options);
+    const deltas = this.generate(
+      { inputIds: tokenizer.encode(text, { addSpecialTokens: false }) },
+      grammar ? ({ ...options, grammar } as InternalGenerateOptions) : options,
+    );
+    yield* tools ? streamToolCalls(deltas, syntax) : deltas;
   }
 
   /** Generates a completion of `prompt` and returns it whole. */
@@ -712,4 +742,9 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     }
     return this.runner;
   }
+}
+
+/** Generation options plus a grammar chosen inside the plugin (a tool call), which wins over `responseFormat`. */
+interface InternalGenerateOptions extends GenerateOptions {
+  grammar?: GrammarSpec;
 }

@@ -25,10 +25,28 @@ export class TextTokenizer {
   /** The parsed `tokenizer_config.json` (chat template, special tokens, ...). */
   readonly config: Readonly<Record<string, unknown>>;
 
+  /** The `type` of `tokenizer.json`'s decoder and of its steps (`ByteLevel`, `ByteFallback`, `Metaspace`, ...). */
+  readonly decoderTypes: readonly string[];
+
   /** Wraps parsed tokenizer files. */
   constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     this.config = tokenizerConfig;
+    this.decoderTypes = decoderTypesOf(tokenizerJson.decoder);
+  }
+
+  /**
+   * Every token as written in the vocabulary, by id (`''` where an id has
+   * none), and the ids of special added tokens: what a grammar compiler needs.
+   * Allocates one string array of the vocabulary's size.
+   */
+  vocabulary(): { tokens: string[]; specialTokenIds: number[] } {
+    const tokens: string[] = [];
+    for (const [token, id] of this.tokenizer.get_vocab(true)) tokens[id] = token;
+    for (let id = 0; id < tokens.length; id++) tokens[id] ??= '';
+    const specialTokenIds: number[] = [];
+    for (const [id, added] of this.tokenizer.get_added_tokens_decoder()) if (added.special) specialTokenIds.push(id);
+    return { tokens, specialTokenIds };
   }
 
   /**
@@ -107,6 +125,13 @@ export class TextTokenizer {
     const content = this.specialToken(key);
     return content === undefined ? undefined : this.tokenToId(content);
   }
+}
+
+function decoderTypesOf(decoder: unknown): string[] {
+  if (decoder === null || typeof decoder !== 'object') return [];
+  const { type, decoders } = decoder as { type?: unknown; decoders?: unknown };
+  const own = typeof type === 'string' ? [type] : [];
+  return Array.isArray(decoders) ? [...own, ...decoders.flatMap(decoderTypesOf)] : own;
 }
 
 async function readJsonFile(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {

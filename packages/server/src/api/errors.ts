@@ -86,6 +86,14 @@ export function toApiError(error: unknown, promptParam = 'messages'): ApiError {
   if (PioError.isInstance(error) && error.code === 'PIO_CONFIG_INVALID') {
     return new ApiError({ status: 400, message: error.message, param: null, code: 'invalid_sampling_settings' });
   }
+  if (PioError.isInstance(error) && error.code === 'PIO_GRAMMAR') {
+    return new ApiError({
+      status: 400,
+      message: error.message,
+      param: 'response_format',
+      code: 'invalid_response_format',
+    });
+  }
   if (PioError.isInstance(error) && error.code === 'PIO_CHAT_TEMPLATE') {
     return new ApiError({ status: 400, message: error.message, param: 'messages', code: 'chat_template_error' });
   }

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@pio/core';
+import type { ChatMessage, ResponseFormat, ToolDefinition } from '@pio/core';
 import type { WorkerGenerateOptions } from '../protocol.js';
 import { ApiError } from './errors.js';
 import type { ChatCompletionRequest, CompletionRequest } from './schemas.js';
@@ -10,7 +10,8 @@ import type { ChatCompletionRequest, CompletionRequest } from './schemas.js';
  */
 export function generationOptions(request: ChatCompletionRequest | CompletionRequest): WorkerGenerateOptions {
   const options: WorkerGenerateOptions = {};
-  const maxTokens = ('max_completion_tokens' in request ? request.max_completion_tokens : undefined) ?? request.max_tokens;
+  const maxTokens =
+    ('max_completion_tokens' in request ? request.max_completion_tokens : undefined) ?? request.max_tokens;
   if (maxTokens != null) options.maxNewTokens = maxTokens;
   if (request.temperature != null) options.temperature = request.temperature;
   if (request.top_p != null) options.topP = request.top_p;
@@ -20,6 +21,12 @@ export function generationOptions(request: ChatCompletionRequest | CompletionReq
   if (request.frequency_penalty != null) options.frequencyPenalty = request.frequency_penalty;
   if (request.repetition_penalty != null) options.repetitionPenalty = request.repetition_penalty;
   if (request.seed != null) options.seed = request.seed;
+  const responseFormat = responseFormatOf(request.response_format);
+  if (responseFormat) options.responseFormat = responseFormat;
+  if ('tools' in request && request.tools && request.tools.length > 0) {
+    options.tools = request.tools.map(toolDefinition);
+    if (request.tool_choice != null) options.toolChoice = request.tool_choice;
+  }
   if (request.stop != null) {
     const stop = (typeof request.stop === 'string' ? [request.stop] : request.stop).filter((text) => text !== '');
     if (stop.length > 0) options.stop = stop;
@@ -27,13 +34,57 @@ export function generationOptions(request: ChatCompletionRequest | CompletionReq
   return options;
 }
 
-/** Chat messages as templates expect them: text parts joined, `developer` spoken as `system`. */
+/**
+ * Chat messages as templates expect them: text parts joined, `developer`
+ * spoken as `system`, an assistant's `tool_calls` and a tool's `tool_call_id` kept.
+ */
 export function chatMessages(request: ChatCompletionRequest): ChatMessage[] {
   return request.messages.map((message) => ({
     role: message.role === 'developer' ? 'system' : message.role,
     content:
       typeof message.content === 'string' ? message.content : (message.content ?? []).map((part) => part.text).join(''),
+    ...(message.tool_calls && message.tool_calls.length > 0
+      ? {
+          toolCalls: message.tool_calls.map((call) => ({
+            id: call.id,
+            name: call.function.name,
+            arguments: call.function.arguments,
+          })),
+        }
+      : {}),
+    ...(message.tool_call_id != null ? { toolCallId: message.tool_call_id } : {}),
+    ...(message.name != null ? { name: message.name } : {}),
   }));
+}
+
+type RequestResponseFormat = ChatCompletionRequest['response_format'];
+
+/** The library's response format for OpenAI's `response_format` (`json_schema` without a schema is any object). */
+function responseFormatOf(format: RequestResponseFormat): ResponseFormat | undefined {
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  const { schema, name, description, strict } = format.json_schema;
+  if (!schema) return { type: 'json_object' };
+  return {
+    type: 'json_schema',
+    schema,
+    ...(name != null ? { name } : {}),
+    ...(description != null ? { description } : {}),
+    ...(strict != null ? { strict } : {}),
+  };
+}
+
+function toolDefinition(tool: NonNullable<ChatCompletionRequest['tools']>[number]): ToolDefinition {
+  const { name, description, parameters, strict } = tool.function;
+  return {
+    type: 'function',
+    function: {
+      name,
+      ...(description != null ? { description } : {}),
+      ...(parameters != null ? { parameters } : {}),
+      ...(strict != null ? { strict } : {}),
+    },
+  };
 }
 
 /**

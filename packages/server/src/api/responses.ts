@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FinishReason, GenerationUsage } from '@pio/core';
+import type { FinishReason, GenerationUsage, ToolCall } from '@pio/core';
 
 /** OpenAI's `usage` object. */
 export interface OpenAIUsage {
@@ -19,9 +19,14 @@ export function openAIUsage(usage: GenerationUsage): OpenAIUsage {
   };
 }
 
-/** OpenAI's finish_reason: `stop` or `length` (an aborted generation has no client left to tell). */
-export function openAIFinishReason(reason: FinishReason): 'stop' | 'length' {
-  return reason === 'length' ? 'length' : 'stop';
+/** OpenAI's finish_reason: `stop`, `length` or `tool_calls` (an aborted generation has no client left to tell). */
+export function openAIFinishReason(reason: FinishReason): 'stop' | 'length' | 'tool_calls' {
+  return reason === 'length' ? 'length' : reason === 'tool-calls' ? 'tool_calls' : 'stop';
+}
+
+/** OpenAI's `tool_calls` entry of a message (`index` added in stream chunks). */
+export function openAIToolCall(call: ToolCall) {
+  return { id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } };
 }
 
 /** Identity shared by every object of one response. */
@@ -38,14 +43,27 @@ export function responseIdentity(kind: 'chat' | 'completion', model: string): Re
 }
 
 /** A whole `chat.completion`. */
-export function chatCompletion(identity: ResponseIdentity, text: string, reason: FinishReason, usage: GenerationUsage) {
+export function chatCompletion(
+  identity: ResponseIdentity,
+  text: string,
+  reason: FinishReason,
+  usage: GenerationUsage,
+  toolCalls: readonly ToolCall[] = [],
+) {
+  const calls = toolCalls.length > 0 ? { tool_calls: toolCalls.map(openAIToolCall) } : {};
   return {
     ...identity,
     object: 'chat.completion' as const,
     choices: [
       {
         index: 0,
-        message: { role: 'assistant' as const, content: text, refusal: null },
+        // With tool calls, whitespace around them is not an answer: content is null, as OpenAI sends it.
+        message: {
+          role: 'assistant' as const,
+          content: toolCalls.length > 0 && text.trim() === '' ? null : text,
+          refusal: null,
+          ...calls,
+        },
         logprobs: null,
         finish_reason: openAIFinishReason(reason),
       },
@@ -57,7 +75,11 @@ export function chatCompletion(identity: ResponseIdentity, text: string, reason:
 /** One `chat.completion.chunk`; `usage` is null on every chunk but the last when the client asked for usage. */
 export function chatChunk(
   identity: ResponseIdentity,
-  delta: { role?: 'assistant'; content?: string },
+  delta: {
+    role?: 'assistant';
+    content?: string;
+    tool_calls?: (ReturnType<typeof openAIToolCall> & { index: number })[];
+  },
   reason: FinishReason | null,
   includeUsage: boolean,
 ) {
@@ -90,7 +112,12 @@ export function textCompletion(identity: ResponseIdentity, text: string, reason:
 }
 
 /** One streamed `text_completion` chunk. */
-export function textChunk(identity: ResponseIdentity, text: string, reason: FinishReason | null, includeUsage: boolean) {
+export function textChunk(
+  identity: ResponseIdentity,
+  text: string,
+  reason: FinishReason | null,
+  includeUsage: boolean,
+) {
   return {
     ...identity,
     object: 'text_completion' as const,

@@ -29,6 +29,22 @@ const samplingShape = {
   min_p: probability,
   repetition_penalty: z.number().positive().nullish(),
   user: z.string().nullish(),
+  // Structured output: JSON that parses (json_object) or validates against a schema (json_schema).
+  response_format: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('text') }),
+      z.object({ type: z.literal('json_object') }),
+      z.object({
+        type: z.literal('json_schema'),
+        json_schema: z.object({
+          name: z.string().nullish(),
+          description: z.string().nullish(),
+          schema: z.record(z.string(), z.unknown()).nullish(),
+          strict: z.boolean().nullish(),
+        }),
+      }),
+    ])
+    .nullish(),
 };
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -44,9 +60,40 @@ export const chatCompletionRequestSchema = z.object({
         role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
         content: messageContent,
         name: z.string().nullish(),
+        tool_calls: z
+          .array(
+            z.object({
+              id: z.string(),
+              type: z.literal('function').nullish(),
+              function: z.object({ name: z.string(), arguments: z.string() }),
+            }),
+          )
+          .nullish(),
+        tool_call_id: z.string().nullish(),
       }),
     )
     .min(1),
+  tools: z
+    .array(
+      z.object({
+        type: z.literal('function'),
+        function: z.object({
+          name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'letters, digits, _ and - only (at most 64)' }),
+          description: z.string().nullish(),
+          parameters: z.record(z.string(), z.unknown()).nullish(),
+          strict: z.boolean().nullish(),
+        }),
+      }),
+    )
+    .max(128)
+    .nullish(),
+  tool_choice: z
+    .union([
+      z.enum(['auto', 'none', 'required']),
+      z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+    ])
+    .nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
 });
 
 /** The body of `POST /v1/completions`. Unknown fields are ignored. */

@@ -1,11 +1,12 @@
+import type { FinishReason, GenerationDelta, GenerationUsage, ToolCall } from '@pio/core';
 import type { FastifyReply } from 'fastify';
-import type { FinishReason, GenerationDelta, GenerationUsage } from '@pio/core';
 import type { GenerationInput, ModelRunner } from '../model-runner.js';
 import type { WorkerGenerateOptions } from '../protocol.js';
 import { ApiError, toApiError } from './errors.js';
 import {
   chatChunk,
   chatCompletion,
+  openAIToolCall,
   type ResponseIdentity,
   responseIdentity,
   textChunk,
@@ -48,13 +49,16 @@ export async function serveGeneration(reply: FastifyReply, call: GenerationCall)
   }
   if (!call.stream) {
     let text = '';
+    const toolCalls: ToolCall[] = [];
     let delta = first.value;
     for (;;) {
       text += delta.text;
+      if (delta.type === 'tool-call') toolCalls.push(delta.toolCall);
       if (delta.type === 'finish' && delta.finishReason === 'abort' && !controller.signal.aborted) throw shuttingDown();
       if (delta.type === 'finish') {
-        const build = call.kind === 'chat' ? chatCompletion : textCompletion;
-        return build(identity, text, delta.finishReason, delta.usage);
+        return call.kind === 'chat'
+          ? chatCompletion(identity, text, delta.finishReason, delta.usage, toolCalls)
+          : textCompletion(identity, text, delta.finishReason, delta.usage);
       }
       const next = await iterator.next();
       if (next.done) return reply.hijack();
@@ -93,7 +97,11 @@ export async function serveGeneration(reply: FastifyReply, call: GenerationCall)
 
 /** The generation was stopped by the server (closing), not by the client: not a complete answer. */
 function shuttingDown(): ApiError {
-  return new ApiError({ status: 503, message: 'The server is shutting down: the generation was stopped.', code: 'server_shutdown' });
+  return new ApiError({
+    status: 503,
+    message: 'The server is shutting down: the generation was stopped.',
+    code: 'server_shutdown',
+  });
 }
 
 /** Turns deltas into OpenAI stream chunks for one response. */
@@ -105,16 +113,26 @@ class SseEvents {
   ) {}
 
   start(): void {
-    if (this.call.kind === 'chat') this.send(chatChunk(this.identity, { role: 'assistant', content: '' }, null, this.call.includeUsage));
+    if (this.call.kind === 'chat')
+      this.send(chatChunk(this.identity, { role: 'assistant', content: '' }, null, this.call.includeUsage));
   }
 
+  private toolCalls = 0;
+
   delta(delta: GenerationDelta): void {
+    if (delta.type === 'tool-call') {
+      // One chunk per call, with its whole arguments (OpenAI clients accumulate by index either way).
+      const toolCall = { index: this.toolCalls++, ...openAIToolCall(delta.toolCall) };
+      this.send(chatChunk(this.identity, { tool_calls: [toolCall] }, null, this.call.includeUsage));
+      return;
+    }
     if (delta.text !== '') this.content(delta.text, null);
     if (delta.type === 'finish') this.finish(delta.finishReason, delta.usage);
   }
 
   private content(text: string, reason: FinishReason | null): void {
-    if (this.call.kind === 'chat') this.send(chatChunk(this.identity, { content: text }, reason, this.call.includeUsage));
+    if (this.call.kind === 'chat')
+      this.send(chatChunk(this.identity, { content: text }, reason, this.call.includeUsage));
     else this.send(textChunk(this.identity, text, reason, this.call.includeUsage));
   }
 
