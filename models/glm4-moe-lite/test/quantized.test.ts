@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('quantized GLM-4.7-Flash through the plugin (glm-peaky: wide greedy margins)', () => {
   for (const dtype of ['int4', 'int8'] as const) {
-    it(`builds at ${dtype} (experts, attention projections and head quantized; router and absorbed kv_b halves in float32) and generates the reference's ${greedyTokens} greedy tokens`, async () => {
+    it(`builds at ${dtype} (experts, attention projections, per-head absorbed kv_b halves and head quantized; router in float32) and generates the reference's ${greedyTokens} greedy tokens`, async () => {
       const { metadata } = await readPluginPackage(packageDir);
       const plugin = await createGlm4MoeLitePlugin({ metadata, packageDir });
       try {

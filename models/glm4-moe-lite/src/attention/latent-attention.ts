@@ -35,8 +35,9 @@ export function deinterleaveRows(weight: Float32Array, inFeatures: number, start
  * - of each head's output the first `kvLoraRank` dims, times `kv_b_proj`'s
  *   value half (`[H, kvLoraRank, v]`), then `o_proj`.
  *
- * The absorbed `kv_b_proj` halves stay float32 (a per-head batched MatMul has
- * no N-bit kernel here); every other projection is in the decoder's format.
+ * The absorbed `kv_b_proj` halves are one batched MatMul each in float32, and
+ * one `MatMulNBits` per head at int4/int8 (a batched MatMul has no N-bit
+ * kernel; float32 halves would be ~40% of the bytes a token reads at int4).
  */
 export function latentAttention(config: Glm4MoeLiteConfig): DecoderBlock {
   const { qLoraRank, kvLoraRank, qkNopeHeadDim: nope, qkRopeHeadDim: rope, vHeadDim } = config;
@@ -94,10 +95,39 @@ export function latentAttention(config: Glm4MoeLiteConfig): DecoderBlock {
         }
       }
     }
-    const wUk = g.initializer(`${attn}.kv_b_proj.key_half`, keyHalf, [heads, nope, kvLoraRank]);
-    const wUv = g.initializer(`${attn}.kv_b_proj.value_half`, valueHalf, [heads, kvLoraRank, vHeadDim]);
-    // [N, H, nope] -> [H, N, nope] x [H, nope, kv] -> [H, N, kv] -> [N, H, kv]
-    const qLatent = g.transpose(g.matMul(g.transpose(qNope, [1, 0, 2]), wUk), [1, 0, 2]);
+    // Float32: one batched MatMul per half. N-bit: one MatMulNBits per head (reads an eighth of the bytes; a
+    // batched MatMul has no N-bit kernel).
+    const quantized = weights.format.kind === 'nbits';
+    const perHead = (
+      input: string,
+      inFeatures: number,
+      outFeatures: number,
+      half: string,
+      rows: (h: number) => Float32Array,
+    ) => {
+      const parts = g.split(input, { axis: 1, sizes: Array.from({ length: heads }, () => 1) });
+      const outputs = parts.map((part, head) =>
+        weights.addLinear(
+          g,
+          g.reshape(part, [-1, inFeatures]),
+          { name: `${attn}.kv_b_proj.${half}.${head}`, inFeatures },
+          rows(head),
+        ),
+      );
+      return g.reshape(g.concat(outputs, -1), [-1, heads, outFeatures]);
+    };
+    // [N, H, nope] -> [N, H, kv]: W_UK[h] is kv_b's key rows of head h, [nope, kv], used as x · W_UK[h].
+    const qLatent = quantized
+      ? perHead(qNope, nope, kvLoraRank, 'key_half', (head) =>
+          transposed(keyHalf.subarray(head * nope * kvLoraRank, (head + 1) * nope * kvLoraRank), nope, kvLoraRank),
+        )
+      : g.transpose(
+          g.matMul(
+            g.transpose(qNope, [1, 0, 2]),
+            g.initializer(`${attn}.kv_b_proj.key_half`, keyHalf, [heads, nope, kvLoraRank]),
+          ),
+          [1, 0, 2],
+        );
     const qRotated = g.reshape(io.rotate(g.reshape(qPe, [-1, heads * rope]), heads, rope), [-1, heads, rope]);
     const fullQuery = g.reshape(g.concat([qLatent, qRotated], -1), [-1, heads * (kvLoraRank + rope)]);
 
@@ -109,16 +139,28 @@ export function latentAttention(config: Glm4MoeLiteConfig): DecoderBlock {
       -1,
     );
     const attended = io.attention(layer, { query: fullQuery, key, value: key }, { rotated: true });
-    // [N, H*576] -> [N, H, kv] (the latent part) -> [H, N, kv] x [H, kv, v] -> [N, H*v]
+    // [N, H*576] -> [N, H, kv] (the latent part) -> x W_UV[h] per head -> [N, H*v]
     const latentContext = g.slice(g.reshape(attended, [-1, heads, kvLoraRank + rope]), {
       starts: [0],
       ends: [kvLoraRank],
       axes: [2],
     });
-    const context = g.reshape(g.transpose(g.matMul(g.transpose(latentContext, [1, 0, 2]), wUv), [1, 0, 2]), [
-      -1,
-      heads * vHeadDim,
-    ]);
+    const mixed = quantized
+      ? perHead(latentContext, kvLoraRank, vHeadDim, 'value_half', (head) =>
+          transposed(
+            valueHalf.subarray(head * kvLoraRank * vHeadDim, (head + 1) * kvLoraRank * vHeadDim),
+            kvLoraRank,
+            vHeadDim,
+          ),
+        )
+      : g.transpose(
+          g.matMul(
+            g.transpose(latentContext, [1, 0, 2]),
+            g.initializer(`${attn}.kv_b_proj.value_half`, valueHalf, [heads, kvLoraRank, vHeadDim]),
+          ),
+          [1, 0, 2],
+        );
+    const context = g.reshape(mixed, [-1, heads * vHeadDim]);
     return weights.linear(g, context, {
       name: `${attn}.o_proj`,
       parts: [{ tensor: `${attn}.o_proj`, rows: hiddenSize }],
@@ -126,4 +168,11 @@ export function latentAttention(config: Glm4MoeLiteConfig): DecoderBlock {
       bias,
     });
   };
+}
+
+/** `[rows, columns]` row-major → its transpose `[columns, rows]` (a linear layer's `[out, in]` from a `[in, out]` matrix). */
+function transposed(matrix: Float32Array, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(matrix.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) out[c * rows + r] = matrix[r * columns + c]!;
+  return out;
 }
