@@ -68,6 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .option('--prompt-file <file>', 'read the prompt from a file (- for stdin)')
     .option('--input-ids <ids>', 'start from these token ids (comma-separated) instead of a prompt', tokenIds)
     .option('--json', 'print one JSON object: promptIds, ids, text, finishReason, usage')
+    .option('--json-schema <file>', 'constrain the output to JSON that validates against this JSON Schema file')
     .action(async (checkpoint: string, prompt: string[], options: RunOptions) => {
       exitCode = await runCommand(io, checkpoint, prompt, options);
     });

@@ -30,6 +30,42 @@ afterAll(async () => {
 });
 
 describe('pio run', () => {
+  it('--json-schema FILE constrains the output to JSON that validates (random weights)', async () => {
+    const schemaFile = join(root, 'schema.json');
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string', maxLength: 6 }, size: { type: 'integer', minimum: 1, maximum: 9 } },
+      required: ['name', 'size'],
+      additionalProperties: false,
+    };
+    await writeFile(schemaFile, JSON.stringify(schema));
+    const io = captureIo(root);
+    const args = [
+      'run',
+      checkpoint,
+      'Hi',
+      '-n',
+      '40',
+      '--json-schema',
+      schemaFile,
+      '--json',
+      '--cache-dir',
+      join(root, 'cache'),
+    ];
+    expect(await runCli(args, io)).toBe(0);
+    const result = JSON.parse(io.stdout) as { text: string; finishReason: string };
+    expect(result.finishReason).toBe('stop');
+    const value = JSON.parse(result.text) as { name: string; size: number };
+    expect(Object.keys(value)).toEqual(['name', 'size']);
+    expect(value.name.length).toBeLessThanOrEqual(6);
+    expect(value.size >= 1 && value.size <= 9).toBe(true);
+
+    const bad = captureIo(root);
+    await writeFile(join(root, 'not-json.json'), '{ nope');
+    expect(await runCli(['run', checkpoint, 'Hi', '--json-schema', join(root, 'not-json.json')], bad)).not.toBe(0);
+    expect(bad.stderr).toContain('--json-schema');
+  });
+
   it('prints one JSON object with promptIds, ids, text and usage; --temperature 0 is greedy', async () => {
     const io = captureIo(root);
     const args = [

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type GenerationDelta, PioError, type Prompt } from '@pio/core';
+import { type GenerateOptions, type GenerationDelta, type JsonSchema, PioError, type Prompt } from '@pio/core';
 import type { CliIo } from '../io.js';
 import { type GenerationFlagOptions, generateOptionsFrom } from '../options/generation-options.js';
 import type { RuntimeFlagOptions } from '../options/runtime-options.js';
@@ -15,6 +15,8 @@ export interface RunOptions extends GenerationFlagOptions, RuntimeFlagOptions {
   json?: boolean;
   /** `--prompt-file`: read the prompt from this file (`-`: from stdin). */
   promptFile?: string;
+  /** `--json-schema`: a JSON Schema file; the output is constrained to JSON that validates against it. */
+  jsonSchema?: string;
 }
 
 /**
@@ -40,17 +42,26 @@ export async function runCommand(
       hint: 'For example: pio run ./SmolLM2-135M "Once upon a time", or --prompt-file prompt.txt, or - to read stdin.',
     });
   }
+  const schema = options.jsonSchema ? await readSchema(options.jsonSchema) : undefined;
   const opened = await openWithProgress(io, checkpoint, options);
   try {
-    return await stream(io, opened, prompt, options);
+    return await stream(io, opened, prompt, schema ? { ...options, schema } : options);
   } finally {
     await opened.manager[Symbol.asyncDispose]();
   }
 }
 
-async function stream(io: CliIo, opened: OpenedCheckpoint, prompt: string, options: RunOptions): Promise<number> {
+async function stream(
+  io: CliIo,
+  opened: OpenedCheckpoint,
+  prompt: string,
+  options: RunOptions & { schema?: JsonSchema },
+): Promise<number> {
   const { plugin } = opened;
-  const generateOptions = generateOptionsFrom(options);
+  const generateOptions: GenerateOptions = {
+    ...generateOptionsFrom(options),
+    ...(options.schema ? { responseFormat: { type: 'json_schema' as const, schema: options.schema } } : {}),
+  };
   // Text goes to the plugin as text: a remote model (@pio/model-remote) has no local tokenizer.
   const input: Prompt = options.inputIds ? { inputIds: options.inputIds } : prompt;
   const promptIds = options.json ? (options.inputIds ?? localPromptIds(opened, prompt)) : undefined;
@@ -150,4 +161,38 @@ async function readStdin(io: CliIo): Promise<string> {
 
 function dropFinalNewline(text: string): string {
   return text.replace(/\r?\n$/, '');
+}
+
+/** The JSON Schema of `--json-schema FILE`. */
+async function readSchema(file: string): Promise<JsonSchema> {
+  let text: string;
+  try {
+    text = await readFile(resolve(file), 'utf8');
+  } catch (cause) {
+    throw new PioError({
+      code: 'PIO_USAGE',
+      message: `--json-schema: cannot read ${resolve(file)} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
+      hint: 'Give the path of a JSON Schema file.',
+      cause,
+    });
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (cause) {
+    throw new PioError({
+      code: 'PIO_USAGE',
+      message: `--json-schema: ${resolve(file)} is not JSON (${(cause as Error).message}).`,
+      hint: 'The file must hold one JSON Schema object, for example {"type": "object", "properties": {...}}.',
+      cause,
+    });
+  }
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+    throw new PioError({
+      code: 'PIO_USAGE',
+      message: `--json-schema: ${resolve(file)} holds ${Array.isArray(schema) ? 'an array' : JSON.stringify(schema)}, not a JSON Schema object.`,
+      hint: 'The file must hold one JSON Schema object, for example {"type": "object", "properties": {...}}.',
+    });
+  }
+  return schema as JsonSchema;
 }
