@@ -42,6 +42,24 @@ export class GrammarConstraint {
   mask(logits: Float32Array, offset = 0): void {
     const bitmask = this.bitmask ?? this.computeNow();
     const end = Math.min(this.vocabSize, logits.length - offset);
+    let open = 0;
+    for (let word = 0; word < bitmask.length; word++) if (bitmask[word] !== 0) open++;
+    if (open * 4 < bitmask.length) {
+      // Few tokens allowed (inside JSON, the usual case): keep them, fill the row natively, put them back.
+      const row = logits.subarray(offset, offset + end);
+      const kept: number[] = [];
+      for (let word = 0; word < bitmask.length; word++) {
+        const bits = bitmask[word]!;
+        if (bits === 0) continue;
+        const base = word * 32;
+        for (let bit = 0; bit < 32 && base + bit < end; bit++) {
+          if (((bits >>> bit) & 1) === 1) kept.push(base + bit, row[base + bit]!);
+        }
+      }
+      row.fill(Number.NEGATIVE_INFINITY);
+      for (let i = 0; i < kept.length; i += 2) row[kept[i]!] = kept[i + 1]!;
+      return;
+    }
     for (let word = 0; word < bitmask.length; word++) {
       const bits = bitmask[word]!;
       if (bits === -1) continue; // all 32 allowed: the common case in free text
