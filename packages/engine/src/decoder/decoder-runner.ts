@@ -63,18 +63,19 @@ export class DecoderRunner {
       if (this.cache.valueRowSize > 0) this.outputNames.push(decoderIo.newValue(layer));
     }
     const { numKeyValueHeads: heads, headDim } = shape;
+    const hasBatchInputs = decode.inputNames.includes(decoderIo.batch.sequenceLengths);
     this.batchable =
-      decode.inputNames.includes(decoderIo.batch.sequenceLengths) &&
+      hasBatchInputs &&
       heads !== undefined &&
       headDim !== undefined &&
       heads * headDim === shape.rowSize &&
       this.cache.valueRowSize === shape.rowSize;
     this.idleFeeds = { batch: {}, single: {} };
-    if (this.batchable) {
+    if (hasBatchInputs) {
       const { batch, single } = this.idleFeeds;
       batch[decoderIo.batch.sequenceLengths] = new ort.Tensor('int32', new Int32Array(0), [0]);
       batch[decoderIo.batch.positions] = new ort.Tensor('int64', new BigInt64Array(0), [0]);
-      const noSlots = new ort.Tensor('float32', new Float32Array(0), [0, heads!, 0, headDim!]);
+      const noSlots = new ort.Tensor('float32', new Float32Array(0), [0, 0, 0, 0]);
       const paddingRow = new ort.Tensor('float32', new Float32Array(shape.rowSize), [1, shape.rowSize]);
       for (let layer = 0; layer < shape.numLayers; layer++) {
         batch[decoderIo.batch.slotKey(layer)] = noSlots;

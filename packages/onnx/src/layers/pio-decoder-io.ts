@@ -163,14 +163,15 @@ function batchInputs(
   tokenIds: string,
   pastLength: string,
 ): { isBatch: string; positionIds: string; sequenceLengths: string; slotKey: string[]; slotValue: string[] } {
-  const { numLayers, numKvHeads, headDim } = shape;
+  const { numLayers } = shape;
   const sequenceLengths = graph.input(names.sequenceLengths, 'int32', ['batch']);
   const positions = graph.input(names.positions, 'int64', ['new_tokens_or_0']);
   const slotKey: string[] = [];
   const slotValue: string[] = [];
   for (let layer = 0; layer < numLayers; layer++) {
-    slotKey.push(graph.input(names.slotKey(layer), 'float32', ['batch', numKvHeads, 'slot_capacity', headDim]));
-    slotValue.push(graph.input(names.slotValue(layer), 'float32', ['batch', numKvHeads, 'slot_capacity', headDim]));
+    // Heads and head size are left symbolic: a one-sequence run feeds an empty [0, 0, 0, 0] slot.
+    slotKey.push(graph.input(names.slotKey(layer), 'float32', ['batch', 'kv_heads', 'slot_capacity', 'head_dim']));
+    slotValue.push(graph.input(names.slotValue(layer), 'float32', ['batch', 'kv_heads', 'slot_capacity', 'head_dim']));
   }
   const isBatch = graph.squeeze(
     graph.op('Greater', [graph.shape(sequenceLengths, { start: 0, end: 1 }), graph.constInt64([0])])[0]!,
