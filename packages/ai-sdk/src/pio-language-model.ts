@@ -192,55 +192,63 @@ export class PioLanguageModel implements LanguageModelV3 {
         sink.enqueue({ type: 'stream-start', warnings: started.warnings });
         sink.enqueue({ type: 'response-metadata', id: `pio-${randomUUID()}`, timestamp: new Date(), modelId });
       },
+      // Each pull must enqueue at least one part (or end the stream): a pull that enqueues nothing is not
+      // called again. Tokens of tool-call markup have no text, so deltas are read until one shows.
       async pull(sink) {
         try {
-          const step = next ?? (await deltas.next());
-          next = undefined;
-          if (step.done) {
-            started.release();
-            sink.error(
-              new PioError({
-                code: 'PIO_STREAM_ENDED',
-                message: `${started.pluginName} ended a generation of ${modelId} without a finish delta.`,
-              }),
-            );
-            return;
-          }
-          const delta = step.value;
           const endText = () => {
             if (textId) sink.enqueue({ type: 'text-end', id: textId });
             textId = undefined;
           };
-          if (delta.type === 'tool-call') {
-            endText();
-            const { id, name, arguments: input } = delta.toolCall;
-            sink.enqueue({ type: 'tool-input-start', id, toolName: name });
-            sink.enqueue({ type: 'tool-input-delta', id, delta: input });
-            sink.enqueue({ type: 'tool-input-end', id });
-            sink.enqueue({ type: 'tool-call', toolCallId: id, toolName: name, input });
-            return;
-          }
-          if (delta.text) {
-            if (!textId) {
-              textId = `text-${blocks++}`;
-              sink.enqueue({ type: 'text-start', id: textId });
+          for (;;) {
+            const step = next ?? (await deltas.next());
+            next = undefined;
+            if (step.done) {
+              started.release();
+              sink.error(
+                new PioError({
+                  code: 'PIO_STREAM_ENDED',
+                  message: `${started.pluginName} ended a generation of ${modelId} without a finish delta.`,
+                }),
+              );
+              return;
             }
-            sink.enqueue({ type: 'text-delta', id: textId, delta: delta.text });
-          }
-          if (delta.type !== 'finish') return;
-          started.release();
-          if (delta.finishReason === 'abort') {
-            sink.error(abortError(call.abortSignal));
+            const delta = step.value;
+            if (delta.type === 'tool-call') {
+              endText();
+              const { id, name, arguments: input } = delta.toolCall;
+              sink.enqueue({ type: 'tool-input-start', id, toolName: name });
+              sink.enqueue({ type: 'tool-input-delta', id, delta: input });
+              sink.enqueue({ type: 'tool-input-end', id });
+              sink.enqueue({ type: 'tool-call', toolCallId: id, toolName: name, input });
+              return;
+            }
+            if (delta.text) {
+              if (!textId) {
+                textId = `text-${blocks++}`;
+                sink.enqueue({ type: 'text-start', id: textId });
+              }
+              sink.enqueue({ type: 'text-delta', id: textId, delta: delta.text });
+            }
+            if (delta.type !== 'finish') {
+              if (delta.text) return;
+              continue;
+            }
+            started.release();
+            if (delta.finishReason === 'abort') {
+              sink.error(abortError(call.abortSignal));
+              return;
+            }
+            endText();
+            sink.enqueue({
+              type: 'finish',
+              finishReason: toFinishReason(delta.finishReason),
+              usage: toUsage(delta.usage),
+              providerMetadata: metadata(started.pluginName, delta.usage),
+            });
+            sink.close();
             return;
           }
-          endText();
-          sink.enqueue({
-            type: 'finish',
-            finishReason: toFinishReason(delta.finishReason),
-            usage: toUsage(delta.usage),
-            providerMetadata: metadata(started.pluginName, delta.usage),
-          });
-          sink.close();
         } catch (error) {
           started.release();
           sink.error(error);

@@ -188,6 +188,28 @@ describe('structured output and tools', () => {
     expect(person.parse(object)).toEqual(object);
   });
 
+  it('streams a required tool call as tool-input parts and a tool call that matches the schema', async () => {
+    const input = z.object({ city: z.string().max(8) });
+    const result = streamText({
+      model: pio(chatCheckpoint),
+      prompt: 'Weather in Rome?',
+      tools: { weather: tool({ inputSchema: input }) },
+      toolChoice: { type: 'tool', toolName: 'weather' },
+      maxOutputTokens: 40,
+      temperature: 1,
+      seed: 2,
+    });
+    const parts: string[] = [];
+    for await (const part of result.fullStream) parts.push(part.type);
+    expect(parts).toEqual(
+      expect.arrayContaining(['tool-input-start', 'tool-input-delta', 'tool-input-end', 'tool-call']),
+    );
+    const [call] = await result.toolCalls;
+    expect(call!.toolName).toBe('weather');
+    expect(input.parse(call!.input)).toEqual(call!.input);
+    expect(await result.finishReason).toBe('tool-calls');
+  });
+
   it('calls a required tool with arguments that match its schema, and answers its result', async () => {
     const cities: string[] = [];
     const result = await generateText({
