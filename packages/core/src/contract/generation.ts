@@ -74,8 +74,9 @@ export type ResponseFormat =
       description?: string;
       /**
        * OpenAI's `strict`. The constraint is always exact for the keywords it
-       * supports; `true` additionally forbids properties the schema does not
-       * list when it says nothing about `additionalProperties`.
+       * supports. Default true: properties the schema does not list are not
+       * generated when it says nothing about `additionalProperties` (output
+       * stays bounded); false lets the model add such properties.
        */
       strict?: boolean;
     };
