@@ -133,6 +133,7 @@ describe('BaseConfig', () => {
       dtype: 'float32',
       maxContextLength: 4096,
       numThreads: 0,
+      maxBatchSize: 16,
       executionProvider: 'cpu',
       memoryBudgetGb: null,
     });
@@ -281,6 +282,7 @@ describe('BaseConfig', () => {
         dtype: 'float32',
         maxContextLength: 8192,
         numThreads: 0,
+        maxBatchSize: 16,
         executionProvider: 'cpu',
         memoryBudgetGb: null,
       });
