@@ -1,10 +1,12 @@
 /**
  * `pnpm bench:attention`: the decode graph's attention alone, each layout of
- * `cachedAttention` (`'grouped'`, `'block-diagonal'`), one new token over
- * random caches of 64, 512 and 1536 tokens, summed over a model's layers:
- * SmolLM2-135M (9 heads, 3 K/V heads of 64, 30 layers) and Qwen3-0.6B (16
- * heads, 8 K/V heads of 128, 28 layers). fp32, 2 threads; the layouts'
- * sessions alternate in blocks (min and median). Writes
+ * `cachedAttention` (`'grouped'`, `'block-diagonal'`) and the one-token
+ * `stepAttention` (`'step'`, the switch graph's step branch), one new token
+ * over random caches of 128, 512 and 1536 tokens, summed over a model's
+ * layers: SmolLM2-135M (9 heads, 3 K/V heads of 64, 30 layers), Llama-3.2-1B
+ * (32 heads, 8 K/V heads of 64, 16 layers) and Qwen3-0.6B (16 heads, 8 K/V
+ * heads of 128, 28 layers). fp32, 2 threads; the variants' sessions
+ * alternate in blocks (min and median). Writes
  * benchmarks/results/cached-attention.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,29 +15,44 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { type CachedAttentionLayout, type CachedAttentionShape, cachedAttention, GraphBuilder } from '../src/index.js';
+import {
+  type CachedAttentionLayout,
+  type CachedAttentionShape,
+  cachedAttention,
+  cachePaddingBias,
+  GraphBuilder,
+  stepAttention,
+} from '../src/index.js';
 
 const models: Record<string, CachedAttentionShape & { layers: number }> = {
   'smollm2-135m': { numHeads: 9, numKvHeads: 3, headDim: 64, layers: 30 },
+  'llama-3.2-1b': { numHeads: 32, numKvHeads: 8, headDim: 64, layers: 16 },
   'qwen3-0.6b': { numHeads: 16, numKvHeads: 8, headDim: 128, layers: 28 },
 };
-const layouts: CachedAttentionLayout[] = ['grouped', 'block-diagonal'];
-const contexts = [64, 512, 1536];
+type Variant = CachedAttentionLayout | 'step';
+const layouts: Variant[] = ['grouped', 'block-diagonal', 'step'];
+const contexts = [128, 512, 1536];
 const rounds = 12;
 const runsPerBlock = 5;
 
 /** One attention per layer, each over its own cache inputs, outputs summed. */
-function attentionGraph(model: CachedAttentionShape & { layers: number }, layout: CachedAttentionLayout): Uint8Array {
+function attentionGraph(model: CachedAttentionShape & { layers: number }, layout: Variant): Uint8Array {
   const g = new GraphBuilder({ name: `attention-${layout}` });
   const rowSize = model.numKvHeads * model.headDim;
   const query = g.input('query', 'float32', ['new_tokens', model.numHeads * model.headDim]);
   const key = g.input('key', 'float32', ['new_tokens', rowSize]);
   const value = g.input('value', 'float32', ['new_tokens', rowSize]);
   let sum: string | undefined;
+  let paddingBias: string | undefined;
   for (let layer = 0; layer < model.layers; layer++) {
     const pastKey = g.input(`past_key.${layer}`, 'float32', ['past_rows', rowSize]);
     const pastValue = g.input(`past_value.${layer}`, 'float32', ['past_rows', rowSize]);
-    const out = cachedAttention(g, { query, key, value, pastKey, pastValue }, model, layout);
+    paddingBias ??= cachePaddingBias(g, pastKey);
+    const inputs = { query, key, value, pastKey, pastValue };
+    const out =
+      layout === 'step'
+        ? stepAttention(g, { ...inputs, paddingBias }, model)
+        : cachedAttention(g, inputs, model, layout);
     sum = sum ? g.add(sum, out) : out;
   }
   g.output('out', 'float32', ['new_tokens', model.numHeads * model.headDim], sum!);
@@ -48,7 +65,7 @@ const results = [];
 const loads: number[] = [];
 for (const [name, model] of Object.entries(models)) {
   const rowSize = model.numKvHeads * model.headDim;
-  const sessions = new Map<CachedAttentionLayout, ort.InferenceSession>();
+  const sessions = new Map<Variant, ort.InferenceSession>();
   for (const layout of layouts) {
     sessions.set(
       layout,
@@ -81,7 +98,7 @@ for (const [name, model] of Object.entries(models)) {
         rowSize,
       ]);
     }
-    const times = new Map<CachedAttentionLayout, number[]>(layouts.map((layout) => [layout, []]));
+    const times = new Map<Variant, number[]>(layouts.map((layout) => [layout, []]));
     for (const session of sessions.values()) for (let i = 0; i < 3; i++) await session.run(feeds);
     for (let round = 0; round < rounds; round++) {
       loads.push(loadavg()[0]!);

@@ -67,7 +67,9 @@ export {
   type CachedAttentionLayout,
   type CachedAttentionShape,
   cachedAttention,
+  cachePaddingBias,
   defaultCachedAttentionLayout,
+  stepAttention,
 } from './layers/cached-attention.js';
 export type {
   DecoderAttentionOptions,

@@ -72,8 +72,10 @@ export interface DecoderTransformerOptions extends DecoderShapeOptions {
   switchAttention?: boolean;
   /**
    * The layout of the step attention (PIO's engine I/O only; see
-   * `CachedAttentionLayout`). Default: `defaultCachedAttentionLayout`
-   * (`'block-diagonal'` up to 4 K/V heads, else `'grouped'`).
+   * `CachedAttentionLayout`). Default: with `switchAttention`, the one-token
+   * `stepAttention` (the step branch only ever sees one new token); without,
+   * `defaultCachedAttentionLayout` (`'block-diagonal'` up to 4 K/V heads,
+   * else `'grouped'`). Set it to compare layouts in the switch's step branch.
    */
   decodeAttention?: CachedAttentionLayout;
   /**

@@ -81,7 +81,9 @@ export function cachedAttention(
   shape: CachedAttentionShape,
   layout: CachedAttentionLayout = defaultCachedAttentionLayout(shape),
 ): string {
-  return layout === 'block-diagonal' ? blockDiagonalAttention(graph, inputs, shape) : groupedAttention(graph, inputs, shape);
+  return layout === 'block-diagonal'
+    ? blockDiagonalAttention(graph, inputs, shape)
+    : groupedAttention(graph, inputs, shape);
 }
 
 /** Tensor names of {@link cachedAttention}'s inputs. */
@@ -96,6 +98,73 @@ export interface CachedAttentionInputs {
   pastKey: string;
   /** `[1 + T, numKvHeads * headDim]`. */
   pastValue: string;
+}
+
+/**
+ * The additive mask of the cache's padding row, float32 `[1 + T]`: −∞ at row
+ * 0 of `pastKey`, 0 elsewhere. Every layer's cache has the same length, so a
+ * graph computes it once (from layer 0's past) for all of
+ * {@link stepAttention}'s layers.
+ *
+ * @param graph the graph
+ * @param pastKey a `[1 + T, R]` cache input
+ */
+export function cachePaddingBias(graph: GraphBuilder, pastKey: string): string {
+  const { padding } = paddingRow(graph, pastKey);
+  return graph.where(padding, graph.constFloat32(Number.NEGATIVE_INFINITY), graph.constFloat32(0));
+}
+
+/**
+ * Attention of exactly ONE new token over the cache: the decode step of a
+ * `'switch'` graph, whose `If` sends every longer feed to fused attention.
+ * The general {@link cachedAttention} pays, per layer, for a causal mask among
+ * the new tokens and its own padding mask; here the one new token sees itself
+ * (its score needs no mask), the padding row is masked by `paddingBias`
+ * ({@link cachePaddingBias}, computed once per graph), and the new token's
+ * value enters by a broadcast `Mul` instead of a MatMul. Heads meet the cache
+ * in the grouped layout (one batched MatMul per K/V head, onnxruntime folds
+ * the cache's transposes into it).
+ *
+ * Measured (`pnpm --filter @pio/onnx bench:attention`: attention alone,
+ * summed over a model's layers, 2 threads, AMD EPYC with AVX2, load 2.4–2.8;
+ * min ms at context 128 / 512 / 1536): SmolLM2-135M shape 1.74 / 4.54 /
+ * 11.32 against 2.35 / 5.84 / 13.59 for the block-diagonal layout (its
+ * default) and 2.15 / 4.92 / 12.09 grouped; Llama-3.2-1B shape 1.58 / 4.64
+ * / 12.79 against 1.96 / 4.74 / 13.86 grouped (its default); Qwen3-0.6B
+ * 3.93 / 13.19 / 36.62 against 4.44 / 14.05 / 39.10. A whole SmolLM2 int4
+ * decode step (median) went from 16.6 / 23.4 / 32.7 ms to 15.7 / 20.3 /
+ * 24.5 ms; a Llama-3.2-1B int4 step (~70–100 ms, the 4-bit MatMuls) did
+ * not change measurably.
+ *
+ * @param graph the graph
+ * @param inputs as {@link cachedAttention}'s, S = 1, with `paddingBias`
+ * @param shape head counts
+ * @returns the attention output `[1, numHeads * headDim]`
+ */
+export function stepAttention(
+  graph: GraphBuilder,
+  inputs: CachedAttentionInputs & { paddingBias: string },
+  shape: CachedAttentionShape,
+): string {
+  const { numHeads, numKvHeads, headDim } = shape;
+  const group = numHeads / numKvHeads;
+  // [1, H*D] -> [kv, g, D]: the query heads of each K/V head stacked.
+  const query = graph.reshape(inputs.query, [numKvHeads, group, headDim]);
+  const keysT = graph.transpose(graph.reshape(inputs.pastKey, [-1, numKvHeads, headDim]), [1, 2, 0]);
+  const valuesT = graph.transpose(graph.reshape(inputs.pastValue, [-1, numKvHeads, headDim]), [1, 0, 2]);
+  // [kv, g, 1 + T] and [kv, g, 1]
+  const pastScores = graph.add(graph.matMul(query, keysT), inputs.paddingBias);
+  const newScores = graph.matMul(query, graph.reshape(inputs.key, [numKvHeads, headDim, 1]));
+  const probabilities = graph.softmax(graph.concat([pastScores, newScores], 2), -1);
+  const pastRows = graph.shape(inputs.pastKey, { start: 0, end: 1 });
+  const pastProbabilities = graph.slice(probabilities, { starts: [0], ends: pastRows, axes: [2] });
+  const newProbability = graph.slice(probabilities, { starts: pastRows, ends: [2 ** 31 - 1], axes: [2] });
+  const context = graph.add(
+    graph.matMul(pastProbabilities, valuesT),
+    graph.mul(newProbability, graph.reshape(inputs.value, [numKvHeads, 1, headDim])),
+  );
+  // [kv, g, D] is head-major already: head h = k * g + i.
+  return graph.reshape(context, [1, numHeads * headDim]);
 }
 
 /** Bool `[1 + T]`: true at the padding row 0 of `pastKey`. */
@@ -116,7 +185,11 @@ function futureTokens(graph: GraphBuilder, key: string, rowsPerToken: number): s
   return graph.op('Greater', [tokenIndex, rowToken])[0]!;
 }
 
-function blockDiagonalAttention(graph: GraphBuilder, inputs: CachedAttentionInputs, shape: CachedAttentionShape): string {
+function blockDiagonalAttention(
+  graph: GraphBuilder,
+  inputs: CachedAttentionInputs,
+  shape: CachedAttentionShape,
+): string {
   const { numHeads, numKvHeads, headDim } = shape;
   const group = numHeads / numKvHeads;
   const rowSize = numKvHeads * headDim;
@@ -130,7 +203,10 @@ function blockDiagonalAttention(graph: GraphBuilder, inputs: CachedAttentionInpu
     'float32',
   );
   // [S, H*D] -> [S, H, 1, D] · [H, kv, 1] -> [S, H, kv, D] -> [S*H, kv*D]: block-diagonal query rows.
-  const query = graph.reshape(graph.mul(graph.reshape(inputs.query, [-1, numHeads, 1, headDim]), ownHead), [-1, rowSize]);
+  const query = graph.reshape(graph.mul(graph.reshape(inputs.query, [-1, numHeads, 1, headDim]), ownHead), [
+    -1,
+    rowSize,
+  ]);
   const minusInfinity = graph.constFloat32(Number.NEGATIVE_INFINITY);
   const { pastRows, padding } = paddingRow(graph, inputs.pastKey);
   // [1+T, kv*D] x [kv*D, S*H], transposed back: the cache as the left operand, as stored, measured faster than
@@ -155,20 +231,21 @@ function blockDiagonalAttention(graph: GraphBuilder, inputs: CachedAttentionInpu
   );
   // [S, H*kv, D], gather block h*kv + floor(h / group) of each head -> [S, H, D] -> [S, H*D]
   const blocks = graph.add(graph.mul(head, graph.constInt64(numKvHeads)), headKv);
-  return graph.reshape(
-    graph.gather(graph.reshape(context, [-1, numHeads * numKvHeads, headDim]), blocks, 1),
-    [-1, numHeads * headDim],
-  );
+  return graph.reshape(graph.gather(graph.reshape(context, [-1, numHeads * numKvHeads, headDim]), blocks, 1), [
+    -1,
+    numHeads * headDim,
+  ]);
 }
 
 function groupedAttention(graph: GraphBuilder, inputs: CachedAttentionInputs, shape: CachedAttentionShape): string {
   const { numHeads, numKvHeads, headDim } = shape;
   const group = numHeads / numKvHeads;
   // [S, H*D] -> [S, kv, g, D] -> [kv, S, g, D] -> [kv, S*g, D]
-  const q = graph.reshape(
-    graph.transpose(graph.reshape(inputs.query, [0, numKvHeads, group, headDim]), [1, 0, 2, 3]),
-    [numKvHeads, -1, headDim],
-  );
+  const q = graph.reshape(graph.transpose(graph.reshape(inputs.query, [0, numKvHeads, group, headDim]), [1, 0, 2, 3]), [
+    numKvHeads,
+    -1,
+    headDim,
+  ]);
   // [T, kv*D] -> [kv, D, T] and [kv, T, D]; onnxruntime folds these transposes into its MatMul.
   const keysT = (keys: string) => graph.transpose(graph.reshape(keys, [-1, numKvHeads, headDim]), [1, 2, 0]);
   const valuesT = (values: string) => graph.transpose(graph.reshape(values, [-1, numKvHeads, headDim]), [1, 0, 2]);
@@ -178,7 +255,11 @@ function groupedAttention(graph: GraphBuilder, inputs: CachedAttentionInputs, sh
   const { pastRows, padding } = paddingRow(graph, inputs.pastKey);
   const pastScores = graph.where(padding, minusInfinity, graph.matMul(q, keysT(inputs.pastKey)));
   // Among the new tokens the mask is causal: row r of a group block is new token floor(r / g).
-  const newScores = graph.where(futureTokens(graph, inputs.key, group), minusInfinity, graph.matMul(q, keysT(inputs.key)));
+  const newScores = graph.where(
+    futureTokens(graph, inputs.key, group),
+    minusInfinity,
+    graph.matMul(q, keysT(inputs.key)),
+  );
 
   const probabilities = graph.softmax(graph.concat([pastScores, newScores], 2), -1);
   const pastProbabilities = graph.slice(probabilities, { starts: [0], ends: pastRows, axes: [2] });
@@ -188,8 +269,8 @@ function groupedAttention(graph: GraphBuilder, inputs: CachedAttentionInputs, sh
     graph.matMul(newProbabilities, valuesT(inputs.value)),
   );
   // [kv, S*g, D] -> [kv, S, g, D] -> [S, kv, g, D] -> [S, H*D]
-  return graph.reshape(
-    graph.transpose(graph.reshape(context, [numKvHeads, -1, group, headDim]), [1, 0, 2, 3]),
-    [-1, numHeads * headDim],
-  );
+  return graph.reshape(graph.transpose(graph.reshape(context, [numKvHeads, -1, group, headDim]), [1, 0, 2, 3]), [
+    -1,
+    numHeads * headDim,
+  ]);
 }

@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../graph/graph-builder.js';
-import { type CachedAttentionLayout, cachedAttention } from './cached-attention.js';
+import { type CachedAttentionLayout, cachedAttention, cachePaddingBias, stepAttention } from './cached-attention.js';
 import type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './decoder-graph-io.js';
 import { prefillAttention } from './prefill-attention.js';
 import { slotBatchAttention } from './slot-batch-attention.js';
@@ -61,7 +61,7 @@ export interface DecoderIoNames {
  * @param shape sizes
  * @param rotary cos/sin caches
  * @param attention which attention the layers use (default `'cached'`); the I/O is the same
- * @param layout the layout of `'cached'` attention (see {@link CachedAttentionLayout}; default `defaultCachedAttentionLayout`)
+ * @param layout the layout of `'cached'` attention (see {@link CachedAttentionLayout}; default `defaultCachedAttentionLayout`); with `'switch'`, the step branch uses it when given, else the one-token {@link stepAttention}
  */
 export function pioDecoderIo(
   graph: GraphBuilder,
@@ -83,7 +83,10 @@ export function pioDecoderIo(
   });
   const pastLength = graph.sub(graph.shape(past[0]!.key, { start: 0, end: 1 }), graph.constInt64([1]));
   // A key-only cache (latent attention) has no slot-pool layout yet: such graphs run one sequence at a time.
-  const batch = attention === 'switch' && names.batch && !keyOnly ? batchInputs(graph, names.batch, shape, tokenIds, pastLength) : undefined;
+  const batch =
+    attention === 'switch' && names.batch && !keyOnly
+      ? batchInputs(graph, names.batch, shape, tokenIds, pastLength)
+      : undefined;
   // RotaryEmbedding reads a [1] position as the first of consecutive positions, a [1, N] one per token.
   const positions = batch?.positionIds ?? pastLength;
   const rotate = (x: string, heads: number, headSize: number = headDim) =>
@@ -99,6 +102,8 @@ export function pioDecoderIo(
           [0],
         )
       : undefined;
+  // The step branch's padding mask, once for every layer (all caches have the same length).
+  const paddingBias = isPrompt ? cachePaddingBias(graph, past[0]!.key) : undefined;
   return {
     tokenIds,
     rotate,
@@ -116,8 +121,11 @@ export function pioDecoderIo(
           const prompt = builder.subgraph(`layer_${layer}_prompt_attention`, (sub) => [
             prefillAttention(sub, inputs, heads),
           ]);
+          // The else branch runs for exactly one new token.
           const step = builder.subgraph(`layer_${layer}_step_attention`, (sub) => [
-            cachedAttention(sub, inputs, heads, layout),
+            layout
+              ? cachedAttention(sub, inputs, heads, layout)
+              : stepAttention(sub, { ...inputs, paddingBias: paddingBias! }, heads),
           ]);
           return builder.ifElse(isPrompt, prompt, step, 1, { name: `model.layers.${layer}.self_attn/attention` })[0]!;
         };
@@ -137,7 +145,9 @@ export function pioDecoderIo(
           ),
         ]);
         const alone = graph.subgraph(`layer_${layer}_single_attention`, (sub) => [single(sub)]);
-        return graph.ifElse(batch.isBatch, batched, alone, 1, { name: `model.layers.${layer}.self_attn/batch_or_single` })[0]!;
+        return graph.ifElse(batch.isBatch, batched, alone, 1, {
+          name: `model.layers.${layer}.self_attn/batch_or_single`,
+        })[0]!;
       }
       return attention === 'prefill'
         ? prefillAttention(graph, inputs, heads)
@@ -181,7 +191,13 @@ function batchInputs(
   const consecutive = graph.subgraph(
     'single_positions',
     (sub) => [
-      sub.unsqueeze(sub.add(sub.range(0, sub.squeeze(sub.shape(tokenIds, { start: 0, end: 1 }), [0]), 1), sub.squeeze(pastLength, [0])), [0]),
+      sub.unsqueeze(
+        sub.add(
+          sub.range(0, sub.squeeze(sub.shape(tokenIds, { start: 0, end: 1 }), [0]), 1),
+          sub.squeeze(pastLength, [0]),
+        ),
+        [0],
+      ),
     ],
     'int64',
   );
