@@ -11,8 +11,10 @@ const engineScripts = {
 } as const;
 
 /**
- * Runs one engine job in a fresh Node process (TypeScript sources through
- * tsx, `@pio/source` export condition) and returns what it printed.
+ * Runs one engine job in a fresh Node process and returns what it printed.
+ * The engine script runs through tsx; the `@pio/*` packages it imports come
+ * from their TypeScript sources (`@pio/source` export condition) unless the
+ * job says `fromDist` (their built `dist/`, as an installed `pio` loads them).
  *
  * @throws Error with the process's stderr when it fails.
  */
@@ -21,7 +23,8 @@ export async function runEngine(job: EngineJob): Promise<EngineResult> {
   const jobFile = join(dir, 'job.json');
   await writeFile(jobFile, JSON.stringify(job));
   try {
-    const args = ['--conditions=@pio/source', '--import', 'tsx', engineScripts[job.engine], jobFile];
+    const source = job.fromDist ? [] : ['--conditions=@pio/source'];
+    const args = [...source, '--import', 'tsx', engineScripts[job.engine], jobFile];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -21,12 +21,13 @@ const { values } = parseArgs({
       default: join(dirname(fileURLToPath(import.meta.url)), '..', 'benchmarks', 'results', 'vs-llamacpp.json'),
     },
     'pio-gguf': { type: 'boolean', default: false },
+    'pio-source': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--pio-gguf] [--work DIR] [--out FILE]`,
+    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--pio-gguf] [--pio-source] [--work DIR] [--out FILE]\n  PIO runs from its built dist/ (the script builds it first) unless --pio-source: TypeScript sources through tsx, ~1 s slower to start`,
   );
   process.exit(0);
 }
@@ -48,6 +49,7 @@ const report = await benchVsLlamaCpp({
   contexts: values.contexts.split(',').map(Number),
   decodeTokens: Number(values.decode),
   pioGguf: values['pio-gguf'],
+  pioFromDist: !values['pio-source'],
   log: (line) => console.error(line),
 });
 await mkdir(dirname(values.out), { recursive: true });

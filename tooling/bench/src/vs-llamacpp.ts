@@ -36,6 +36,8 @@ export interface VsLlamaCppOptions {
   decodeTokens: number;
   /** Also run PIO on the Q4_0 GGUF file itself (its 4-bit blocks as stored), beside PIO on the safetensors folder. */
   pioGguf?: boolean;
+  /** Run PIO from the built `dist/` of its packages, as installed (see `EngineJob.fromDist`); the caller builds them first. */
+  pioFromDist?: boolean;
   /** Progress lines. */
   log: (line: string) => void;
 }
@@ -203,6 +205,7 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
         startPrompt,
         prompts,
         decodeTokens: options.decodeTokens,
+        ...(options.pioFromDist ? { fromDist: true } : {}),
       };
       const llamaJob = (threads: number): EngineJob => ({
         engine: 'llama.cpp',

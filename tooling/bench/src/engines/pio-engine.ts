@@ -53,10 +53,10 @@ async function weightBytesOf(job: EngineJob): Promise<number> {
 
 /** Measures PIO on a Hugging Face checkpoint folder, found and activated through discovery as `pio run` does. */
 export async function measurePio(job: EngineJob): Promise<EngineResult> {
-  // This worker always runs from source (tsx, `--conditions=@pio/source`): resolve plugins the same way.
+  // Resolve plugins the way this worker's own imports resolve: built dist/, or sources under `@pio/source`.
   const manager = new PluginManager({
     roots: [dirname(fileURLToPath(import.meta.url))],
-    conditions: ['@pio/source', 'import', 'default'],
+    conditions: job.fromDist ? ['import', 'default'] : ['@pio/source', 'import', 'default'],
   });
   await manager.discover();
   const record = await manager.findForCheckpoint(job.model);
