@@ -45,7 +45,7 @@ export {
   type BenchCheckpointRecipe,
   prepareBenchCheckpoint,
 } from './bench/prepare-bench-checkpoint.js';
-export { smolLm2Config } from './bench/reference-shapes.js';
+export { type ReferenceShape, referenceShapes, smolLm2Config } from './bench/reference-shapes.js';
 export { type DecoderBenchmarkOptions, runDecoderBenchmark } from './bench/run-decoder-benchmark.js';
 export { summarizeTimings } from './bench/summarize-timings.js';
 export { type TrimmedTokenizer, trimTokenizer } from './bench/trim-tokenizer.js';
