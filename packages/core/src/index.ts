@@ -68,6 +68,7 @@ export {
 export { defaultLoadConditions, processConditions } from './manager/process-conditions.js';
 export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
 export { readGgufArchitecture } from './manager/read-gguf-architecture.js';
+export { type ReadJsonObjectFileOptions, readJsonObjectFile } from './manager/read-json-object-file.js';
 export { type PioEntryPoint, type PioManifest, pioManifestSchema } from './manifest/pio-manifest.js';
 export { type PluginPackage, readManifest } from './manifest/read-manifest.js';
 export { defaultCacheDir } from './paths/default-cache-dir.js';
