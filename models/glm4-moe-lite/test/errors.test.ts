@@ -1,48 +1,23 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPluginPackage } from '@pio/conformance';
-import { ConfigError } from '@pio/core';
 import { GraphError } from '@pio/onnx';
-import { type TensorToWrite, writeSafetensors } from '@pio/safetensors';
-import {
-  checkpointShapes,
-  copyCheckpoint,
-  decoderWeightShapes,
-  editCheckpointConfig,
-  initializeFailure as initializeKitFailure,
-  type RandomCheckpoint,
-  resolveDecoderShape,
-  writeRandomCheckpoint,
-} from '@pio/test-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointShapes, useBrokenCheckpoints } from '@pio/test-kit';
+import { describe, expect, it } from 'vitest';
 import { createGlm4MoeLitePlugin, Glm4MoeLiteConfig, type Glm4MoeLitePlugin } from '../src/index.js';
 
 // The checks every decoder shares run in @pio/model-llama's errors.test.ts; these are GLM's own.
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-let root: string;
-let good: RandomCheckpoint;
-let copies = 0;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pio-glm4-moe-lite-errors-'));
-  const { description: _description, ...recipe } = checkpointShapes['glm-q-lora'];
-  good = await writeRandomCheckpoint(join(root, 'good'), { ...recipe, seed: 23 });
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
 
 async function createPlugin(): Promise<Glm4MoeLitePlugin> {
   const { metadata } = await readPluginPackage(packageDir);
   return createGlm4MoeLitePlugin({ metadata, packageDir });
 }
 
-const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}`));
-const initializeFailure = (dir: string) => initializeKitFailure(createPlugin, dir, {});
+const { description: _description, ...recipe } = checkpointShapes['glm-q-lora'];
+const checkpoints = useBrokenCheckpoints({ createPlugin, checkpoint: { ...recipe, seed: 23 } });
+const { copyOfGood, initializeFailure } = checkpoints;
 
 describe('GLM-4.7-Flash configs the plugin refuses (ConfigError naming the config.json key, nothing built)', () => {
   const cases: [string, Record<string, unknown>, string][] = [
@@ -55,25 +30,18 @@ describe('GLM-4.7-Flash configs the plugin refuses (ConfigError naming the confi
   ];
   for (const [what, edit, message] of cases) {
     it(what, async () => {
-      const dir = await copyOfGood();
-      await editCheckpointConfig(dir, edit);
-      const error = await initializeFailure(dir);
-      expect(ConfigError.isInstance(error)).toBe(true);
+      const { error } = await checkpoints.configError(edit);
       expect(error.message).toContain('Invalid Glm4MoeLiteConfig');
       expect(error.message).toContain(message);
-      expect(await readdir(join(dir, '.cache')).catch(() => [])).toEqual([]);
     });
   }
 
   it('a missing e_score_correction_bias: GraphError naming the tensor', async () => {
     const dir = await copyOfGood();
     const leftOut = 'model.layers.1.mlp.gate.e_score_correction_bias';
-    const shapes = decoderWeightShapes(resolveDecoderShape('glm4_moe_lite', good.config));
-    const tensors: Record<string, TensorToWrite> = {};
-    for (const [name, data] of good.weights) {
-      if (name !== leftOut) tensors[name] = { dtype: 'F32', shape: shapes.get(name)!, data };
-    }
-    await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    await checkpoints.rewriteWeights(dir, (tensors) => {
+      delete tensors[leftOut];
+    });
     const error = await initializeFailure(dir);
     expect(GraphError.isInstance(error)).toBe(true);
     expect(error.message).toContain(leftOut);

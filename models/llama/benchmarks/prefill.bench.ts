@@ -8,7 +8,7 @@
  * benchmarks/results/prefill.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Dtype } from '@pio/core';
@@ -17,6 +17,7 @@ import {
   createPlugin,
   extraCacheDir,
   median,
+  newestBuild,
   packageDir,
   promptIds,
   runtime,
@@ -34,18 +35,7 @@ async function buildDir(dtype: Dtype): Promise<string> {
   const plugin = await createPlugin();
   await plugin.initialize({ checkpoint: dir, cacheDir: extraCacheDir(dtype), runtime: runtime(dtype) });
   await plugin.cleanup();
-  const root = join(extraCacheDir(dtype), 'builds');
-  let found: string | undefined;
-  let newest = 0;
-  for (const name of await readdir(root)) {
-    const built = await stat(join(root, name, 'prefill.onnx')).catch(() => undefined);
-    if (built && built.mtimeMs > newest) {
-      newest = built.mtimeMs;
-      found = join(root, name);
-    }
-  }
-  if (!found) throw new Error(`no build with a prefill graph in ${root}`);
-  return found;
+  return newestBuild(extraCacheDir(dtype), 'prefill.onnx');
 }
 
 const runnerFor = (dir: string, withPrefill: boolean) =>

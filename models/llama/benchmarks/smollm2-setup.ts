@@ -3,12 +3,12 @@
  * SmolLM2-135M-shaped random checkpoint of `llama.bench.ts` (same recipe, so
  * the same folder is reused), a plugin loaded from it, and RSS helpers.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Dtype, readManifest } from '@pio/core';
-import { prepareBenchCheckpoint, smolLm2Config } from '@pio/test-kit';
+import type { Dtype } from '@pio/core';
+import { createPackagePlugin, prepareBenchCheckpoint, smolLm2Config } from '@pio/test-kit';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
 /** The model package folder. */
@@ -33,11 +33,24 @@ export function extraCacheDir(dtype: Dtype): string {
 }
 
 /** A Llama plugin created as discovery would (its package.json manifest). */
-export async function createPlugin(): Promise<LlamaPlugin> {
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
-  return createLlamaPlugin({ metadata, packageDir });
+export function createPlugin(): Promise<LlamaPlugin> {
+  return createPackagePlugin(packageDir, createLlamaPlugin);
+}
+
+/** The newest build folder under `cacheDir/builds` that holds `file` (`decoder.onnx`, `prefill.onnx`). */
+export async function newestBuild(cacheDir: string, file: string): Promise<string> {
+  const root = join(cacheDir, 'builds');
+  let found: string | undefined;
+  let newest = 0;
+  for (const name of await readdir(root)) {
+    const built = await stat(join(root, name, file)).catch(() => undefined);
+    if (built && built.mtimeMs > newest) {
+      newest = built.mtimeMs;
+      found = join(root, name);
+    }
+  }
+  if (!found) throw new Error(`no build with ${file} in ${root}`);
+  return found;
 }
 
 /** Runtime options of every extra benchmark: 2 threads, a 2048-token context. */

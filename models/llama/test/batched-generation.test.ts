@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type GenerateOptions, type GenerationDelta, readManifest } from '@pio/core';
+import type { GenerateOptions, GenerationDelta } from '@pio/core';
 import type { DecoderRunner } from '@pio/engine';
-import { writeRandomCheckpoint } from '@pio/test-kit';
+import { createPackagePlugin, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
@@ -52,10 +52,7 @@ async function alone(prompt: string, options: GenerateOptions): Promise<Outcome>
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pio-llama-batched-'));
   const checkpoint = await writeRandomCheckpoint(join(root, 'model'), { arch: 'llama', tokenizer: 'gpt2', seed: 3 });
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
-  plugin = await createLlamaPlugin({ metadata, packageDir });
+  plugin = await createPackagePlugin(packageDir, createLlamaPlugin);
   await plugin.initialize({
     checkpoint: checkpoint.dir,
     cacheDir: join(root, 'cache'),

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ContextLengthError, PioError, PromptError, readManifest } from '@pio/core';
-import { writeRandomCheckpoint } from '@pio/test-kit';
+import { ContextLengthError, PioError, PromptError } from '@pio/core';
+import { createPackagePlugin, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
@@ -23,10 +23,7 @@ beforeAll(async () => {
     seed: 8,
     config: { max_position_embeddings: contextLength },
   });
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
-  plugin = await createLlamaPlugin({ metadata, packageDir });
+  plugin = await createPackagePlugin(packageDir, createLlamaPlugin);
   await plugin.initialize({ checkpoint: checkpoint.dir, cacheDir: join(root, 'cache') });
 });
 

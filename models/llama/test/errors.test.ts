@@ -1,55 +1,24 @@
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPluginPackage } from '@pio/conformance';
 import { CheckpointError, ConfigError, ContextLengthError, PioError, PluginStateError } from '@pio/core';
 import { GraphError } from '@pio/onnx';
-import { TensorShapeError, type TensorToWrite, WeightFileError, writeSafetensors } from '@pio/safetensors';
-import {
-  copyCheckpoint,
-  decoderWeightShapes,
-  editCheckpointConfig,
-  type RandomCheckpoint,
-  resolveDecoderShape,
-  writeRandomCheckpoint,
-} from '@pio/test-kit';
+import { TensorShapeError, WeightFileError } from '@pio/safetensors';
+import { editCheckpointConfig, useBrokenCheckpoints } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-let root: string;
-let good: RandomCheckpoint;
-let copies = 0;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pio-llama-errors-'));
-  good = await writeRandomCheckpoint(join(root, 'good'), { arch: 'llama', tokenizer: 'gpt2', seed: 21 });
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
 
 async function createPlugin(): Promise<LlamaPlugin> {
   const { metadata } = await readPluginPackage(packageDir);
   return createLlamaPlugin({ metadata, packageDir });
 }
 
-/** A copy of the good checkpoint to break. */
-const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}`));
-
+const checkpoints = useBrokenCheckpoints({ createPlugin, checkpoint: { arch: 'llama', tokenizer: 'gpt2', seed: 21 } });
+const { copyOfGood, initializeFailure } = checkpoints;
 const editConfig = editCheckpointConfig;
-
-/** Rewrites model.safetensors with every tensor of the good checkpoint but `left out`. */
-async function writeWeightsWithout(dir: string, leftOut: string): Promise<void> {
-  const shapes = decoderWeightShapes(resolveDecoderShape('llama', good.config));
-  const tensors: Record<string, TensorToWrite> = {};
-  for (const [name, data] of good.weights) {
-    if (name !== leftOut) tensors[name] = { dtype: 'F32', shape: shapes.get(name)!, data };
-  }
-  await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-}
 
 /** What `work` rejects with, checked to be a PioError. */
 async function rejection(work: () => Promise<unknown>): Promise<PioError> {
@@ -60,16 +29,6 @@ async function rejection(work: () => Promise<unknown>): Promise<PioError> {
   expect(error, 'expected a rejection').toBeDefined();
   expect(PioError.isInstance(error), String(error)).toBe(true);
   return error as PioError;
-}
-
-/** Initializes a fresh plugin on `dir` (with its own cache) and returns the error. */
-async function initializeFailure(dir: string, runtime: Record<string, unknown> = {}): Promise<PioError> {
-  const plugin = await createPlugin();
-  try {
-    return await rejection(() => plugin.initialize({ checkpoint: dir, cacheDir: join(dir, '.cache'), runtime }));
-  } finally {
-    await plugin.cleanup();
-  }
 }
 
 describe('a bad checkpoint folder', () => {
@@ -105,13 +64,9 @@ describe('a bad checkpoint folder', () => {
 
 describe('a config.json the plugin cannot run', () => {
   it('num_key_value_heads not dividing num_attention_heads: ConfigError naming the key and the file', async () => {
-    const dir = await copyOfGood();
-    await editConfig(dir, { num_key_value_heads: 3 });
-    const error = await initializeFailure(dir);
-    expect(ConfigError.isInstance(error)).toBe(true);
-    const configError = error as ConfigError;
-    expect(configError.source).toBe(join(dir, 'config.json'));
-    expect(configError.issues.map((issue) => issue.field)).toEqual(['numKeyValueHeads']);
+    const { dir, error } = await checkpoints.configError({ num_key_value_heads: 3 });
+    expect(error.source).toBe(join(dir, 'config.json'));
+    expect(error.issues.map((issue) => issue.field)).toEqual(['numKeyValueHeads']);
     expect(error.message).toContain(
       'numKeyValueHeads = 3: must divide numAttentionHeads (4) (config.json key "num_key_value_heads")',
     );
@@ -119,23 +74,18 @@ describe('a config.json the plugin cannot run', () => {
   });
 
   it('rope_scaling of type yarn: ConfigError from initialize naming rope_scaling and what is supported', async () => {
-    const dir = await copyOfGood();
-    await editConfig(dir, { rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 512 } });
-    const error = await initializeFailure(dir);
-    expect(ConfigError.isInstance(error)).toBe(true);
-    expect((error as ConfigError).source).toBe(join(dir, 'config.json'));
+    // configError also checks that nothing was built for a config that was refused.
+    const { dir, error } = await checkpoints.configError({
+      rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 512 },
+    });
+    expect(error.source).toBe(join(dir, 'config.json'));
     expect(error.message).toContain('rope_scaling type "yarn" is not supported: use none, linear or llama3');
     expect(error.message).not.toContain('Every node input');
     expect(error.hint).toContain(`Fix these values in ${join(dir, 'config.json')}`);
-    // Nothing was built for a config that was refused.
-    expect(await readdir(join(dir, '.cache')).catch(() => [])).toEqual([]);
   });
 
   it('an active sliding window: ConfigError naming sliding_window; lowering maxContextLength as it says works', async () => {
-    const dir = await copyOfGood();
-    await editConfig(dir, { sliding_window: 32 });
-    const error = await initializeFailure(dir);
-    expect(ConfigError.isInstance(error)).toBe(true);
+    const { dir, error } = await checkpoints.configError({ sliding_window: 32 });
     expect(error.message).toContain('config.json key "sliding_window"');
     expect(error.message).toContain('lower maxContextLength to 32 to run this model');
     const plugin = await createPlugin();
@@ -148,7 +98,7 @@ describe('a config.json the plugin cannot run', () => {
   });
 
   it('maxContextLength above max_position_embeddings: ConfigError naming both', async () => {
-    const error = await initializeFailure(good.dir, { maxContextLength: 4096 });
+    const error = await initializeFailure(checkpoints.good.dir, { maxContextLength: 4096 });
     expect(ConfigError.isInstance(error)).toBe(true);
     expect(error.message).toContain('maxContextLength = 4096: must be <= maxPositionEmbeddings (2048)');
   });
@@ -158,7 +108,7 @@ describe('damaged or mismatched weights', () => {
   it('a truncated model.safetensors: WeightFileError naming the file, saying it is truncated and what to do', async () => {
     const dir = await copyOfGood();
     const file = join(dir, 'model.safetensors');
-    await truncate(file, good.weightBytes / 2);
+    await truncate(file, checkpoints.good.weightBytes / 2);
     const error = await initializeFailure(dir);
     expect(WeightFileError.isInstance(error)).toBe(true);
     expect((error as WeightFileError).file).toBe(file);
@@ -197,7 +147,9 @@ describe('damaged or mismatched weights', () => {
 
   it('a missing tensor: a PioError naming it', async () => {
     const dir = await copyOfGood();
-    await writeWeightsWithout(dir, 'model.layers.1.self_attn.k_proj.weight');
+    await checkpoints.rewriteWeights(dir, (tensors) => {
+      delete tensors['model.layers.1.self_attn.k_proj.weight'];
+    });
     const error = await initializeFailure(dir);
     expect(GraphError.isInstance(error)).toBe(true);
     expect(error.message).toContain('"model.layers.1.self_attn.k_proj.weight"');
@@ -252,8 +204,8 @@ describe('using the plugin wrongly', () => {
     beforeAll(async () => {
       plugin = await createPlugin();
       await plugin.initialize({
-        checkpoint: good.dir,
-        cacheDir: join(root, 'shared-cache'),
+        checkpoint: checkpoints.good.dir,
+        cacheDir: join(checkpoints.root, 'shared-cache'),
         runtime: { maxContextLength: 32 },
       });
     });
@@ -331,7 +283,7 @@ describe('using the plugin wrongly', () => {
 
   it('infer, generateText and tokenize after cleanup: PluginStateError', async () => {
     const plugin = await createPlugin();
-    await plugin.initialize({ checkpoint: good.dir, cacheDir: join(root, 'shared-cache') });
+    await plugin.initialize({ checkpoint: checkpoints.good.dir, cacheDir: join(checkpoints.root, 'shared-cache') });
     expect(plugin.tokenize('Hello')).toEqual([15496]);
     await plugin.cleanup();
     expect(plugin.isLoaded).toBe(false);

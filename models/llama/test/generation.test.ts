@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ContextLengthError, readManifest } from '@pio/core';
-import { writeRandomCheckpoint } from '@pio/test-kit';
+import { ContextLengthError } from '@pio/core';
+import { createPackagePlugin, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
@@ -14,11 +14,12 @@ let plugin: LlamaPlugin;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pio-llama-generation-'));
   const checkpoint = await writeRandomCheckpoint(join(root, 'model'), { arch: 'llama', tokenizer: 'gpt2', seed: 3 });
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
-  plugin = await createLlamaPlugin({ metadata, packageDir });
-  await plugin.initialize({ checkpoint: checkpoint.dir, cacheDir: join(root, 'cache'), runtime: { maxContextLength: 128 } });
+  plugin = await createPackagePlugin(packageDir, createLlamaPlugin);
+  await plugin.initialize({
+    checkpoint: checkpoint.dir,
+    cacheDir: join(root, 'cache'),
+    runtime: { maxContextLength: 128 },
+  });
 });
 
 afterAll(async () => {

@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoModelForCausalLM, AutoTokenizer, env, type Tensor } from '@huggingface/transformers';
-import { readManifest } from '@pio/core';
 import { exportTransformersJsFolder } from '@pio/engine';
-import { type RandomCheckpoint, referenceForward, referenceGreedy, writeRandomCheckpoint } from '@pio/test-kit';
+import {
+  createPackagePlugin,
+  type RandomCheckpoint,
+  referenceForward,
+  referenceGreedy,
+  writeRandomCheckpoint,
+} from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlamaPlugin, llamaDefinition } from '../src/index.js';
 
@@ -76,10 +81,7 @@ describe('export to a folder transformers.js loads', () => {
   });
 
   it('through the plugin, with weights in onnx/model.onnx_data: transformers.js loads them too', async () => {
-    const packageJsonPath = join(packageDir, 'package.json');
-    const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-    const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-llama' });
-    const plugin = await createLlamaPlugin({ metadata, packageDir });
+    const plugin = await createPackagePlugin(packageDir, createLlamaPlugin);
     // Runtime options do not reach the export: it is built from config.json, in float32, for every position.
     await plugin.initialize({
       checkpoint: checkpoint.dir,

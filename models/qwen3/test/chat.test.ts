@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ChatMessage, type GenerationDelta, readManifest } from '@pio/core';
+import type { ChatMessage, GenerationDelta } from '@pio/core';
 import { ChatTemplateError } from '@pio/engine';
-import { writeRandomCheckpoint } from '@pio/test-kit';
+import { createPackagePlugin, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQwen3Plugin, type Qwen3Plugin } from '../src/index.js';
 
@@ -13,10 +13,7 @@ let root: string;
 
 async function pluginFor(tokenizer: 'qwen3' | 'gpt2'): Promise<Qwen3Plugin> {
   const checkpoint = await writeRandomCheckpoint(join(root, tokenizer), { arch: 'qwen3', tokenizer, seed: 5 });
-  const packageJsonPath = join(packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, { packageDir, packageJsonPath, fallbackName: 'model-qwen3' });
-  const plugin = await createQwen3Plugin({ metadata, packageDir });
+  const plugin = await createPackagePlugin(packageDir, createQwen3Plugin);
   await plugin.initialize({ checkpoint: checkpoint.dir, cacheDir: join(root, 'cache') });
   return plugin;
 }

@@ -1,70 +1,40 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPluginPackage } from '@pio/conformance';
-import { ConfigError } from '@pio/core';
 import { GraphError } from '@pio/onnx';
-import { TensorShapeError, type TensorToWrite, writeSafetensors } from '@pio/safetensors';
-import {
-  copyCheckpoint,
-  decoderWeightShapes,
-  editCheckpointConfig,
-  initializeFailure as initializeKitFailure,
-  type RandomCheckpoint,
-  resolveDecoderShape,
-  writeRandomCheckpoint,
-} from '@pio/test-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TensorShapeError } from '@pio/safetensors';
+import { editCheckpointConfig, useBrokenCheckpoints } from '@pio/test-kit';
+import { describe, expect, it } from 'vitest';
 import { createQwen3Plugin, type Qwen3Plugin } from '../src/index.js';
 
 // The checks every decoder shares (missing files, damaged weights, plugin state) run in
 // @pio/model-llama's errors.test.ts; these are the ones where Qwen3 differs.
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-let root: string;
-let good: RandomCheckpoint;
-let copies = 0;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pio-qwen3-errors-'));
-  good = await writeRandomCheckpoint(join(root, 'good'), { arch: 'qwen3', tokenizer: 'gpt2', seed: 22 });
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
 
 async function createPlugin(): Promise<Qwen3Plugin> {
   const { metadata } = await readPluginPackage(packageDir);
   return createQwen3Plugin({ metadata, packageDir });
 }
 
-/** A copy of the good checkpoint to break. */
-const copyOfGood = () => copyCheckpoint(good.dir, join(root, `broken-${copies++}`));
-
+const checkpoints = useBrokenCheckpoints({ createPlugin, checkpoint: { arch: 'qwen3', tokenizer: 'gpt2', seed: 22 } });
+const { copyOfGood, initializeFailure } = checkpoints;
 const editConfig = editCheckpointConfig;
-
-const initializeFailure = (dir: string) => initializeKitFailure(createPlugin, dir);
 
 describe('Qwen3 configs and weights the plugin refuses', () => {
   it('use_sliding_window true: ConfigError naming the key, the file and the dense setting', async () => {
-    const dir = await copyOfGood();
-    await editConfig(dir, { use_sliding_window: true, sliding_window: 32 });
-    const error = await initializeFailure(dir);
-    expect(ConfigError.isInstance(error)).toBe(true);
-    expect((error as ConfigError).source).toBe(join(dir, 'config.json'));
+    const { dir, error } = await checkpoints.configError({ use_sliding_window: true, sliding_window: 32 });
+    expect(error.source).toBe(join(dir, 'config.json'));
     expect(error.message).toContain('useSlidingWindow = true: sliding-window attention is not supported');
     expect(error.message).toContain('set use_sliding_window to false');
     expect(error.message).toContain('config.json key "use_sliding_window"');
-    expect(await readdir(join(dir, '.cache')).catch(() => [])).toEqual([]);
   });
 
   it('rope_scaling of type yarn (as Qwen3 long-context configs use): ConfigError saying what is supported', async () => {
-    const dir = await copyOfGood();
-    await editConfig(dir, { rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } });
-    const error = await initializeFailure(dir);
-    expect(ConfigError.isInstance(error)).toBe(true);
+    const { error } = await checkpoints.configError({
+      rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 },
+    });
     expect(error.message).toContain('Invalid Qwen3Config');
     expect(error.message).toContain('rope_scaling type "yarn" is not supported: use none, linear or llama3');
     expect(error.message).toContain('  - ropeScaling = ');
@@ -73,12 +43,9 @@ describe('Qwen3 configs and weights the plugin refuses', () => {
   it('a missing q_norm weight (Qwen3 only): GraphError naming the tensor', async () => {
     const dir = await copyOfGood();
     const leftOut = 'model.layers.1.self_attn.q_norm.weight';
-    const shapes = decoderWeightShapes(resolveDecoderShape('qwen3', good.config));
-    const tensors: Record<string, TensorToWrite> = {};
-    for (const [name, data] of good.weights) {
-      if (name !== leftOut) tensors[name] = { dtype: 'F32', shape: shapes.get(name)!, data };
-    }
-    await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    await checkpoints.rewriteWeights(dir, (tensors) => {
+      delete tensors[leftOut];
+    });
     const error = await initializeFailure(dir);
     expect(GraphError.isInstance(error)).toBe(true);
     expect((error as GraphError).issues[0]).toMatchObject({ tensor: leftOut });

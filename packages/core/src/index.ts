@@ -1,16 +1,4 @@
 export * from './config/index.js';
-export {
-  type ConfigSupport,
-  type LoadedModelInfo,
-  type ModelPlugin,
-  type PluginFactory,
-  type PluginFactoryContext,
-  type PluginInitializeOptions,
-  type ProgressCallback,
-  type ProgressEvent,
-  type SpecificationVersion,
-  supportedSpecificationVersions,
-} from './contract/model-plugin.js';
 export type {
   ChatMessage,
   ChatOptions,
@@ -26,6 +14,18 @@ export type {
   ToolChoice,
   ToolDefinition,
 } from './contract/generation.js';
+export {
+  type ConfigSupport,
+  type LoadedModelInfo,
+  type ModelPlugin,
+  type PluginFactory,
+  type PluginFactoryContext,
+  type PluginInitializeOptions,
+  type ProgressCallback,
+  type ProgressEvent,
+  type SpecificationVersion,
+  supportedSpecificationVersions,
+} from './contract/model-plugin.js';
 export {
   type CheckpointFormat,
   checkpointFormats,
@@ -50,18 +50,6 @@ export {
 } from './discovery/discover-plugins.js';
 export { currentHost, type HostInfo } from './discovery/host-info.js';
 export * from './errors/index.js';
-export { type PioEntryPoint, type PioManifest, pioManifestSchema } from './manifest/pio-manifest.js';
-export { type PluginPackage, readManifest } from './manifest/read-manifest.js';
-export { createPlugin, type LoadConditions, loadPlugin, resolveEntryFile } from './manager/load-plugin.js';
-export {
-  type PluginManagerOptions,
-  type PluginRecord,
-  PluginManager,
-  type RegisterOptions,
-} from './manager/plugin-manager.js';
-export { type OpenedTextModel, type OpenTextModelOptions, openTextModel } from './manager/open-text-model.js';
-export { defaultLoadConditions, processConditions } from './manager/process-conditions.js';
-export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
 export { detectCheckpointFormats } from './manager/detect-checkpoint-formats.js';
 export { findGgufFile } from './manager/find-gguf-file.js';
 export {
@@ -69,6 +57,20 @@ export {
   remoteDescriptorFileName,
   remoteDescriptorSuffix,
 } from './manager/find-remote-descriptor.js';
+export { createPlugin, type LoadConditions, loadPlugin, resolveEntryFile } from './manager/load-plugin.js';
+export { type OpenedTextModel, type OpenTextModelOptions, openTextModel } from './manager/open-text-model.js';
+export {
+  PluginManager,
+  type PluginManagerOptions,
+  type PluginRecord,
+  type RegisterOptions,
+} from './manager/plugin-manager.js';
+export { defaultLoadConditions, processConditions } from './manager/process-conditions.js';
+export { readCheckpointConfig } from './manager/read-checkpoint-config.js';
 export { readGgufArchitecture } from './manager/read-gguf-architecture.js';
-export { coreVersion } from './version.js';
+export { type ReadJsonObjectFileOptions, readJsonObjectFile } from './manager/read-json-object-file.js';
+export { type PioEntryPoint, type PioManifest, pioManifestSchema } from './manifest/pio-manifest.js';
+export { type PluginPackage, readManifest } from './manifest/read-manifest.js';
 export { defaultCacheDir } from './paths/default-cache-dir.js';
+export { AsyncQueue } from './stream/async-queue.js';
+export { coreVersion } from './version.js';

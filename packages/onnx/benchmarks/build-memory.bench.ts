@@ -9,7 +9,7 @@
  * held until `save`), for comparison; `--load` also loads the built model in
  * onnxruntime (another fresh process) and runs one token.
  *
- *   pnpm --filter @pio/onnx bench:build-memory [--shape llama-3.2-1b|qwen3-4b|tiny]
+ *   pnpm --filter @pio/onnx bench:build-memory [--shape llama-3.2-1b|qwen3-4b|smollm2-135m|tiny]
  *       [--bits 4|8|32] [--mode stream|memory|both] [--load]
  */
 import { spawnSync } from 'node:child_process';
@@ -20,38 +20,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openCheckpointWeights } from '@pio/safetensors';
-import { type BenchCheckpointRecipe, prepareBenchCheckpoint } from '@pio/test-kit';
+import { type BenchCheckpointRecipe, prepareBenchCheckpoint, referenceShapes } from '@pio/test-kit';
 import { GraphBuilder, quantizeLinearNBits } from '../src/index.js';
 
+// The test kit's real shapes (its checkpoint sizes; the loop below reads only the sizes of config.json), and a tiny one.
 const shapes: Record<string, BenchCheckpointRecipe> = {
-  'llama-3.2-1b': {
-    arch: 'llama',
-    tokenizer: 'llama3',
-    config: {
-      hidden_size: 2048,
-      intermediate_size: 8192,
-      num_hidden_layers: 16,
-      num_attention_heads: 32,
-      num_key_value_heads: 8,
-      head_dim: 64,
-      vocab_size: 128256,
-      tie_word_embeddings: true,
-    },
-  },
-  'qwen3-4b': {
-    arch: 'qwen3',
-    tokenizer: 'qwen3',
-    config: {
-      hidden_size: 2560,
-      intermediate_size: 9728,
-      num_hidden_layers: 36,
-      num_attention_heads: 32,
-      num_key_value_heads: 8,
-      head_dim: 128,
-      vocab_size: 151936,
-      tie_word_embeddings: true,
-    },
-  },
+  ...Object.fromEntries(referenceShapes.map((shape) => [shape.name, shape.recipe])),
   tiny: {
     arch: 'llama',
     tokenizer: 'gpt2',

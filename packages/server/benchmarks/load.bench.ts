@@ -19,38 +19,12 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import {
-  type BenchCheckpointRecipe,
-  prepareBenchCheckpoint,
-  smolLm2Config,
-  watchOtherCpuShare,
-  writeRandomCheckpoint,
-} from '@pio/test-kit';
+import { prepareBenchCheckpoint, referenceShapes, watchOtherCpuShare, writeRandomCheckpoint } from '@pio/test-kit';
 import { type PioServer, startServer } from '../src/index.js';
 
 const clientLevels = (process.env.PIO_BENCH_CLIENTS ?? '1,8,32').split(',').map(Number);
 const shape = process.env.PIO_BENCH_SHAPE ?? 'tiny';
 const maxBatch = Number(process.env.PIO_BENCH_MAX_BATCH ?? 32);
-const shapes: Record<string, BenchCheckpointRecipe> = {
-  'smollm2-135m': { arch: 'llama', tokenizer: 'gpt2', config: smolLm2Config },
-  'llama-3.2-1b': {
-    arch: 'llama',
-    tokenizer: 'llama3',
-    config: {
-      hidden_size: 2048,
-      intermediate_size: 8192,
-      num_hidden_layers: 16,
-      num_attention_heads: 32,
-      num_key_value_heads: 8,
-      head_dim: 64,
-      vocab_size: 128256,
-      tie_word_embeddings: true,
-      rope_theta: 500000,
-      max_position_embeddings: 131072,
-      rms_norm_eps: 1e-5,
-    },
-  },
-};
 const dtype = process.env.PIO_BENCH_DTYPE ?? (shape === 'tiny' ? 'float32' : 'int4');
 const requestsPerClient = Number(process.env.PIO_BENCH_REQUESTS ?? 2);
 const maxTokens = Number(process.env.PIO_BENCH_TOKENS ?? 64);
@@ -207,7 +181,10 @@ async function runLevel(server: PioServer, clients: number) {
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'pio-server-bench-'));
   try {
-    const recipe = shapes[shape];
+    // The test kit's real shapes that @pio/model-llama (the one model this package's benchmarks install) runs.
+    const recipe = referenceShapes.find(
+      (candidate) => candidate.name === shape && candidate.recipe.arch === 'llama',
+    )?.recipe;
     const checkpoint =
       process.env.PIO_BENCH_CHECKPOINT ??
       (recipe

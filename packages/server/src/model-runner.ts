@@ -1,6 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { ChatMessage, GenerationDelta } from '@pio/core';
-import { Channel } from './channel.js';
+import { AsyncQueue, type ChatMessage, type GenerationDelta } from '@pio/core';
 import { ModelUnavailableError, QueueFullError, WorkerError } from './errors.js';
 import type { FromWorker, GenerateRequest, WorkerGenerateOptions, WorkerInit, WorkerModelInfo } from './protocol.js';
 import { JobTimes, retryAfterSeconds } from './retry-after.js';
@@ -35,7 +34,7 @@ interface Job {
   id: number;
   input: GenerationInput;
   options: WorkerGenerateOptions;
-  channel: Channel<GenerationDelta>;
+  channel: AsyncQueue<GenerationDelta>;
   abortFlag: Int32Array<SharedArrayBuffer>;
   startedAt: number;
 }
@@ -87,13 +86,20 @@ export class ModelRunner {
         } else this.onJobMessage(message);
       });
       this.worker.on('error', (error) => {
-        const failure = new ModelUnavailableError({ model: this.id, reason: `its worker thread crashed (${error.message})`, cause: error });
+        const failure = new ModelUnavailableError({
+          model: this.id,
+          reason: `its worker thread crashed (${error.message})`,
+          cause: error,
+        });
         this.fail(failure);
         reject(failure);
       });
       this.worker.on('exit', (code) => {
         if (this.closing) return;
-        const failure = new ModelUnavailableError({ model: this.id, reason: `its worker thread exited with code ${code}` });
+        const failure = new ModelUnavailableError({
+          model: this.id,
+          reason: `its worker thread exited with code ${code}`,
+        });
         this.fail(failure);
         reject(failure);
       });
@@ -133,7 +139,11 @@ export class ModelRunner {
    * @throws QueueFullError when `maxQueue` requests already wait.
    * @throws ModelUnavailableError when the worker failed.
    */
-  generate(input: GenerationInput, options: WorkerGenerateOptions, signal?: AbortSignal): AsyncIterable<GenerationDelta> {
+  generate(
+    input: GenerationInput,
+    options: WorkerGenerateOptions,
+    signal?: AbortSignal,
+  ): AsyncIterable<GenerationDelta> {
     if (this.failure) throw this.failure;
     if (this.closing) throw new ModelUnavailableError({ model: this.id, reason: 'the server is closing' });
     // A request runs at once only on a ready model with a free place; while the model loads, the queue is bounded too.
@@ -153,7 +163,7 @@ export class ModelRunner {
       id: this.nextId++,
       input,
       options,
-      channel: new Channel(),
+      channel: new AsyncQueue(),
       abortFlag: new Int32Array(new SharedArrayBuffer(4)),
       startedAt: 0,
     };
@@ -171,7 +181,8 @@ export class ModelRunner {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const job of this.queue.splice(0)) job.channel.fail(new ModelUnavailableError({ model: this.id, reason: 'the server is closing' }));
+    for (const job of this.queue.splice(0))
+      job.channel.fail(new ModelUnavailableError({ model: this.id, reason: 'the server is closing' }));
     for (const job of this.running.values()) Atomics.store(job.abortFlag, 0, 1);
     if (this.state === 'ready') this.worker.postMessage({ type: 'close' });
     // The model's sessions are released in the worker; give it a moment, then stop the thread.

@@ -45,7 +45,7 @@ export {
   type BenchCheckpointRecipe,
   prepareBenchCheckpoint,
 } from './bench/prepare-bench-checkpoint.js';
-export { smolLm2Config } from './bench/reference-shapes.js';
+export { type ReferenceShape, referenceShapes, smolLm2Config } from './bench/reference-shapes.js';
 export { type DecoderBenchmarkOptions, runDecoderBenchmark } from './bench/run-decoder-benchmark.js';
 export { summarizeTimings } from './bench/summarize-timings.js';
 export { type TrimmedTokenizer, trimTokenizer } from './bench/trim-tokenizer.js';
@@ -56,7 +56,6 @@ export {
   type RandomCheckpointOptions,
   writeRandomCheckpoint,
 } from './checkpoint/write-random-checkpoint.js';
-export { type RandomJsonSchemaOptions, randomJsonSchema } from './schema/random-json-schema.js';
 export { TestKitError } from './errors/test-kit-error.js';
 export { writeDequantizedGguf } from './gguf/dequantize-gguf-file.js';
 export { detectGgufPreTokenizer, ggufTokenizerMetadata } from './gguf/gguf-tokenizer-metadata.js';
@@ -85,11 +84,23 @@ export {
 export { createReferenceKvCache, ReferenceKvCache } from './reference/reference-kv-cache.js';
 export { rmsNormRows } from './reference/rms-norm.js';
 export { applyRotaryEmbedding, type RopeSettings, ropeInverseFrequencies } from './reference/rope.js';
+export { type RandomJsonSchemaOptions, randomJsonSchema } from './schema/random-json-schema.js';
+export { createPackagePlugin } from './suites/create-package-plugin.js';
 export { describeGgufSuite, type GgufSuiteFiles, type GgufSuiteOptions } from './suites/describe-gguf-suite.js';
 export {
   describeInferenceSuite,
   type InferenceSuiteOptions,
   type SteppingTextPlugin,
 } from './suites/describe-inference-suite.js';
+export {
+  describeQuantizedSuite,
+  type QuantizedSuiteOptions,
+  type QuantizedSuiteRun,
+} from './suites/describe-quantized-suite.js';
 export { initializeFailure } from './suites/initialize-failure.js';
+export {
+  type BrokenCheckpoints,
+  type BrokenCheckpointsOptions,
+  useBrokenCheckpoints,
+} from './suites/use-broken-checkpoints.js';
 export { loadTokenizerFiles, type TokenizerFiles, tokenizerDir } from './tokenizer/load-tokenizer-files.js';

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { CheckpointError, ConfigError, type ConfigIssue } from '@pio/core';
+import { ConfigError, type ConfigIssue, readJsonObjectFile } from '@pio/core';
 import { z } from 'zod';
 
 /**
@@ -96,30 +95,13 @@ export function parseRemoteDescriptor(json: unknown, source?: string): RemoteDes
  * @throws ConfigError for bad keys (see {@link parseRemoteDescriptor}).
  */
 export async function readRemoteDescriptor(file: string): Promise<RemoteDescriptor> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CheckpointError({
-      file,
-      reason: missing ? 'the file does not exist' : `it cannot be read (${(cause as Error).message})`,
-      hint: 'Give a remote descriptor: a *.remote.json file (or a folder with pio-remote.json) holding { "baseUrl", "model" }.',
-      cause,
-    });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new CheckpointError({ file, reason: `it is not valid JSON (${(cause as Error).message})`, cause });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new CheckpointError({
-      file,
-      reason: 'it must hold a JSON object like { "baseUrl": "http://127.0.0.1:8000/v1", "model": "..." }',
-    });
-  }
+  const hint =
+    'Give a remote descriptor: a *.remote.json file (or a folder with pio-remote.json) holding { "baseUrl", "model" }.';
+  const json = await readJsonObjectFile(file, {
+    missingHint: hint,
+    unreadableHint: hint,
+    expected: 'a JSON object like { "baseUrl": "http://127.0.0.1:8000/v1", "model": "..." }',
+  });
   return parseRemoteDescriptor(json, file);
 }
 

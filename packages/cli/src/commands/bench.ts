@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GenerationUsage, PioError, type TextModelPlugin } from '@pio/core';
+import { formatBytes } from '../format-bytes.js';
 import type { CliIo } from '../io.js';
 import type { RuntimeFlagOptions } from '../options/runtime-options.js';
 import { formatMs } from '../progress.js';
@@ -78,11 +79,14 @@ export async function benchCommand(io: CliIo, checkpoint: string, options: Bench
     let variant = 1;
     for (const length of lengths) {
       const usages: GenerationUsage[] = [];
-      for (let run = 0; run < repeat; run++) usages.push(await generate(plugin, promptIds(length, variant++), decodeTokens));
+      for (let run = 0; run < repeat; run++)
+        usages.push(await generate(plugin, promptIds(length, variant++), decodeTokens));
       rows.push(summarize(length, usages));
       if (!options.json) {
         const last = rows.at(-1)!;
-        io.err(`${length} tokens: first token ${formatMs(last.timeToFirstTokenMs)}, ${last.decodeTokensPerSecond.toFixed(1)} tokens/s\n`);
+        io.err(
+          `${length} tokens: first token ${formatMs(last.timeToFirstTokenMs)}, ${last.decodeTokensPerSecond.toFixed(1)} tokens/s\n`,
+        );
       }
     }
     const built = opened.phases.has('build-graph');
@@ -131,7 +135,9 @@ export async function benchCommand(io: CliIo, checkpoint: string, options: Bench
 /** `max_position_embeddings` of the checkpoint (the default context), or 2048 when it cannot be read. */
 function contextOf(checkpointDir: string): number {
   try {
-    const config = JSON.parse(readFileSync(join(checkpointDir, 'config.json'), 'utf8')) as { max_position_embeddings?: number };
+    const config = JSON.parse(readFileSync(join(checkpointDir, 'config.json'), 'utf8')) as {
+      max_position_embeddings?: number;
+    };
     return config.max_position_embeddings ?? 2048;
   } catch {
     return 2048;
@@ -184,16 +190,4 @@ function median(values: readonly number[]): number {
 /** Peak resident set size of this process so far, bytes (Node reports KiB). */
 export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
-}
-
-/** `512 MiB`, `1.3 GiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }

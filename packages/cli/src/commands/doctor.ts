@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { defaultCacheDir, discoverPlugins } from '@pio/core';
 import { type CpuInfo, cpuInfo } from '../doctor/cpu-info.js';
 import { identityModelBytes } from '../doctor/identity-model.js';
+import { formatBytes } from '../format-bytes.js';
 import type { CliIo } from '../io.js';
-import { formatBytes } from './bench.js';
 import { cliDiscoveryRoots } from './list.js';
 
 /** Options of `pio doctor`. */
@@ -109,7 +109,10 @@ interface OnnxruntimeModule {
   listSupportedBackends?: () => { name: string; bundled: boolean }[];
   env: { logLevel?: string };
   InferenceSession: {
-    create(model: Uint8Array, options: Record<string, unknown>): Promise<{
+    create(
+      model: Uint8Array,
+      options: Record<string, unknown>,
+    ): Promise<{
       run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>>;
       release(): Promise<void>;
     }>;
@@ -139,7 +142,9 @@ async function checkOnnxruntime(pluginDirs: readonly string[]): Promise<DoctorRe
       }
       executionProviders.push({ name: backend.name, bundled: backend.bundled, works: true });
     } catch (error) {
-      const message = String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 200);
+      const message = String((error as Error)?.message ?? error)
+        .split('\n')[0]!
+        .slice(0, 200);
       executionProviders.push({ name: backend.name, bundled: backend.bundled, works: false, error: message });
     }
   }

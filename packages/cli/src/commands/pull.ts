@@ -1,5 +1,6 @@
 import { DownloadError, type PullProgress, type PullResult, pullModel } from '@pio/hub';
 import cliProgress from 'cli-progress';
+import { formatBytes } from '../format-bytes.js';
 import type { CliIo } from '../io.js';
 
 /** Options of `pio pull`, as commander parses them. */
@@ -70,7 +71,7 @@ export async function pullCommand(io: CliIo, repo: string, options: PullCommandO
   const downloaded = result.files.filter((file) => file.downloaded).length;
   io.err(
     `Pulled ${result.repo}@${result.revision} (commit ${result.commit.slice(0, 12)}, ${result.format}${result.dtype ? ` ${result.dtype}` : ''}${result.quant ? ` ${result.quant}` : ''}): ` +
-      `${result.files.length} files, ${formatSize(result.totalBytes)}; ${downloaded} downloaded (${formatSize(result.downloadedBytes)}).\n` +
+      `${result.files.length} files, ${formatBytes(result.totalBytes)}; ${downloaded} downloaded (${formatBytes(result.downloadedBytes)}).\n` +
       // A bare id runs what `main` points at (else the newest pull); another revision runs by its folder.
       `Run it: pio run ${result.revision === 'main' ? result.repo : result.dir} "Hello"\n`,
   );
@@ -101,9 +102,9 @@ function createPullDisplay(io: CliIo, repo: string): PullDisplay {
     return {
       onProgress(event) {
         if (event.type === 'listed') {
-          io.err(`Pulling ${repo}: ${event.filesTotal} files, ${formatSize(event.totalBytes)}\n`);
+          io.err(`Pulling ${repo}: ${event.filesTotal} files, ${formatBytes(event.totalBytes)}\n`);
         } else if (event.type === 'file-done') {
-          io.err(`  [${event.filesDone}/${event.filesTotal}] ${event.file} ${formatSize(event.fileBytes)}\n`);
+          io.err(`  [${event.filesDone}/${event.filesTotal}] ${event.file} ${formatBytes(event.fileBytes)}\n`);
         }
       },
       stop() {},
@@ -122,7 +123,7 @@ function createPullDisplay(io: CliIo, repo: string): PullDisplay {
   );
   let total: cliProgress.SingleBar | undefined;
   const files = new Map<string, cliProgress.SingleBar>();
-  const sizes = (done: number, size: number) => ({ done: formatSize(done), size: formatSize(size) });
+  const sizes = (done: number, size: number) => ({ done: formatBytes(done), size: formatBytes(size) });
   return {
     onProgress(event) {
       if (event.type === 'listed') {
@@ -151,15 +152,4 @@ function createPullDisplay(io: CliIo, repo: string): PullDisplay {
       bars.stop();
     },
   };
-}
-
-function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }

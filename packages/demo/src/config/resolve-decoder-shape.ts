@@ -81,6 +81,7 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     issues.push({ field, value, rule: 'must be true or false' });
     return false;
   };
+  const read: FieldReader = { issues, positiveInteger, flag };
   const shape: DecoderShape = {
     architecture,
     vocabSize,
@@ -98,10 +99,10 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     tieWordEmbeddings: flag('tieWordEmbeddings', config.tie_word_embeddings),
     queryKeyNorm: qwen,
   };
-  if (architecture === 'qwen3_moe') shape.experts = readExperts(config, numLayers, issues, positiveInteger, flag);
+  if (architecture === 'qwen3_moe') shape.experts = readExperts(config, numLayers, read);
   if (glm) {
-    shape.latentAttention = readLatentAttention(config, issues, positiveInteger);
-    shape.experts = readSigmoidExperts(config, numLayers, issues, positiveInteger, flag);
+    shape.latentAttention = readLatentAttention(config, read);
+    shape.experts = readSigmoidExperts(config, numLayers, read);
     shape.nextTokenLayers = config.num_nextn_predict_layers ?? 0;
   }
   if (issues.length > 0) {
@@ -121,12 +122,15 @@ export function configNameOf(architecture: Architecture): string {
   return names[architecture] ?? 'LlamaConfig';
 }
 
+/** The checks of {@link resolveDecoderShape}, shared with the readers of its optional parts: each failed check adds to `issues`. */
+interface FieldReader {
+  issues: ConfigIssue[];
+  positiveInteger(field: string, value: unknown): number;
+  flag(field: string, value: unknown): boolean;
+}
+
 /** GLM-4.7-Flash's latent attention fields, checked. */
-function readLatentAttention(
-  config: HfDecoderConfig,
-  issues: ConfigIssue[],
-  positiveInteger: (field: string, value: unknown) => number,
-): LatentAttentionShape {
+function readLatentAttention(config: HfDecoderConfig, { issues, positiveInteger }: FieldReader): LatentAttentionShape {
   const qLoraRank = config.q_lora_rank === null ? null : positiveInteger('qLoraRank', config.q_lora_rank);
   const qkRopeHeadDim = positiveInteger('qkRopeHeadDim', config.qk_rope_head_dim);
   if (qkRopeHeadDim % 2 !== 0) {
@@ -143,19 +147,9 @@ function readLatentAttention(
 }
 
 /** GLM-4.7-Flash's expert fields, checked: layers before `first_k_dense_replace` (or `dense` in `mlp_layer_types`) are dense. */
-function readSigmoidExperts(
-  config: HfDecoderConfig,
-  numLayers: number,
-  issues: ConfigIssue[],
-  positiveInteger: (field: string, value: unknown) => number,
-  flag: (field: string, value: unknown) => boolean,
-): ExpertsShape {
-  const numExperts = positiveInteger('numRoutedExperts', config.n_routed_experts);
-  const topK = positiveInteger('numExpertsPerTok', config.num_experts_per_tok);
-  if (topK > numExperts) {
-    issues.push({ field: 'numExpertsPerTok', value: topK, rule: `must be at most numRoutedExperts (${numExperts})` });
-  }
-  const expertWidth = positiveInteger('moeIntermediateSize', config.moe_intermediate_size);
+function readSigmoidExperts(config: HfDecoderConfig, numLayers: number, read: FieldReader): ExpertsShape {
+  const { issues, flag } = read;
+  const { numExperts, topK, expertWidth } = readExpertSizes(config, 'numRoutedExperts', config.n_routed_experts, read);
   const groups = config.n_group ?? 1;
   if (groups !== 1 || (config.topk_group ?? 1) !== 1) {
     issues.push({ field: 'nGroup', value: groups, rule: 'only n_group = topk_group = 1 is supported' });
@@ -182,19 +176,9 @@ function readSigmoidExperts(
 }
 
 /** Qwen3-MoE's expert fields, checked; a layer is sparse unless in `mlp_only_layers` and when `(layer + 1) % decoder_sparse_step === 0`. */
-function readExperts(
-  config: HfDecoderConfig,
-  numLayers: number,
-  issues: ConfigIssue[],
-  positiveInteger: (field: string, value: unknown) => number,
-  flag: (field: string, value: unknown) => boolean,
-): ExpertsShape {
-  const numExperts = positiveInteger('numExperts', config.num_experts);
-  const topK = positiveInteger('numExpertsPerTok', config.num_experts_per_tok);
-  if (topK > numExperts) {
-    issues.push({ field: 'numExpertsPerTok', value: topK, rule: `must be at most numExperts (${numExperts})` });
-  }
-  const expertWidth = positiveInteger('moeIntermediateSize', config.moe_intermediate_size);
+function readExperts(config: HfDecoderConfig, numLayers: number, read: FieldReader): ExpertsShape {
+  const { issues, positiveInteger, flag } = read;
+  const { numExperts, topK, expertWidth } = readExpertSizes(config, 'numExperts', config.num_experts, read);
   const step = positiveInteger('decoderSparseStep', config.decoder_sparse_step ?? 1);
   const mlpOnly = config.mlp_only_layers ?? [];
   if (!Array.isArray(mlpOnly) || mlpOnly.some((layer) => !Number.isInteger(layer) || layer < 0 || layer >= numLayers)) {
@@ -203,6 +187,26 @@ function readExperts(
   const dense = new Set(Array.isArray(mlpOnly) ? mlpOnly : []);
   const sparseLayers = Array.from({ length: numLayers }, (_, layer) => !dense.has(layer) && (layer + 1) % step === 0);
   return { numExperts, topK, expertWidth, normalizeTopK: flag('normTopkProb', config.norm_topk_prob), sparseLayers };
+}
+
+/**
+ * The sizes every mixture of experts has, checked: the expert count (named
+ * `countField`, as the model's config class calls it), the experts per token
+ * (at most the count) and one expert's intermediate width.
+ */
+function readExpertSizes(
+  config: HfDecoderConfig,
+  countField: string,
+  count: unknown,
+  { issues, positiveInteger }: FieldReader,
+): Pick<ExpertsShape, 'numExperts' | 'topK' | 'expertWidth'> {
+  const numExperts = positiveInteger(countField, count);
+  const topK = positiveInteger('numExpertsPerTok', config.num_experts_per_tok);
+  if (topK > numExperts) {
+    issues.push({ field: 'numExpertsPerTok', value: topK, rule: `must be at most ${countField} (${numExperts})` });
+  }
+  const expertWidth = positiveInteger('moeIntermediateSize', config.moe_intermediate_size);
+  return { numExperts, topK, expertWidth };
 }
 
 function readRopeScaling(source: HfRopeScaling | null | undefined, issues: ConfigIssue[]): RopeScaling {

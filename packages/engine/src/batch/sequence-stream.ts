@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { FinishReason, GenerationDelta } from '@pio/core';
+import { AsyncQueue, type FinishReason, type GenerationDelta } from '@pio/core';
 import type { GenerateTokensOptions } from '../generation/generate-tokens.js';
 import { IncrementalDecoder } from '../generation/incremental-decoder.js';
 import { Sampler, TokenHistory } from '../generation/sampler.js';
 import { StopStringMatcher } from '../generation/stop-string-matcher.js';
-import { DeltaQueue } from './delta-queue.js';
 
 /**
  * One sequence of a batch, from its prompt to its finish delta: its own
@@ -16,7 +15,7 @@ export class SequenceStream {
   /** What the caller asked. */
   readonly request: GenerateTokensOptions;
   /** The deltas, in order, ending with `finish`. */
-  readonly deltas = new DeltaQueue<GenerationDelta>();
+  readonly deltas = new AsyncQueue<GenerationDelta>();
   /** Every token id whose K/V the sequence's cache holds or will hold: the prompt, then the generated ones fed back. */
   readonly ids: number[];
   /** Prompt tokens found in the cache (not computed again). */

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointError } from '@pio/core';
+import { readJsonObjectFile } from '@pio/core';
 
 /** The fields of `generation_config.json` the engine uses, in camelCase. */
 export interface GenerationDefaults {
@@ -26,17 +25,8 @@ export interface GenerationDefaults {
  * @throws CheckpointError when the file exists but is not a JSON object.
  */
 export async function readGenerationConfig(checkpointDir: string): Promise<GenerationDefaults> {
-  const file = join(checkpointDir, 'generation_config.json');
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { eosTokenIds: [] };
-    throw new CheckpointError({ file, reason: `it is not valid JSON (${(cause as Error).message})`, cause });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new CheckpointError({ file, reason: 'it must hold a JSON object' });
-  }
+  const json = await readJsonObjectFile(join(checkpointDir, 'generation_config.json'), { optional: true });
+  if (!json) return { eosTokenIds: [] };
   const eos = json.eos_token_id;
   const number = (key: string) => (typeof json[key] === 'number' ? (json[key] as number) : undefined);
   const defaults: GenerationDefaults = {

@@ -1,6 +1,6 @@
 import type { GgmlTypeName } from '../format/ggml-type.js';
 import { readHalf } from '../quantize/half.js';
-import { kScaleMin } from '../quantize/k-scale-min.js';
+import { readKScalesMins } from '../quantize/k-scale-min.js';
 import { q3KScales } from '../quantize/q3-k.js';
 
 /**
@@ -153,13 +153,7 @@ export const ggmlBlockCodes: Partial<Record<GgmlTypeName, GgmlBlockCodes>> = {
     zero: 0,
     mins: true,
     decode(bytes, at, codes, scales, mins) {
-      const d = readHalf(bytes, at);
-      const dmin = readHalf(bytes, at + 2);
-      for (let j = 0; j < 8; j++) {
-        const [sc, m] = kScaleMin(bytes, at + 4, j);
-        scales[j] = Math.fround(d * sc);
-        mins[j] = Math.fround(dmin * m);
-      }
+      readKScalesMins(bytes, at, scales, mins);
       for (let i = 0; i < 256; i++) {
         const byte = bytes[at + 16 + 32 * (i >> 6) + (i & 31)]!;
         codes[i] = i & 32 ? byte >> 4 : byte & 0x0f;
@@ -174,13 +168,7 @@ export const ggmlBlockCodes: Partial<Record<GgmlTypeName, GgmlBlockCodes>> = {
     zero: 0,
     mins: true,
     decode(bytes, at, codes, scales, mins) {
-      const d = readHalf(bytes, at);
-      const dmin = readHalf(bytes, at + 2);
-      for (let j = 0; j < 8; j++) {
-        const [sc, m] = kScaleMin(bytes, at + 4, j);
-        scales[j] = Math.fround(d * sc);
-        mins[j] = Math.fround(dmin * m);
-      }
+      readKScalesMins(bytes, at, scales, mins);
       for (let i = 0; i < 256; i++) {
         const byte = bytes[at + 48 + 32 * (i >> 6) + (i & 31)]!;
         const high = (bytes[at + 16 + (i & 31)]! >> (i >> 5)) & 1;

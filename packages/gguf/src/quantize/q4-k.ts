@@ -1,12 +1,12 @@
-import { readHalf, wholeBlocks, writeHalf } from './half.js';
-import { kScaleMin, packKScaleMin } from './k-scale-min.js';
+import { wholeBlocks, writeHalf } from './half.js';
+import { packKScaleMin, readKScalesMins } from './k-scale-min.js';
 
 const blockBytes = 144;
 
 /**
  * The values a Q4_K buffer stands for. A super-block of 256 weights is fp16
  * `d` and `dmin`, 12 bytes of eight packed 6-bit scales and minimums (one pair
- * per 32 weights, see {@link kScaleMin}), then 128 bytes of 4-bit codes: weight
+ * per 32 weights, see {@link readKScalesMins}), then 128 bytes of 4-bit codes: weight
  * `64·c + l` (l < 32) is the low nibble of byte `32·c + l`, weight
  * `64·c + 32 + l` its high nibble: `x = (d·scale)·q − dmin·min`.
  *
@@ -15,17 +15,16 @@ const blockBytes = 144;
 export function dequantizeQ4_K(bytes: Uint8Array): Float32Array {
   const blocks = wholeBlocks('Q4_K', bytes, blockBytes);
   const out = new Float32Array(blocks * 256);
+  const scales = new Float32Array(8);
+  const mins = new Float32Array(8);
   for (let b = 0; b < blocks; b++) {
     const at = b * blockBytes;
-    const d = readHalf(bytes, at);
-    const dmin = readHalf(bytes, at + 2);
+    readKScalesMins(bytes, at, scales, mins);
     for (let c = 0; c < 4; c++) {
-      const [sc0, m0] = kScaleMin(bytes, at + 4, 2 * c);
-      const [sc1, m1] = kScaleMin(bytes, at + 4, 2 * c + 1);
-      const d0 = Math.fround(d * sc0);
-      const min0 = Math.fround(dmin * m0);
-      const d1 = Math.fround(d * sc1);
-      const min1 = Math.fround(dmin * m1);
+      const d0 = scales[2 * c]!;
+      const min0 = mins[2 * c]!;
+      const d1 = scales[2 * c + 1]!;
+      const min1 = mins[2 * c + 1]!;
       const q = at + 16 + 32 * c;
       const y = b * 256 + 64 * c;
       for (let l = 0; l < 32; l++) {

@@ -1,11 +1,11 @@
-import { readHalf, wholeBlocks } from './half.js';
-import { kScaleMin } from './k-scale-min.js';
+import { wholeBlocks } from './half.js';
+import { readKScalesMins } from './k-scale-min.js';
 
 const blockBytes = 176;
 
 /**
  * The values a Q5_K buffer stands for. Like Q4_K (fp16 `d`, `dmin`, 12 bytes
- * of 6-bit scales and minimums, see {@link kScaleMin}) with 32 bytes of fifth
+ * of 6-bit scales and minimums, see {@link readKScalesMins}) with 32 bytes of fifth
  * bits before the 128 bytes of low nibbles: weight `64·c + l` (l < 32) takes
  * the low nibble of byte `32·c + l` and bit `2c` of `qh[l]`, weight
  * `64·c + 32 + l` the high nibble and bit `2c + 1`:
@@ -16,17 +16,16 @@ const blockBytes = 176;
 export function dequantizeQ5_K(bytes: Uint8Array): Float32Array {
   const blocks = wholeBlocks('Q5_K', bytes, blockBytes);
   const out = new Float32Array(blocks * 256);
+  const scales = new Float32Array(8);
+  const mins = new Float32Array(8);
   for (let b = 0; b < blocks; b++) {
     const at = b * blockBytes;
-    const d = readHalf(bytes, at);
-    const dmin = readHalf(bytes, at + 2);
+    readKScalesMins(bytes, at, scales, mins);
     for (let c = 0; c < 4; c++) {
-      const [sc0, m0] = kScaleMin(bytes, at + 4, 2 * c);
-      const [sc1, m1] = kScaleMin(bytes, at + 4, 2 * c + 1);
-      const d0 = Math.fround(d * sc0);
-      const min0 = Math.fround(dmin * m0);
-      const d1 = Math.fround(d * sc1);
-      const min1 = Math.fround(dmin * m1);
+      const d0 = scales[2 * c]!;
+      const min0 = mins[2 * c]!;
+      const d1 = scales[2 * c + 1]!;
+      const min1 = mins[2 * c + 1]!;
       const q = at + 48 + 32 * c;
       const y = b * 256 + 64 * c;
       for (let l = 0; l < 32; l++) {

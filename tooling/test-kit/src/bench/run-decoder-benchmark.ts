@@ -3,8 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Dtype, type PluginFactory, readManifest } from '@pio/core';
+import type { Dtype, PluginFactory } from '@pio/core';
 import type { Architecture, CheckpointDtype, HfDecoderConfig, TokenizerName } from '@pio/demo';
+import { createPackagePlugin } from '../suites/create-package-plugin.js';
 import type { SteppingTextPlugin } from '../suites/describe-inference-suite.js';
 import { BenchmarkError } from './benchmark-error.js';
 import type {
@@ -317,14 +318,7 @@ async function measureTask(
 }
 
 async function createPlugin(options: DecoderBenchmarkOptions): Promise<SteppingTextPlugin> {
-  const packageJsonPath = join(options.packageDir, 'package.json');
-  const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const { metadata } = readManifest(packageJson, {
-    packageDir: options.packageDir,
-    packageJsonPath,
-    fallbackName: String(packageJson.name),
-  });
-  return (await options.createPlugin({ metadata, packageDir: options.packageDir })) as SteppingTextPlugin;
+  return (await createPackagePlugin(options.packageDir, options.createPlugin)) as SteppingTextPlugin;
 }
 
 function summarize(build: BuildMeasurement, run: RunMeasurement): DtypeSummary {

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PluginFactory, PluginManager, readManifest, type TextModelPlugin } from '@pio/core';
+import { type PluginFactory, PluginManager, type TextModelPlugin } from '@pio/core';
 import { createRng, tokenizerInfo } from '@pio/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckpointShapeName, checkpointShapes } from '../checkpoint/checkpoint-shapes.js';
 import { type RandomCheckpoint, writeRandomCheckpoint } from '../checkpoint/write-random-checkpoint.js';
 import { writeDequantizedGguf } from '../gguf/dequantize-gguf-file.js';
 import { writeGgufCheckpoint } from '../gguf/write-gguf-checkpoint.js';
+import { createPackagePlugin } from './create-package-plugin.js';
 
 /** What {@link describeGgufSuite} runs. */
 export interface GgufSuiteOptions {
@@ -74,13 +75,7 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
 
   /** `'file'`: no dtype asked for, so a GGUF runs at its own precision. */
   const start = async (path: string, dtype: 'float32' | 'int4' | 'file' = 'float32'): Promise<TextModelPlugin> => {
-    const packageJsonPath = join(options.packageDir, 'package.json');
-    const { metadata } = readManifest(packageJson, {
-      packageDir: options.packageDir,
-      packageJsonPath,
-      fallbackName: String(packageJson.name),
-    });
-    const plugin = (await options.createPlugin({ metadata, packageDir: options.packageDir })) as TextModelPlugin;
+    const plugin = (await createPackagePlugin(options.packageDir, options.createPlugin)) as TextModelPlugin;
     await plugin.initialize({
       checkpoint: path,
       cacheDir: join(root, 'cache'),

@@ -1,18 +1,22 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PluginFactory, readManifest, type TextModelPlugin } from '@pio/core';
+import type { PluginFactory, TextModelPlugin } from '@pio/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckpointShapeName, checkpointShapes } from '../checkpoint/checkpoint-shapes.js';
 import { writeRandomCheckpoint } from '../checkpoint/write-random-checkpoint.js';
 import { referenceForward } from '../reference/reference-forward.js';
 import { referenceGreedy } from '../reference/reference-greedy.js';
 import { createReferenceKvCache } from '../reference/reference-kv-cache.js';
+import { createPackagePlugin } from './create-package-plugin.js';
 
 /** A text plugin that can also step through a sequence with its KV cache (as `DecoderTextPlugin` does). */
 export interface SteppingTextPlugin extends TextModelPlugin {
   /** Feeds ids after the cached ones (or after none with `reset`) and returns logits at `logitIndices`. */
-  forward(inputIds: readonly number[], options?: { logitIndices?: readonly number[]; reset?: boolean }): Promise<Float32Array>;
+  forward(
+    inputIds: readonly number[],
+    options?: { logitIndices?: readonly number[]; reset?: boolean },
+  ): Promise<Float32Array>;
 }
 
 /** What {@link describeInferenceSuite} runs. */
@@ -59,14 +63,7 @@ export function describeInferenceSuite(options: InferenceSuiteOptions): void {
     it(`matches the reference: ${shape.description}`, async () => {
       const { description: _description, ...recipe } = shape;
       const checkpoint = await writeRandomCheckpoint(join(root, name), { ...recipe, seed: 11 });
-      const packageJsonPath = join(options.packageDir, 'package.json');
-      const packageJson = JSON.parse(await readFile(packageJsonPath, 'utf8')) as Record<string, unknown>;
-      const { metadata } = readManifest(packageJson, {
-        packageDir: options.packageDir,
-        packageJsonPath,
-        fallbackName: String(packageJson.name),
-      });
-      const plugin = (await options.createPlugin({ metadata, packageDir: options.packageDir })) as SteppingTextPlugin;
+      const plugin = (await createPackagePlugin(options.packageDir, options.createPlugin)) as SteppingTextPlugin;
       try {
         await plugin.initialize({ checkpoint: checkpoint.dir, cacheDir: join(root, 'cache') });
         const { arch, config, weights } = checkpoint;
@@ -89,7 +86,10 @@ export function describeInferenceSuite(options: InferenceSuiteOptions): void {
         }
 
         // Several new tokens over a cached past (the next turn of a chat): logits of every new position.
-        const turn = [next, ...Array.from({ length: followUpLength - 1 }, (_, i) => (i * 104729 + 71) % Math.min(vocab, 50000))];
+        const turn = [
+          next,
+          ...Array.from({ length: followUpLength - 1 }, (_, i) => (i * 104729 + 71) % Math.min(vocab, 50000)),
+        ];
         const expectedTurn = referenceForward(arch, config, weights, turn, cache);
         const gotTurn = await plugin.forward(turn, { logitIndices: turn.map((_, i) => i) });
         expect(maxAbsDiff(gotTurn, expectedTurn), 'prefill over a cached past').toBeLessThan(tolerance);

@@ -1,5 +1,10 @@
-/** A one-consumer async queue: the producer pushes, fails or ends; the consumer iterates. */
-export class Channel<T> implements AsyncIterable<T> {
+/**
+ * A one-consumer async queue: a producer pushes items, then ends or fails it;
+ * one consumer iterates them in order with `for await`. The engine's batch
+ * loop hands each `generate` call its deltas through one; the server hands a
+ * worker's deltas to the request that asked for them.
+ */
+export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
   private waiting: (() => void) | undefined;
   private ended = false;
@@ -18,7 +23,7 @@ export class Channel<T> implements AsyncIterable<T> {
     this.wake();
   }
 
-  /** Ends the stream with `error`, thrown after the items already pushed. */
+  /** Ends the stream with `error`, thrown after the items already pushed. Ignored after end or failure. */
   fail(error: unknown): void {
     if (this.ended) return;
     this.failure = { error };
@@ -26,6 +31,7 @@ export class Channel<T> implements AsyncIterable<T> {
     this.wake();
   }
 
+  /** Yields the items as they come; returns at the end, throws the failure's error after the last item. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       const item = this.items.shift();
