@@ -7,30 +7,48 @@ import { GraphBuilder, quantizeLinearNBits } from '../src/index.js';
 
 const [N, K] = [8192, 2048];
 const weight = new Float32Array(N * K).map((_, i) => Math.sin(i * 0.37));
-for (const blockSize of [32, 64, 128] as const) {
+
+/** A session of one 4-bit MatMulNBits over `weight`. */
+async function matMulSession(blockSize: 32 | 64 | 128, accuracyLevel: 0 | 4): Promise<ort.InferenceSession> {
   const quantized = quantizeLinearNBits(weight, N, K, { bits: 4, blockSize, symmetric: true });
+  const g = new GraphBuilder({ name: 'matmul' });
+  const x = g.input('x', 'float32', ['rows', K]);
+  g.output('y', 'float32', undefined, g.quantizedMatMul(x, 'w', quantized, { accuracyLevel }));
+  return ort.InferenceSession.create(g.toBytes(), {
+    intraOpNumThreads: 2,
+    extra: { session: { intra_op: { allow_spinning: '1' } } },
+  });
+}
+
+/** Milliseconds of `rows` rows after 3 warm-up runs: the mean of `repeats` runs, and their minimum. */
+async function time(
+  session: ort.InferenceSession,
+  rows: number,
+  repeats: number,
+): Promise<{ mean: number; min: number }> {
+  const feeds = {
+    x: new ort.Tensor(
+      'float32',
+      new Float32Array(rows * K).map((_, i) => Math.cos(i)),
+      [rows, K],
+    ),
+  };
+  for (let i = 0; i < 3; i++) await session.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - started);
+  }
+  return { mean: times.reduce((sum, ms) => sum + ms, 0) / repeats, min: Math.min(...times) };
+}
+
+for (const blockSize of [32, 64, 128] as const) {
   for (const accuracyLevel of [0, 4] as const) {
-    const g = new GraphBuilder({ name: 'matmul' });
-    const x = g.input('x', 'float32', ['rows', K]);
-    g.output('y', 'float32', undefined, g.quantizedMatMul(x, 'w', quantized, { accuracyLevel }));
-    const session = await ort.InferenceSession.create(g.toBytes(), {
-      intraOpNumThreads: 2,
-      extra: { session: { intra_op: { allow_spinning: '1' } } },
-    });
+    const session = await matMulSession(blockSize, accuracyLevel);
     const cells: string[] = [];
     for (const rows of [1, 512]) {
-      const feeds = {
-        x: new ort.Tensor(
-          'float32',
-          new Float32Array(rows * K).map((_, i) => Math.cos(i)),
-          [rows, K],
-        ),
-      };
-      for (let i = 0; i < 3; i++) await session.run(feeds);
-      const repeats = rows === 1 ? 50 : 5;
-      const started = performance.now();
-      for (let i = 0; i < repeats; i++) await session.run(feeds);
-      const ms = (performance.now() - started) / repeats;
+      const ms = (await time(session, rows, rows === 1 ? 50 : 5)).mean;
       cells.push(`${rows} row(s): ${ms.toFixed(2)} ms (${((2 * rows * N * K) / ms / 1e6).toFixed(0)} GFLOP/s)`);
     }
     console.log(`block ${blockSize}, accuracy_level ${accuracyLevel}: ${cells.join(', ')}`);
@@ -39,33 +57,8 @@ for (const blockSize of [32, 64, 128] as const) {
 }
 
 // How the cost grows with rows (the batch of a continuous-batching decode step): block 128, accuracy level 4.
-{
-  const quantized = quantizeLinearNBits(weight, N, K, { bits: 4, blockSize: 128, symmetric: true });
-  const g = new GraphBuilder({ name: 'matmul-rows' });
-  const x = g.input('x', 'float32', ['rows', K]);
-  g.output('y', 'float32', undefined, g.quantizedMatMul(x, 'w', quantized, { accuracyLevel: 4 }));
-  const session = await ort.InferenceSession.create(g.toBytes(), {
-    intraOpNumThreads: 2,
-    extra: { session: { intra_op: { allow_spinning: '1' } } },
-  });
-  const cells: string[] = [];
-  for (const rows of [1, 2, 4, 8, 16, 32]) {
-    const feeds = {
-      x: new ort.Tensor(
-        'float32',
-        new Float32Array(rows * K).map((_, i) => Math.cos(i)),
-        [rows, K],
-      ),
-    };
-    for (let i = 0; i < 3; i++) await session.run(feeds);
-    const times: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const started = performance.now();
-      await session.run(feeds);
-      times.push(performance.now() - started);
-    }
-    cells.push(`${rows}: ${Math.min(...times).toFixed(2)} ms`);
-  }
-  console.log(`block 128, accuracy_level 4, min ms by rows: ${cells.join(', ')}`);
-  await session.release();
-}
+const session = await matMulSession(128, 4);
+const cells: string[] = [];
+for (const rows of [1, 2, 4, 8, 16, 32]) cells.push(`${rows}: ${(await time(session, rows, 30)).min.toFixed(2)} ms`);
+console.log(`block 128, accuracy_level 4, min ms by rows: ${cells.join(', ')}`);
+await session.release();
