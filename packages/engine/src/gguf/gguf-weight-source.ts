@@ -1,4 +1,4 @@
-import { GgufFile, ggmlToMatMulNBits, matMulNBitsTypes } from '@pio/gguf';
+import { type GgmlMatMulNBits, GgufFile, ggmlToMatMulNBits, matMulNBitsTypes } from '@pio/gguf';
 import { TensorShapeError } from '@pio/safetensors';
 
 /** Hugging Face tensor names → llama.cpp's, for the tensors of a dense decoder. */
@@ -56,23 +56,12 @@ export function unpermuteRotaryRows<T extends Float32Array | Uint8Array>(values:
   return out;
 }
 
-/** The shape of a weight in `MatMulNBits` layout that {@link GgufWeightSource.readPrequantized} returns (`PrequantizedLinear` of `@pio/onnx`). */
-export interface GgufPrequantized {
-  /** Output features. */
-  N: number;
-  /** Input features. */
-  K: number;
-  /** Bits per weight. */
-  bits: 4 | 8;
-  /** Weights per block along K. */
-  blockSize: number;
-  /** `[N, K / blockSize, blockSize · bits / 8]`. */
-  packed: Uint8Array;
-  /** `[N, K / blockSize]`. */
-  scales: Float32Array;
-  /** Packed zero points, absent for the op's default. */
-  zeroPoints?: Uint8Array;
-}
+/**
+ * A weight in `MatMulNBits` layout that {@link GgufWeightSource.readPrequantized}
+ * returns (`PrequantizedLinear` of `@pio/onnx`): `ggmlToMatMulNBits`' answer,
+ * for the types that need no per-block minimums.
+ */
+export type GgufPrequantized = Omit<GgmlMatMulNBits, 'blockMins'>;
 
 /** What a GGUF weight source needs to know of the model. */
 export interface GgufWeightLayout {
@@ -150,29 +139,17 @@ export class GgufWeightSource {
     if (info.shape.length !== 2 || !(matMulNBitsTypes as readonly string[]).includes(info.type)) return undefined;
     const mapped = ggmlToMatMulNBits(await this.file.readTensorBytes(gguf));
     if (mapped.blockMins || mapped.bits > maxBits) return undefined;
-    const { N, K, bits, blockSize } = mapped;
+    const { blockMins: _none, ...weight } = mapped;
     const rotary = /\.attn_([qk])\.weight$/.exec(gguf);
-    if (!this.permuted || !rotary) {
-      return {
-        N,
-        K,
-        bits,
-        blockSize,
-        packed: mapped.packed,
-        scales: mapped.scales,
-        ...(mapped.zeroPoints ? { zeroPoints: mapped.zeroPoints } : {}),
-      };
-    }
+    if (!this.permuted || !rotary) return weight;
     const { numAttentionHeads, numKeyValueHeads, headDim } = this.layout;
     const heads = rotary[1] === 'q' ? numAttentionHeads : numKeyValueHeads;
+    const unpermute = <T extends Uint8Array | Float32Array>(rows: T) => unpermuteRotaryRows(rows, heads, headDim);
     return {
-      N,
-      K,
-      bits,
-      blockSize,
-      packed: unpermuteRotaryRows(mapped.packed, heads, headDim),
-      scales: unpermuteRotaryRows(mapped.scales, heads, headDim),
-      ...(mapped.zeroPoints ? { zeroPoints: unpermuteRotaryRows(mapped.zeroPoints, heads, headDim) } : {}),
+      ...weight,
+      packed: unpermute(weight.packed),
+      scales: unpermute(weight.scales),
+      ...(weight.zeroPoints ? { zeroPoints: unpermute(weight.zeroPoints) } : {}),
     };
   }
 

@@ -154,21 +154,7 @@ export function stackPrequantized(
       )
     : undefined;
   const N = parts.reduce((sum, part) => sum + part.weight.N, 0);
-  let dequantized: Float32Array | undefined;
-  return {
-    K,
-    N,
-    bits,
-    blockSize,
-    kBlocks: Math.ceil(K / blockSize),
-    packed,
-    scales,
-    zeroPoints,
-    get dequantized() {
-      dequantized ??= dequantizeMatMulNBits({ packed, scales, zeroPoints }, K, N, { bits, blockSize });
-      return dequantized;
-    },
-  };
+  return quantizedWeight({ K, N, bits, blockSize, kBlocks: Math.ceil(K / blockSize), packed, scales, zeroPoints });
 }
 
 /**
@@ -269,17 +255,18 @@ function quantize(
       }
     }
   }
-  // Computed on first use only: a build quantizes and drops, and a float copy of a 1.5 GB embedding is 1.5 GB.
+  return quantizedWeight({ K, N, bits, blockSize, kBlocks, packed, scales, zeroPoints });
+}
+
+/**
+ * The weight with its `dequantized` view computed on first read only: a build
+ * quantizes and drops, and a float copy of a 1.5 GB embedding is 1.5 GB.
+ */
+function quantizedWeight(weight: Omit<QuantizedMatMulNBits, 'dequantized'>): QuantizedMatMulNBits {
   let dequantized: Float32Array | undefined;
+  const { K, N, bits, blockSize, packed, scales, zeroPoints } = weight;
   return {
-    K,
-    N,
-    bits,
-    blockSize,
-    kBlocks,
-    packed,
-    scales,
-    zeroPoints,
+    ...weight,
     get dequantized() {
       dequantized ??= dequantizeMatMulNBits({ packed, scales, zeroPoints }, K, N, { bits, blockSize });
       return dequantized;
