@@ -2,7 +2,7 @@ import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PluginFactory, PluginInitializeOptions } from '@pio/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SteppingTextPlugin } from '../suites/describe-inference-suite.js';
 import type { DecoderBenchmarkReport } from './benchmark-report.js';
 import { runDecoderBenchmark } from './run-decoder-benchmark.js';
@@ -44,6 +44,16 @@ const tinyPackage = {
 };
 
 /**
+ * A virtual clock for `performance.now`: it moves only when the stand-in
+ * plugin says it spent time, so the harness's arithmetic is checked exactly
+ * and no assertion depends on how loaded the machine is.
+ */
+let virtualMs = 0;
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/**
  * A stand-in plugin whose cost grows with the cache, so the harness's
  * bookkeeping (phases, cache checks, contexts, summary, files) can be checked
  * in milliseconds; the model packages' own benchmarks run the real thing.
@@ -52,8 +62,7 @@ function createCountingPlugin(calls: Record<string, unknown>[]): PluginFactory {
   return () => {
     let cached = 0;
     const spin = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) {}
+      virtualMs += ms;
     };
     const plugin = {
       async initialize(options: PluginInitializeOptions) {
@@ -105,6 +114,7 @@ describe('runDecoderBenchmark', () => {
     const calls: Record<string, unknown>[] = [];
     const lines: string[] = [];
     const resultsDir = join(root, 'results');
+    vi.spyOn(performance, 'now').mockImplementation(() => virtualMs);
     const report = (await runDecoderBenchmark({
       name: 'tiny',
       title: 'tiny shape',
@@ -156,8 +166,12 @@ describe('runDecoderBenchmark', () => {
       cachedStartMs: 7,
       prefillTokensPerSecond: 800,
     });
-    // Steps cost 0.2 ms + 0.02 ms per cached token: the long context is clearly slower.
-    expect(float32!.summary.stepRatio).toBeGreaterThan(1.5);
+    // Steps cost 0.2 ms + 0.02 ms per cached token, on the virtual clock: at
+    // context 9 the 5 timed steps see 10..14 cached tokens, at 65 they see 66..70.
+    expect(float32!.run.decode.map((d) => d.msPerStep.median)).toEqual(
+      [0.2 + 12 * 0.02, 0.2 + 68 * 0.02].map((ms) => expect.closeTo(ms, 9)),
+    );
+    expect(float32!.summary.stepRatio).toBeCloseTo((0.2 + 68 * 0.02) / (0.2 + 12 * 0.02), 6);
     expect(Object.keys(float32!.summary.decodeTokensPerSecond)).toEqual(['8', '64']);
 
     expect(report.checkpoint.parameters).toBe(600 * 64 + 2 * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 128 + 2 * 64) + 64);
