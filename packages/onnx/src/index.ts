@@ -24,6 +24,7 @@ export {
   type LinearPart,
   type LinearSpec,
   type NBitsFormat,
+  type ReadLinear,
 } from './decoder/decoder-weights.js';
 export {
   type DecoderGraphFiles,

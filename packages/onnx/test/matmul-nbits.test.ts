@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, type NBitsOptions, quantizeLinearNBits, quantizeMatMulNBits } from '../src/index.js';
+import {
+  GraphBuilder,
+  type NBitsOptions,
+  type PrequantizedLinear,
+  quantizeLinearNBits,
+  quantizeMatMulNBits,
+  stackPrequantized,
+} from '../src/index.js';
 import { matmul, maxAbsDiff, randomFloats } from './helpers/reference.js';
 import { f32, floats, i64, runModel } from './helpers/session.js';
 
@@ -37,6 +44,44 @@ describe('MatMulNBits in onnxruntime', () => {
       expect(error).toBeLessThan(options.bits === 4 ? 0.5 : 0.03);
     });
   }
+
+  it('subtracts block minimums exactly (a GGUF Q4_K), sharing the block sums of one input, on any rank', async () => {
+    const K2 = 96;
+    const input2 = randomFloats(M * K2, 63);
+    // Stored weights (q − 0)·scale − min per block of 32; parts stacked by rows, one scaled by 0.5.
+    const withMins = (rows: number, seed: number): PrequantizedLinear => {
+      const q = quantizeLinearNBits(randomFloats(rows * K2, seed, 0.5), rows, K2, { bits: 4, blockSize: 32 });
+      return {
+        N: rows,
+        K: K2,
+        bits: 4,
+        blockSize: 32,
+        packed: q.packed,
+        scales: q.scales,
+        zeroPoints: new Uint8Array(q.zeroPoints!.length),
+        blockMins: randomFloats(rows * (K2 / 32), seed + 1, 0.3),
+      };
+    };
+    const first = stackPrequantized([{ weight: withMins(10, 71) }, { weight: withMins(14, 73), scale: 0.5 }]);
+    const second = stackPrequantized([{ weight: withMins(N, 75) }]);
+    expect(first.blockMins).toHaveLength(N * first.kBlocks);
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', ['batch', 'seq', K2]);
+    g.output('y1', 'float32', ['batch', 'seq', N], g.quantizedMatMul(x, 'qkv_proj', first));
+    g.output('y2', 'float32', ['batch', 'seq', N], g.quantizedMatMul(x, 'gate_proj', second));
+    expect(g.contents().nodes.filter((node) => node.opType === 'ReduceSum')).toHaveLength(1);
+    const r = await runModel(g.toBytes(), { x: f32(input2, [1, M, K2]) });
+    for (const [output, weight] of [
+      ['y1', first],
+      ['y2', second],
+    ] as const) {
+      // What the stored weights are: (q − zero)·scale − min, the part's scale applied.
+      expect(maxAbsDiff(floats(r[output]!), matmul(input2, weight.dequantized, M, K2, N)), output).toBeLessThan(1e-4);
+    }
+    // The minimums matter: the product without them is far off.
+    const plain = stackPrequantized([{ weight: { ...withMins(N, 75), blockMins: undefined } }]);
+    expect(maxAbsDiff(matmul(input2, plain.dequantized, M, K2, N), floats(r.y2!))).toBeGreaterThan(0.3);
+  });
 
   it('takes Hugging Face Linear weights [N, K] without a transpose', async () => {
     const linear = new Float32Array(N * K);

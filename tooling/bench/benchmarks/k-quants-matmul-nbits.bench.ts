@@ -8,8 +8,6 @@
 // TYPES=Q4_K,Q6_K keeps those. ALL_TYPES=1 adds Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K on random blocks (no quantizer for them here).
 // Rounds alternate the variants (the machine is shared). Run: pnpm --filter @pio/gguf bench:k-quants
 import { performance } from 'node:perf_hooks';
-import { GraphBuilder } from '@pio/onnx';
-import * as ort from 'onnxruntime-node';
 import {
   dequantizeGgml,
   type GgmlTypeName,
@@ -19,6 +17,8 @@ import {
   quantizeQ6_K,
   quantizeQ8_0,
 } from '@pio/gguf';
+import { GraphBuilder } from '@pio/onnx';
+import * as ort from 'onnxruntime-node';
 
 const [N, K] = [Number(process.env.N ?? 2048), Number(process.env.K ?? 2048)];
 const rounds = Number(process.env.ROUNDS ?? 3);
@@ -50,7 +50,7 @@ function variant(type: GgmlTypeName, bytes: Uint8Array, floatZeroPoints = false)
       for (let n = 0; n < N; n++)
         for (let k = 0; k < kBlocks; k++) {
           const s = m.scales[n * kBlocks + k]!;
-          zero[n * kBlocks + k] = s ? Math.fround(m.blockMins[k * N + n]! / s) : 0;
+          zero[n * kBlocks + k] = s ? Math.fround(m.blockMins[n * kBlocks + k]! / s) : 0;
         }
       const zeroPoints = g.initializer('zero', zero, [N, kBlocks]);
       y = g.matMulNBits(
@@ -68,8 +68,8 @@ function variant(type: GgmlTypeName, bytes: Uint8Array, floatZeroPoints = false)
         { K, N, bits: m.bits, blockSize: m.blockSize, accuracyLevel: level },
       );
       if (m.blockMins) {
-        const sums = g.reduceSum(g.reshape(x, [-1, kBlocks, m.blockSize]), [2], false);
-        y = g.sub(y, g.matMul(sums, g.initializer('mins', m.blockMins, [kBlocks, N])));
+        const mins = g.initializer('mins', m.blockMins, [N, kBlocks]);
+        y = g.subtractBlockMins(x, y, mins, { K, blockSize: m.blockSize }, { name: 'mins' });
       }
     }
     g.output('y', 'float32', ['rows', N], y);

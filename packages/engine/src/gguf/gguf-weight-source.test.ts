@@ -5,9 +5,9 @@ import { permuteRotaryRows, writeGgufCheckpoint, writeRandomCheckpoint } from '@
 import { describe, expect, it } from 'vitest';
 import { type GgufPrequantized, GgufWeightSource, ggufTensorName, unpermuteRotaryRows } from './gguf-weight-source.js';
 
-/** What MatMulNBits multiplies by, `[N, K]` row-major: `(q − zero) · scale` per block. */
+/** What MatMulNBits multiplies by, less the block minimums the graph subtracts: `[N, K]` row-major, `(q − zero) · scale − min` per block. */
 function opWeights(weight: GgufPrequantized): Float32Array {
-  const { N, K, bits, blockSize, packed, scales, zeroPoints } = weight;
+  const { N, K, bits, blockSize, packed, scales, zeroPoints, blockMins } = weight;
   const kBlocks = K / blockSize;
   const blob = (blockSize * bits) / 8;
   const zeroStride = Math.ceil((kBlocks * bits) / 8);
@@ -19,7 +19,8 @@ function opWeights(weight: GgufPrequantized): Float32Array {
       const zero = zeroPoints ? code(zeroPoints, n * zeroStride, block) : 1 << (bits - 1);
       for (let j = 0; j < blockSize; j++) {
         const q = code(packed, (n * kBlocks + block) * blob, j);
-        out[n * K + block * blockSize + j] = Math.fround((q - zero) * scales[n * kBlocks + block]!);
+        const value = Math.fround((q - zero) * scales[n * kBlocks + block]!);
+        out[n * K + block * blockSize + j] = blockMins ? Math.fround(value - blockMins[n * kBlocks + block]!) : value;
       }
     }
   }
@@ -52,13 +53,15 @@ describe('GGUF weight names and rows', () => {
     expect(unpermuteRotaryRows(permuted, heads, headDim)).toEqual(values);
   });
 
-  it('hands Q4_0 and Q8_0 tensors over in MatMulNBits layout that multiplies by exactly the dequantized weights', async () => {
+  it('hands Q4_0, Q8_0 and Q4_K tensors over in MatMulNBits layout that multiplies by exactly the dequantized weights', async () => {
     const root = await mkdtemp(join(tmpdir(), 'pio-gguf-prequantized-'));
     try {
       const { dir, config } = await writeRandomCheckpoint(join(root, 'hf'), {
         arch: 'llama',
         tokenizer: 'gpt2',
         seed: 3,
+        // Rows of whole 256-weight super-blocks, so Q4_K stays Q4_K.
+        config: { hidden_size: 256, intermediate_size: 512, num_attention_heads: 4, num_key_value_heads: 2 },
       });
       const layout = {
         numAttentionHeads: config.num_attention_heads as number,
@@ -70,6 +73,7 @@ describe('GGUF weight names and rows', () => {
       for (const [type, bits] of [
         ['Q4_0', 4],
         ['Q8_0', 8],
+        ['Q4_K', 4],
       ] as const) {
         await writeGgufCheckpoint(dir, join(root, `m-${type}.gguf`), type);
         const source = await GgufWeightSource.open(join(root, `m-${type}.gguf`), layout);
@@ -77,7 +81,15 @@ describe('GGUF weight names and rows', () => {
           for (const name of names) {
             const weight = await source.readPrequantized(name, bits);
             expect(weight, `${type} ${name}`).toMatchObject({ bits, blockSize: 32 });
-            expect(opWeights(weight!)).toEqual(await source.read(name));
+            expect(weight!.blockMins !== undefined, `${type} ${name} minimums`).toBe(type === 'Q4_K');
+            expect(weight!.zeroPoints, `${type} ${name} zero points`).toBeUndefined();
+            const expected = await source.read(name);
+            if (type !== 'Q4_K') expect(opWeights(weight!)).toEqual(expected);
+            else {
+              // Centered codes: the minimum absorbs the shift, one float32 rounding per block.
+              const got = opWeights(weight!);
+              for (let i = 0; i < got.length; i += 7) expect(got[i]).toBeCloseTo(expected[i]!, 5);
+            }
           }
           // Fewer bits than stored, or a float tensor: read as float32 instead.
           expect(await source.readPrequantized('model.norm.weight', 8)).toBeUndefined();

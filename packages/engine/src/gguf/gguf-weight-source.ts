@@ -59,9 +59,9 @@ export function unpermuteRotaryRows<T extends Float32Array | Uint8Array>(values:
 /**
  * A weight in `MatMulNBits` layout that {@link GgufWeightSource.readPrequantized}
  * returns (`PrequantizedLinear` of `@pio/onnx`): `ggmlToMatMulNBits`' answer,
- * for the types that need no per-block minimums.
+ * block minimums included for the types that have them.
  */
-export type GgufPrequantized = Omit<GgmlMatMulNBits, 'blockMins'>;
+export type GgufPrequantized = GgmlMatMulNBits;
 
 /** What a GGUF weight source needs to know of the model. */
 export interface GgufWeightLayout {
@@ -71,6 +71,13 @@ export interface GgufWeightLayout {
   numKeyValueHeads: number;
   /** Size of one head. */
   headDim: number;
+  /**
+   * Hand over tensors stored at up to this many bits even when the graph
+   * asks for fewer (`readPrequantized`'s `maxBits`): a file run at its own
+   * precision keeps a Q4_K_M file's Q6_K tensors at 8 bits, as llama.cpp
+   * does, instead of quantizing them again at 4. Default: `maxBits` rules.
+   */
+  keepStoredUpTo?: 4 | 8;
 }
 
 /**
@@ -124,22 +131,25 @@ export class GgufWeightSource {
 
   /**
    * The tensor in `MatMulNBits` layout as the file stores it
-   * (`ggmlToMatMulNBits`: Q4_0 → 4 bits, Q8_0/Q5_0/Q6_K → 8 bits, Q3_K → 4
-   * bits; the op then multiplies by ggml's dequantized values bit for bit),
-   * when that takes at most `maxBits` and needs no per-block minimums (Q4_1,
-   * Q5_1 and the K-quants Q2_K/Q4_K/Q5_K have them: those are read as
-   * float32 and quantized at the model's dtype). q/k rows of `llama` files
-   * are unpermuted as in {@link GgufWeightSource.read}. `undefined` for
-   * every other tensor.
+   * (`ggmlToMatMulNBits`: Q4_0, Q4_1, Q4_K, Q3_K, Q2_K → 4 bits; Q8_0,
+   * Q5_0, Q5_1, Q5_K, Q6_K → 8 bits; the op, less the block minimums of
+   * Q4_1/Q5_1/Q2_K/Q4_K/Q5_K that the graph subtracts, then multiplies by
+   * ggml's dequantized values: bit for bit, or for those five up to one
+   * float32 rounding of each block's minimum, as they are mapped centered
+   * on the op's default zero point), when that takes at most
+   * `maxBits` (or the layout's `keepStoredUpTo`). q/k rows of `llama` files are unpermuted as in
+   * {@link GgufWeightSource.read}. `undefined` for every other tensor
+   * (float ones, or more bits than `maxBits`: read as float32 and quantized
+   * at the model's dtype).
    */
   async readPrequantized(name: string, maxBits: 4 | 8): Promise<GgufPrequantized | undefined> {
     const gguf = ggufTensorName(name);
     if (gguf === undefined || !this.file.has(gguf)) return undefined;
     const info = this.file.tensor(gguf);
     if (info.shape.length !== 2 || !(matMulNBitsTypes as readonly string[]).includes(info.type)) return undefined;
-    const mapped = ggmlToMatMulNBits(await this.file.readTensorBytes(gguf));
-    if (mapped.blockMins || mapped.bits > maxBits) return undefined;
-    const { blockMins: _none, ...weight } = mapped;
+    // Centered: codes of the types with minimums around the default zero point, for accuracy level 4's int8 activations.
+    const weight = ggmlToMatMulNBits(await this.file.readTensorBytes(gguf), { centered: true });
+    if (weight.bits > Math.max(maxBits, this.layout.keepStoredUpTo ?? 0)) return undefined;
     const rotary = /\.attn_([qk])\.weight$/.exec(gguf);
     if (!this.permuted || !rotary) return weight;
     const { numAttentionHeads, numKeyValueHeads, headDim } = this.layout;
@@ -150,6 +160,7 @@ export class GgufWeightSource {
       packed: unpermute(weight.packed),
       scales: unpermute(weight.scales),
       ...(weight.zeroPoints ? { zeroPoints: unpermute(weight.zeroPoints) } : {}),
+      ...(weight.blockMins ? { blockMins: unpermute(weight.blockMins) } : {}),
     };
   }
 

@@ -16,14 +16,29 @@ export interface GgufCheckpointParts {
   defaultDtype: 'float32' | 'int8' | 'int4';
 }
 
+/** llama.cpp's `general.file_type` (`llama_ftype`) values of float files and of 5- to 8-bit ones. */
+const floatFileTypes = new Set([0, 1, 32]);
+const eightBitFileTypes = new Set([7, 8, 9, 16, 17, 18]);
+/** The highest `llama_ftype` llama.cpp had defined when this was written (TQ2_0). */
+const lastKnownFileType = 37;
+
 /**
- * The dtype matching the storage type holding most of a GGUF's bytes, so
- * that `pio run model-Q4_0.gguf` runs 4-bit weights rather than a float32
- * copy 7× the file: 4-bit and lower types (Q4_0, Q4_1, Q4_K, Q3_K, Q2_K,
- * IQ4…) → `int4`, 5- to 8-bit types (Q5_*, Q6_K, Q8_*) → `int8`, float types
- * → `float32`.
+ * The dtype of a GGUF's own precision, so that `pio run model-Q4_0.gguf`
+ * runs 4-bit weights rather than a float32 copy 7× the file. From
+ * `general.file_type` when the file has a known one (what `llama-quantize`
+ * was asked for: Q4_K_M → `int4` even where its Q6_K output layer holds
+ * most bytes of a small model); otherwise from the storage type holding most
+ * of the bytes. 4-bit and lower (Q4_*, Q3_K, Q2_K, IQ1–IQ4…) → `int4`, 5- to
+ * 8-bit (Q5_*, Q6_K, Q8_*) → `int8`, float → `float32`.
  */
-export function ggufDefaultDtype(dominant: GgmlTypeName | undefined): 'float32' | 'int8' | 'int4' {
+export function ggufDefaultDtype(
+  dominant: GgmlTypeName | undefined,
+  fileType?: number | undefined,
+): 'float32' | 'int8' | 'int4' {
+  if (fileType !== undefined && Number.isInteger(fileType) && fileType >= 0 && fileType <= lastKnownFileType) {
+    if (floatFileTypes.has(fileType)) return 'float32';
+    return eightBitFileTypes.has(fileType) ? 'int8' : 'int4';
+  }
   if (dominant === undefined || /^(F32|F16|BF16|F64)$/.test(dominant)) return 'float32';
   if (/^(Q[5-8]|IQ[5-8])/.test(dominant)) return 'int8';
   return 'int4';
@@ -64,7 +79,10 @@ export async function openGgufCheckpoint(path: string): Promise<GgufCheckpointPa
       config,
       tokenizer,
       generationDefaults: { eosTokenIds: eos === undefined ? [] : [eos] },
-      defaultDtype: ggufDefaultDtype(ggufTypeSummary(file.tensors)[0]?.type),
+      defaultDtype: ggufDefaultDtype(
+        ggufTypeSummary(file.tensors)[0]?.type,
+        file.metadata.findInteger('general.file_type'),
+      ),
     };
   } finally {
     await file.close();

@@ -179,6 +179,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   private checkpoint: string | undefined;
   /** The GGUF file of the checkpoint, when it is one (see `findGgufFile` of core). */
   private ggufFile: string | undefined;
+  /** The dtype a GGUF runs at when none was asked for (its own precision); `undefined` when one was asked for. */
+  private ggufOwnDtype: string | undefined;
   private tokenizer: TextTokenizer | undefined;
   private generationDefaults: GenerationDefaults = { eosTokenIds: [] };
   private runner: DecoderRunner | undefined;
@@ -223,6 +225,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       this.ggufFile = await findGgufFile(this.checkpoint);
       // A GGUF file carries config, tokenizer and EOS in its metadata; a folder in its JSON files.
       const gguf = this.ggufFile ? await openGgufCheckpoint(this.ggufFile) : undefined;
+      this.ggufOwnDtype = gguf && runtime.dtype === undefined ? gguf.defaultDtype : undefined;
       const json = gguf ? gguf.config : await readCheckpointConfig(this.checkpoint);
       const source = this.configSource();
       this.config =
@@ -301,6 +304,9 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     const checkpoint = this.checkpoint;
     // Before any weight is read: a 30 B model at float32 must say so now, not after minutes of building.
     checkMemoryFit(current, this.definition.configClass.name, { checkpoint });
+    const ggufFile = this.ggufFile;
+    // At its own precision a GGUF keeps every tensor as stored, up to 8 bits (a Q4_K_M file's Q6_K ones too).
+    const keepStored = ggufFile !== undefined && current.dtype === this.ggufOwnDtype && current.dtype !== 'float32';
     // Everything the graph depends on besides the checkpoint: its rotary tables are sized by maxContextLength.
     const buildOptions = {
       version: this.definition.buildVersion,
@@ -310,8 +316,8 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
       maxContextLength: current.maxContextLength,
       plugin: this.metadata.name,
       ...this.definition.buildOptions?.(current),
+      ...(keepStored ? { ggufKeepStored: true } : {}),
     };
-    const ggufFile = this.ggufFile;
     const key = ggufFile
       ? await ggufBuildKey(ggufFile, buildOptions)
       : await checkpointBuildKey(checkpoint, buildOptions);
@@ -346,6 +352,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
               numAttentionHeads: current.numAttentionHeads,
               numKeyValueHeads: current.numKeyValueHeads,
               headDim: current.headDim,
+              ...(keepStored ? { keepStoredUpTo: 8 as const } : {}),
             })
           : await openCheckpointWeights(checkpoint);
         try {
@@ -651,6 +658,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     this.config = undefined;
     this.checkpoint = undefined;
     this.ggufFile = undefined;
+    this.ggufOwnDtype = undefined;
     this.initialized = false;
   }
 

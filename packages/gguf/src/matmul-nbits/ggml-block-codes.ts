@@ -23,6 +23,8 @@ export interface GgmlBlockCodes {
   zero: 'default' | 0;
   /** True when each block has a minimum to subtract. */
   mins: boolean;
+  /** Bits of ggml's own code (codes 0 … 2^codeBits − 1), for the types with minimums. */
+  codeBits?: 2 | 4 | 5;
   /** Fills `codes` (one per weight), `scales` and `mins` (one per block) from the block at `at`. */
   decode(bytes: Uint8Array, at: number, codes: Uint8Array, scales: Float32Array, mins: Float32Array): void;
 }
@@ -62,6 +64,7 @@ export const ggmlBlockCodes: Partial<Record<GgmlTypeName, GgmlBlockCodes>> = {
     stride: 20,
     zero: 0,
     mins: true,
+    codeBits: 4,
     decode(bytes, at, codes, scales, mins) {
       scales[0] = readHalf(bytes, at);
       mins[0] = -readHalf(bytes, at + 2); // x = q·d + m = q·d − (−m)
@@ -88,6 +91,7 @@ export const ggmlBlockCodes: Partial<Record<GgmlTypeName, GgmlBlockCodes>> = {
     stride: 24,
     zero: 0,
     mins: true,
+    codeBits: 5,
     decode(bytes, at, codes, scales, mins) {
       scales[0] = readHalf(bytes, at);
       mins[0] = -readHalf(bytes, at + 2);
@@ -113,6 +117,7 @@ export const ggmlBlockCodes: Partial<Record<GgmlTypeName, GgmlBlockCodes>> = {
     stride: 84,
     zero: 0,
     mins: true,
+    codeBits: 2,
     decode(bytes, at, codes, scales, mins) {
       const d = readHalf(bytes, at + 80);
       const dmin = readHalf(bytes, at + 82);
@@ -152,6 +157,7 @@ export const ggmlBlockCodes: Partial<Record<GgmlTypeName, GgmlBlockCodes>> = {
     stride: 144,
     zero: 0,
     mins: true,
+    codeBits: 4,
     decode(bytes, at, codes, scales, mins) {
       readKScalesMins(bytes, at, scales, mins);
       for (let i = 0; i < 256; i++) {
@@ -167,6 +173,7 @@ export const ggmlBlockCodes: Partial<Record<GgmlTypeName, GgmlBlockCodes>> = {
     stride: 176,
     zero: 0,
     mins: true,
+    codeBits: 5,
     decode(bytes, at, codes, scales, mins) {
       readKScalesMins(bytes, at, scales, mins);
       for (let i = 0; i < 256; i++) {

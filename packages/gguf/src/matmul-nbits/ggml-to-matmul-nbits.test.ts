@@ -28,7 +28,7 @@ function matMulNBitsWeights(mapped: GgmlMatMulNBits): Float32Array {
           : (zeroPoints[n * zeroStride + (zeroBit >> 3)]! >> (zeroBit & 7)) & 0x0f
         : 1 << (bits - 1);
       const weight = Math.fround((q - zero) * scales[n * kBlocks + block]!);
-      out[n * K + k] = blockMins ? Math.fround(weight - blockMins[block * N + n]!) : weight;
+      out[n * K + k] = blockMins ? Math.fround(weight - blockMins[n * (K / blockSize) + block]!) : weight;
     }
   }
   return out;
@@ -86,9 +86,33 @@ describe('ggmlToMatMulNBits', () => {
       }
       const mapped = ggmlToMatMulNBits({ type, shape: [N, K], bytes });
       expect(mapped).toMatchObject({ bits: layout.bits, blockSize: layout.blockSize });
-      expect(matMulNBitsWeights(mapped)).toEqual(dequantizeGgml(type, bytes));
+      const reference = dequantizeGgml(type, bytes);
+      expect(matMulNBitsWeights(mapped)).toEqual(reference);
+      // Centered: the same weights up to one float32 rounding of each folded minimum, codes around the default zero point.
+      const centered = ggmlToMatMulNBits({ type, shape: [N, K], bytes }, { centered: true });
+      const hasMins = mapped.blockMins !== undefined;
+      expect(centered.zeroPoints === undefined).toBe(hasMins || mapped.zeroPoints === undefined);
+      const got = matMulNBitsWeights(centered);
+      const scale = reference.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - reference[i]!)).toBeLessThanOrEqual(scale * 2e-7);
+      if (hasMins) {
+        // Codes now spread around the op's zero point (8 or 128), not from 0 up.
+        const zero = 2 ** (layout.bits - 1);
+        const codes = layout.bits === 8 ? [...centered.packed] : [...centered.packed].flatMap((b) => [b & 15, b >> 4]);
+        const mean = codes.reduce((sum, code) => sum + (code - zero), 0) / codes.length;
+        expect(Math.abs(mean)).toBeLessThan(zero / 4);
+      }
     },
   );
+
+  it('Q4_K centered: codes −8…7 around the default zero point, weights within one rounding', () => {
+    const bytes = quantizeQ4_K(weights);
+    const reference = dequantizeGgml('Q4_K', bytes);
+    const centered = ggmlToMatMulNBits({ type: 'Q4_K', shape: [N, K], bytes }, { centered: true });
+    expect(centered.zeroPoints).toBeUndefined();
+    const got = matMulNBitsWeights(centered);
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(reference[i]!, 5);
+  });
 
   it('re-pairs Q4_0 nibbles: ggml’s byte j holds weights j and j + 16, MatMulNBits’ byte i weights 2i and 2i + 1', () => {
     const block = new Uint8Array(18);

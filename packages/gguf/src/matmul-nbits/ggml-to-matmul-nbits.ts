@@ -27,7 +27,10 @@ export interface GgmlMatMulNBits {
    * absent when the op's default (8 for 4-bit, 128 for 8-bit) is ggml's offset.
    */
   zeroPoints?: Uint8Array;
-  /** Per-block minimums `[K / blockSize, N]` (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K): weight = `(q − zero) · scale − min`. */
+  /**
+   * Per-block minimums `[N, K / blockSize]`, one row per output feature like
+   * the scales (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K): weight = `(q − zero) · scale − min`.
+   */
   blockMins?: Float32Array;
 }
 
@@ -64,14 +67,27 @@ export const matMulNBitsTypes = [
  * - Q3_K → 4-bit, block 16, code `q + 4` (q in 0..7, ggml's `q − 4`),
  *   default zero 8, scale `d · (sc − 32)`.
  *
+ * With `centered`, the types with minimums need no zero points: each code
+ * is shifted so that the middle of ggml's code range sits at the op's
+ * default zero point (`code + shift − 2^(bits−1) = code − 2^(codeBits−1)`;
+ * Q4_K codes run −8…7 around 8 instead of 0…15 from an explicit 0, as
+ * Q4_0's do), and the shift is folded into the minimum (`min −
+ * 2^(codeBits−1) · scale`, one float32 rounding per block). The same
+ * weights up to that rounding, no zero-point tensor for the op to read, and
+ * an embedding table `GatherBlockQuantized` can look rows up in (it takes
+ * no minimums, but a default zero point).
+ *
  * @throws GgufFileError (`bad-shape`) for another type, a shape other than 2-D, or bytes that do not fit.
  */
-export function ggmlToMatMulNBits(tensor: {
-  name?: string;
-  type: GgmlTypeName;
-  shape: readonly number[];
-  bytes: Uint8Array;
-}): GgmlMatMulNBits {
+export function ggmlToMatMulNBits(
+  tensor: {
+    name?: string;
+    type: GgmlTypeName;
+    shape: readonly number[];
+    bytes: Uint8Array;
+  },
+  options: { centered?: boolean } = {},
+): GgmlMatMulNBits {
   const { type, shape, bytes } = tensor;
   const fail = (reason: string) =>
     new GgufFileError({
@@ -91,6 +107,9 @@ export function ggmlToMatMulNBits(tensor: {
     throw fail(`${type} [${N}, ${K}] takes ${(N * K * stride) / superBlock} bytes, got ${bytes.length}`);
   const kBlocks = K / blockSize;
   const perSuper = superBlock / blockSize;
+  // Centered: code + shift − 2^(bits−1) = code − half, and min − half·scale takes the rest.
+  const half = options.centered && layout.codeBits ? 2 ** (layout.codeBits - 1) : 0;
+  const shift = half ? 2 ** (bits - 1) - half : 0;
   const blob = (blockSize * bits) / 8;
   const packed = new Uint8Array(N * kBlocks * blob);
   const scales = new Float32Array(N * kBlocks);
@@ -103,16 +122,16 @@ export function ggmlToMatMulNBits(tensor: {
     for (let j = 0; j < perSuper; j++) {
       const block = s * perSuper + j;
       scales[block] = superScales[j]!;
-      // Minimums are laid out [K / blockSize, N] for the correction MatMul.
-      if (blockMins) blockMins[(block % kBlocks) * N + Math.floor(block / kBlocks)] = superMins[j]!;
+      if (blockMins) blockMins[block] = half ? Math.fround(superMins[j]! - half * superScales[j]!) : superMins[j]!;
       const out = block * blob;
       const from = j * blockSize;
+      if (shift) for (let i = from; i < from + blockSize; i++) codes[i]! += shift;
       if (bits === 8) packed.set(codes.subarray(from, from + blockSize), out);
       else for (let i = 0; i < blob; i++) packed[out + i] = codes[from + 2 * i]! | (codes[from + 2 * i + 1]! << 4);
     }
   }
   const result: GgmlMatMulNBits = { N, K, bits, blockSize, packed, scales };
-  if (layout.zero === 0) result.zeroPoints = new Uint8Array(N * Math.ceil((kBlocks * bits) / 8));
+  if (layout.zero === 0 && !half) result.zeroPoints = new Uint8Array(N * Math.ceil((kBlocks * bits) / 8));
   if (blockMins) result.blockMins = blockMins;
   return result;
 }

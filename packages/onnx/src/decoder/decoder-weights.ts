@@ -26,12 +26,22 @@ export interface DecoderWeightSource {
   /**
    * The tensor in `MatMulNBits` layout exactly as the checkpoint stores it,
    * when its storage maps onto the op bit for bit at no more than `maxBits`
-   * (a GGUF Q4_0 tensor at 4 bits, Q8_0 at 8); `undefined` otherwise, and
+   * (a GGUF Q4_0 tensor at 4 bits, Q8_0 at 8; a Q4_K with its block
+   * minimums, which the graph subtracts exactly); `undefined` otherwise, and
    * the weight is then read as float32 and quantized. Optional: sources of
    * float weights (safetensors) do not have it.
    */
   readPrequantized?(name: string, maxBits: 4 | 8): Promise<PrequantizedLinear | undefined>;
 }
+
+/**
+ * A linear layer read and not yet added ({@link DecoderWeights.readLinearLayer}):
+ * its float32 weight `[sum of rows, inFeatures]` and bias, or the quantized
+ * groups a quantized checkpoint stores (one per run of parts of one layout).
+ */
+export type ReadLinear =
+  | { weight: Float32Array; bias: Float32Array | undefined }
+  | { groups: readonly { weight: QuantizedMatMulNBits; bias: Float32Array | undefined }[] };
 
 /** How linear weights are stored in the graph. */
 export type DecoderWeightFormat =
@@ -126,13 +136,49 @@ export class DecoderWeights {
    * read in part order, then biases, so errors name the first tensor that
    * does not fit.
    *
+   * Parts the source stores quantized (a GGUF) go in as stored, never
+   * through float32. When the parts end up in different layouts (a Q4_K_M
+   * file's Q4_K q/k and Q6_K v, or a stored part beside one quantized here),
+   * each run of consecutive parts of one layout is its own `MatMulNBits`
+   * and the outputs are concatenated.
+   *
    * @returns the output `[..., sum of rows]`
    */
   async linear(g: GraphBuilder, x: string, spec: LinearSpec): Promise<string> {
-    const prequantized = await this.readPrequantizedLinear(spec);
-    if (prequantized) return this.addLinear(g, x, spec, prequantized.weight, prequantized.bias);
-    const { weight, bias } = await this.readLinear(spec);
-    return this.addLinear(g, x, spec, weight, bias);
+    return this.addReadLinear(g, x, spec, await this.readLinearLayer(spec));
+  }
+
+  /**
+   * Reads a linear layer as {@link DecoderWeights.linear} would add it, without
+   * adding it: the parts the source stores quantized as stored (grouped by
+   * layout), or the float32 weight and bias. For graphs built inside an `If`
+   * branch, whose builder is synchronous (the experts of a mixture).
+   */
+  async readLinearLayer(spec: LinearSpec): Promise<ReadLinear> {
+    const groups = await this.readStoredLinear(spec);
+    return groups ? { groups } : this.readLinear(spec);
+  }
+
+  /**
+   * Adds a layer from {@link DecoderWeights.readLinearLayer} (synchronous):
+   * one `Gemm` or `MatMulNBits`, or one `MatMulNBits` per layout group and a
+   * `Concat` of their outputs.
+   *
+   * @returns the output `[..., sum of rows]`
+   */
+  addReadLinear(
+    g: GraphBuilder,
+    x: string,
+    spec: Pick<LinearSpec, 'name' | 'inFeatures' | 'format'>,
+    read: ReadLinear,
+  ): string {
+    if (!('groups' in read)) return this.addLinear(g, x, spec, read.weight, read.bias);
+    const { groups } = read;
+    if (groups.length === 1) return this.addLinear(g, x, spec, groups[0]!.weight, groups[0]!.bias);
+    const outputs = groups.map((group, index) =>
+      this.addLinear(g, x, { ...spec, name: `${spec.name}.${index}` }, group.weight, group.bias),
+    );
+    return g.concat(outputs, -1, { name: `${spec.name}/Concat` });
   }
 
   /**
@@ -140,47 +186,96 @@ export class DecoderWeights {
    * layout at no more than the decoder format's bits (see
    * {@link DecoderWeights.linear}); `undefined` when the format is float or
    * the source stores it otherwise (then read it as float32).
+   *
+   * @param options `gatherable`: only a layout `GatherBlockQuantized` can
+   *   look rows up in (no zero points; block minimums are subtracted after
+   *   the lookup), for an embedding table
    */
-  async prequantized(tensor: string, rows: number, inFeatures: number): Promise<QuantizedMatMulNBits | undefined> {
-    return (await this.readPrequantizedLinear({ name: tensor, parts: [{ tensor, rows }], inFeatures }))?.weight;
+  async prequantized(
+    tensor: string,
+    rows: number,
+    inFeatures: number,
+    options: { gatherable?: boolean } = {},
+  ): Promise<QuantizedMatMulNBits | undefined> {
+    const [stored] = (await this.readStoredParts({ name: tensor, parts: [{ tensor, rows }], inFeatures })) ?? [];
+    if (!stored || (options.gatherable && stored.zeroPoints !== undefined)) return undefined;
+    this.parameters += stored.N * stored.K;
+    return stackPrequantized([{ weight: stored }]);
   }
 
   /**
-   * A linear layer whose every part the source stores in `MatMulNBits`
-   * layout at no more than the format's bits (a quantized GGUF): stacked by
-   * rows as stored, never through float32, so the graph multiplies by the
-   * file's very weights. `undefined` when the format is float, the layer has
-   * its own format, or some part is not stored that way (or the parts differ
-   * in layout): the caller then reads the layer as float32.
+   * Each part of a linear layer as the source stores it in `MatMulNBits`
+   * layout at no more than the format's bits (`undefined` for a part stored
+   * otherwise), or `undefined` for the whole layer when the format is float,
+   * the layer has its own format, or the source has no quantized storage.
+   * Shapes are checked; nothing is counted.
    */
-  private async readPrequantizedLinear(
-    spec: LinearSpec,
-  ): Promise<{ weight: QuantizedMatMulNBits; bias: Float32Array | undefined } | undefined> {
+  private async readStoredParts(spec: LinearSpec): Promise<(PrequantizedLinear | undefined)[] | undefined> {
     const format = spec.format ?? this.format;
     if (format.kind !== 'nbits' || spec.format || !this.source.readPrequantized) return undefined;
-    const parts: { weight: PrequantizedLinear; scale?: number }[] = [];
+    const parts: (PrequantizedLinear | undefined)[] = [];
     for (const part of spec.parts) {
       const name = `${part.tensor}.weight`;
       if (!this.source.has(name)) this.fail(name, 'is missing from the checkpoint, but its config.json implies it');
       await this.source.expectShape?.(name, [part.rows, spec.inFeatures]);
-      const weight = await this.source.readPrequantized(name, format.bits);
-      if (!weight) return undefined;
-      parts.push({ weight, ...(part.scale !== undefined ? { scale: part.scale } : {}) });
+      parts.push(await this.source.readPrequantized(name, format.bits));
     }
-    const layouts = new Set(
-      parts.map(({ weight }) => `${weight.bits}/${weight.blockSize}/${weight.zeroPoints ? 'z' : ''}`),
-    );
-    if (layouts.size > 1) return undefined;
+    return parts;
+  }
+
+  /**
+   * A linear layer with at least one part the source stores in
+   * `MatMulNBits` layout (a quantized GGUF): those parts as stored, the
+   * others read as float32 and quantized at the format, each part's
+   * `scale` folded into its scales (and minimums) and bias; then runs of
+   * consecutive parts of one layout stacked by rows. One group when every
+   * part shares a layout. `undefined` when no part is stored quantized:
+   * the caller then reads the whole layer as float32.
+   */
+  private async readStoredLinear(
+    spec: LinearSpec,
+  ): Promise<{ weight: QuantizedMatMulNBits; bias: Float32Array | undefined }[] | undefined> {
+    const stored = await this.readStoredParts(spec);
+    if (!stored?.some((weight) => weight !== undefined)) return undefined;
+    const format = this.format as NBitsFormat;
+    const weights: PrequantizedLinear[] = [];
+    for (const [index, part] of spec.parts.entries()) {
+      const own = stored[index];
+      if (own) this.parameters += own.N * own.K;
+      // A part stored otherwise (a float tensor, or more bits than the format) is quantized here at the format.
+      weights.push(
+        own ??
+          this.quantize(
+            await this.read(`${part.tensor}.weight`, [part.rows, spec.inFeatures]),
+            part.rows,
+            spec.inFeatures,
+            format,
+          ),
+      );
+    }
     const biases: (Float32Array | undefined)[] = [];
     for (const part of spec.parts)
       biases.push(await this.optional(`${part.tensor}.bias`, [part.rows], spec.bias === true));
-    this.parameters += parts.reduce((sum, { weight }) => sum + weight.N * weight.K, 0);
-    const bias = biases.some((b) => b !== undefined)
-      ? concatRows(
-          biases.map((b, index) => scaled(b ?? new Float32Array(spec.parts[index]!.rows), spec.parts[index]!.scale)),
-        )
-      : undefined;
-    return { weight: stackPrequantized(parts), bias };
+    const layout = (weight: PrequantizedLinear) =>
+      `${weight.bits}/${weight.blockSize}/${weight.zeroPoints ? 'z' : ''}/${weight.blockMins ? 'm' : ''}`;
+    const groups: { weight: QuantizedMatMulNBits; bias: Float32Array | undefined }[] = [];
+    for (let start = 0; start < weights.length; ) {
+      let end = start + 1;
+      while (end < weights.length && layout(weights[end]!) === layout(weights[start]!)) end++;
+      const members = spec.parts.slice(start, end).map((part, offset) => ({ part, index: start + offset }));
+      const weight = stackPrequantized(
+        members.map(({ part, index }) => ({
+          weight: weights[index]!,
+          ...(part.scale !== undefined ? { scale: part.scale } : {}),
+        })),
+      );
+      const bias = members.some(({ index }) => biases[index] !== undefined)
+        ? concatRows(members.map(({ part, index }) => scaled(biases[index] ?? new Float32Array(part.rows), part.scale)))
+        : undefined;
+      groups.push({ weight, bias });
+      start = end;
+    }
+    return groups;
   }
 
   /** Reads and fuses a linear layer's weight `[sum of rows, inFeatures]` and bias, without adding it to a graph. */

@@ -63,6 +63,8 @@ export interface QuantizedWeightNames {
   scales: string;
   /** Packed zero points, or `undefined` for symmetric weights. */
   zeroPoints: string | undefined;
+  /** Block minimums `[N, kBlocks]` to subtract (a GGUF K-quant), or `undefined`. */
+  mins?: string | undefined;
 }
 
 /**
@@ -83,6 +85,9 @@ export interface QuantizedWeightNames {
  * ```
  */
 export class GraphBuilder extends OnnxOps {
+  /** {@link GraphBuilder.blockSums} already built in this graph, by input and block size. */
+  private readonly blockSumCache = new Map<string, string>();
+
   /**
    * `SimplifiedLayerNormalization` (RMSNorm, onnxruntime op in the default
    * domain): `x / sqrt(mean(x²) + epsilon) · scale`, computed in float32.
@@ -271,12 +276,16 @@ export class GraphBuilder extends OnnxOps {
     const zeroPoints = quantized.zeroPoints
       ? this.initializer(`${name}.qzeros`, quantized.zeroPoints, [N, Math.ceil((kBlocks * bits) / 8)])
       : undefined;
-    return { b, scales, zeroPoints };
+    const mins = quantized.blockMins ? this.initializer(`${name}.mins`, quantized.blockMins, [N, kBlocks]) : undefined;
+    return { b, scales, zeroPoints, ...(mins ? { mins } : {}) };
   }
 
   /**
    * A quantized linear layer in one call: adds the weight's initializers
    * (see {@link GraphBuilder.quantizedWeight}) and the `MatMulNBits` node.
+   * A weight with block minimums (a GGUF Q4_K) also gets the exact
+   * correction `− Σ_block(a) · minsᵀ` ({@link GraphBuilder.subtractBlockMins},
+   * over `<name>.mins` `[N, kBlocks]`).
    *
    * @param a input `[..., K]`
    * @param name weight name relative to the current scope; also the node name
@@ -291,19 +300,64 @@ export class GraphBuilder extends OnnxOps {
     settings: { accuracyLevel?: 0 | 1 | 2 | 3 | 4; bias?: string } = {},
     options: { output?: string } = {},
   ): string {
+    const { K, N, bits, blockSize } = quantized;
     const names = this.quantizedWeight(name, quantized);
-    return this.matMulNBits(
+    const product = this.matMulNBits(
       a,
       { ...names, bias: settings.bias },
-      {
-        K: quantized.K,
-        N: quantized.N,
-        bits: quantized.bits,
-        blockSize: quantized.blockSize,
-        accuracyLevel: settings.accuracyLevel,
-      },
-      { name: `${name}/MatMulNBits`, output: options.output },
+      { K, N, bits, blockSize, accuracyLevel: settings.accuracyLevel },
+      { name: `${name}/MatMulNBits`, output: names.mins ? undefined : options.output },
     );
+    if (!names.mins) return product;
+    return this.subtractBlockMins(a, product, names.mins, { K, blockSize }, { name, output: options.output });
+  }
+
+  /**
+   * `product − Σ_block(a) · minsᵀ`: the exact correction of a `MatMulNBits`
+   * whose weights carry block minimums (weight = `(q − zero) · scale − min`),
+   * a small `FusedMatMul` (transB, over the `[N, kBlocks]` minimums as
+   * stored) on the {@link GraphBuilder.blockSums} and a `Sub`.
+   *
+   * @param a the op's input `[..., K]`
+   * @param product the op's output `[..., N]`
+   * @param mins initializer `[N, K / blockSize]`
+   * @param sizes K and the block size
+   * @param options node-name prefix and output name
+   */
+  subtractBlockMins(
+    a: string,
+    product: string,
+    mins: string,
+    sizes: { K: number; blockSize: number },
+    options: { name: string; output?: string | undefined },
+  ): string {
+    const sums = this.blockSums(a, sizes.K, sizes.blockSize);
+    const correction = this.fusedMatMul(sums, mins, { transB: true }, { name: `${options.name}/BlockMins` });
+    return this.sub(product, correction, { name: `${options.name}/SubBlockMins`, output: options.output });
+  }
+
+  /**
+   * `a` `[..., K]` summed over each block of `blockSize` along its last axis:
+   * `[..., K / blockSize]` (Shape, Concat, Reshape, ReduceSum). Built once per
+   * input and block size in a graph, so the linear layers that share an input
+   * (q/k/v, gate/up) share the sums.
+   *
+   * @param a input `[..., K]`
+   * @param K its last dimension, a multiple of `blockSize`
+   * @param blockSize weights per block
+   */
+  blockSums(a: string, K: number, blockSize: number): string {
+    if (!Number.isInteger(K / blockSize)) {
+      this.invalidArgument('ReduceSum', `block sums need K (${K}) to be a multiple of the block size (${blockSize})`);
+    }
+    const key = `${a}|${blockSize}`;
+    const cached = this.blockSumCache.get(key);
+    if (cached) return cached;
+    const leading = this.shape(a, { end: -1 });
+    const blocked = this.reshape(a, this.concat([leading, this.constInt64([K / blockSize, blockSize])], 0));
+    const sums = this.reduceSum(blocked, [-1], false);
+    this.blockSumCache.set(key, sums);
+    return sums;
   }
 
   /**

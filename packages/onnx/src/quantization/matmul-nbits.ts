@@ -32,6 +32,13 @@ export interface QuantizedMatMulNBits {
   scales: Float32Array;
   /** Zero points `[N, ceil(kBlocks * bits / 8)]`, packed like the weights; absent when symmetric. */
   zeroPoints: Uint8Array | undefined;
+  /**
+   * Per-block minimums `[N, kBlocks]` subtracted from the op's weights (a
+   * GGUF K-quant's `dmin·m`): weight = `(q − zeroPoint) · scale − min`. The
+   * graph adds them as an exact correction MatMul (`GraphBuilder.quantizedMatMul`).
+   * Absent for weights this package quantizes.
+   */
+  blockMins?: Float32Array | undefined;
   /** What the op computes with: `(q - zeroPoint) · scale`, as the row-major `[K, N]` MatMul weight (computed on first read). */
   readonly dequantized: Float32Array;
 }
@@ -95,6 +102,8 @@ export interface PrequantizedLinear {
   scales: Float32Array;
   /** `[N, ceil(kBlocks · bits / 8)]`, packed like the weights; absent for the op's default zero point. */
   zeroPoints?: Uint8Array | undefined;
+  /** `[N, ceil(K / blockSize)]` minimums less which the op's weights are the stored ones (GGUF Q4_K, Q5_K, Q2_K, Q4_1, Q5_1). */
+  blockMins?: Float32Array | undefined;
 }
 
 /**
@@ -115,14 +124,15 @@ export function stackPrequantized(
     w.K === first.K &&
     w.bits === first.bits &&
     w.blockSize === first.blockSize &&
-    (w.zeroPoints === undefined) === (first.zeroPoints === undefined);
+    (w.zeroPoints === undefined) === (first.zeroPoints === undefined) &&
+    (w.blockMins === undefined) === (first.blockMins === undefined);
   if (!first || !parts.every((part) => same(part.weight))) {
     throw new GraphError({
       graphName: 'stackPrequantized',
       issues: [
         {
           problem: 'invalid-argument',
-          detail: 'the parts of one linear layer differ in K, bits, block size or zero points',
+          detail: 'the parts of one linear layer differ in K, bits, block size, zero points or block minimums',
         },
       ],
       hint: 'Stack only weights quantized the same way, or dequantize and quantize them together.',
@@ -139,9 +149,9 @@ export function stackPrequantized(
     }
     return out;
   };
-  const scaled = parts.map(({ weight, scale }) =>
-    scale === undefined || scale === 1 ? weight.scales : weight.scales.map((value) => value * scale),
-  );
+  const scaledBy = (values: Float32Array, scale: number | undefined) =>
+    scale === undefined || scale === 1 ? values : values.map((value) => value * scale);
+  const scaled = parts.map(({ weight, scale }) => scaledBy(weight.scales, scale));
   const packed = concat(
     parts.map((part) => part.weight.packed),
     (n) => new Uint8Array(n),
@@ -153,14 +163,32 @@ export function stackPrequantized(
         (n) => new Uint8Array(n),
       )
     : undefined;
+  // A part's factor scales its whole weight, minimums included.
+  const blockMins = first.blockMins
+    ? concat(
+        parts.map(({ weight, scale }) => scaledBy(weight.blockMins!, scale)),
+        (n) => new Float32Array(n),
+      )
+    : undefined;
   const N = parts.reduce((sum, part) => sum + part.weight.N, 0);
-  return quantizedWeight({ K, N, bits, blockSize, kBlocks: Math.ceil(K / blockSize), packed, scales, zeroPoints });
+  return quantizedWeight({
+    K,
+    N,
+    bits,
+    blockSize,
+    kBlocks: Math.ceil(K / blockSize),
+    packed,
+    scales,
+    zeroPoints,
+    ...(blockMins ? { blockMins } : {}),
+  });
 }
 
 /**
  * Dequantizes `MatMulNBits` weights to the row-major `[K, N]` MatMul weight,
  * as the op does: `(q - zeroPoint) · scale`, with the default zero point
- * `2^(bits-1)` when none are given.
+ * `2^(bits-1)` when none are given, less the block's minimum when
+ * `blockMins` `[N, kBlocks]` are given.
  *
  * @param quantized packed weights, scales and optional zero points
  * @param K input features
@@ -168,7 +196,12 @@ export function stackPrequantized(
  * @param options bits and block size
  */
 export function dequantizeMatMulNBits(
-  quantized: { packed: Uint8Array; scales: Float32Array; zeroPoints?: Uint8Array | undefined },
+  quantized: {
+    packed: Uint8Array;
+    scales: Float32Array;
+    zeroPoints?: Uint8Array | undefined;
+    blockMins?: Float32Array | undefined;
+  },
   K: number,
   N: number,
   options: { bits: 4 | 8; blockSize: number },
@@ -184,11 +217,13 @@ export function dequantizeMatMulNBits(
       const zero = quantized.zeroPoints
         ? readPacked(quantized.zeroPoints, n * zeroStride, block, bits)
         : 1 << (bits - 1);
+      const min = quantized.blockMins?.[n * kBlocks + block];
       const base = (n * kBlocks + block) * blob;
       const end = Math.min(blockSize, K - block * blockSize);
       for (let j = 0; j < end; j++) {
         const q = readPacked(quantized.packed, base, j, bits);
-        out[(block * blockSize + j) * N + n] = Math.fround((q - zero) * scale);
+        const weight = Math.fround((q - zero) * scale);
+        out[(block * blockSize + j) * N + n] = min === undefined ? weight : Math.fround(weight - min);
       }
     }
   }
@@ -264,11 +299,11 @@ function quantize(
  */
 function quantizedWeight(weight: Omit<QuantizedMatMulNBits, 'dequantized'>): QuantizedMatMulNBits {
   let dequantized: Float32Array | undefined;
-  const { K, N, bits, blockSize, packed, scales, zeroPoints } = weight;
+  const { K, N, bits, blockSize, packed, scales, zeroPoints, blockMins } = weight;
   return {
     ...weight,
     get dequantized() {
-      dequantized ??= dequantizeMatMulNBits({ packed, scales, zeroPoints }, K, N, { bits, blockSize });
+      dequantized ??= dequantizeMatMulNBits({ packed, scales, zeroPoints, blockMins }, K, N, { bits, blockSize });
       return dequantized;
     },
   };

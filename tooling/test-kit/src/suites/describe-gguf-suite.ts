@@ -67,6 +67,14 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
     await writeDequantizedGguf(join(root, 'model-q8_0.gguf'), join(root, 'model-q8_0-dequantized.gguf'));
     await writeGgufCheckpoint(checkpoint.dir, join(root, 'model-q4_0.gguf'), 'Q4_0');
     await writeDequantizedGguf(join(root, 'model-q4_0.gguf'), join(root, 'model-q4_0-dequantized.gguf'));
+    // K-quants need rows of whole 256-weight super-blocks: the same shape, wider.
+    const wide = await writeRandomCheckpoint(join(root, 'hf-wide'), {
+      ...recipe,
+      seed: 5,
+      config: { ...recipe.config, hidden_size: 256, intermediate_size: 512 },
+    });
+    await writeGgufCheckpoint(wide.dir, join(root, 'model-q4_k_m.gguf'), 'Q4_K_M');
+    await writeDequantizedGguf(join(root, 'model-q4_k_m.gguf'), join(root, 'model-q4_k_m-dequantized.gguf'));
   });
 
   afterAll(async () => {
@@ -135,6 +143,16 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
       expect(exact.config.dtype).toBe('int4');
       // Against float32 over the same weights, the file's own blocks differ only by the int8 activations of
       // MatMulNBits' accuracy level 4; quantizing the dequantized weights again (blocks of 128) adds a second error.
+      const exactCosine = cosine(exact.logits, float.logits);
+      expect(exactCosine).toBeGreaterThan(0.99);
+      expect(1 - exactCosine).toBeLessThan((1 - cosine(requantized.logits, float.logits)) / 2);
+    });
+
+    it('a Q4_K_M GGUF runs its own Q4_K blocks (minimums subtracted exactly) and Q6_K blocks, not re-quantized ones', async () => {
+      const exact = await run(join(root, 'model-q4_k_m.gguf'), 'file');
+      const float = await run(join(root, 'model-q4_k_m-dequantized.gguf'));
+      const requantized = await run(join(root, 'model-q4_k_m-dequantized.gguf'), 'int4');
+      expect(exact.config.dtype).toBe('int4');
       const exactCosine = cosine(exact.logits, float.logits);
       expect(exactCosine).toBeGreaterThan(0.99);
       expect(1 - exactCosine).toBeLessThan((1 - cosine(requantized.logits, float.logits)) / 2);

@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../../graph/graph-builder.js';
 import type { DecoderBlock } from '../decoder-block.js';
-import type { DecoderWeights } from '../decoder-weights.js';
+import type { DecoderWeights, ReadLinear } from '../decoder-weights.js';
 
 /** The widths of a gated MLP. */
 export interface GatedMlpSizes {
@@ -12,12 +12,15 @@ export interface GatedMlpSizes {
   bias?: boolean;
 }
 
-/** The read (not yet added) weights of a gated MLP: fused gate/up `[2I, H]` and down `[H, I]`. */
+/**
+ * The read (not yet added) weights of a gated MLP: fused gate/up `[2I, H]`
+ * and down `[H, I]`, each float32 or as a quantized checkpoint stores it.
+ */
 export interface GatedMlpWeights {
   /** Fused gate and up rows, and their bias. */
-  gateUp: { weight: Float32Array; bias: Float32Array | undefined };
+  gateUp: ReadLinear;
   /** Down projection and its bias. */
-  down: { weight: Float32Array; bias: Float32Array | undefined };
+  down: ReadLinear;
 }
 
 /** Reads the three projections at `<prefix>.{gate,up,down}_proj` (gate and up fused by rows). */
@@ -27,7 +30,7 @@ export async function readGatedMlp(
   sizes: GatedMlpSizes,
 ): Promise<GatedMlpWeights> {
   const { hiddenSize, intermediateSize } = sizes;
-  const gateUp = await weights.readLinear({
+  const gateUp = await weights.readLinearLayer({
     name: `${prefix}.gate_up_proj`,
     parts: [
       { tensor: `${prefix}.gate_proj`, rows: intermediateSize },
@@ -36,7 +39,7 @@ export async function readGatedMlp(
     inFeatures: hiddenSize,
     bias: sizes.bias === true,
   });
-  const down = await weights.readLinear({
+  const down = await weights.readLinearLayer({
     name: `${prefix}.down_proj`,
     parts: [{ tensor: `${prefix}.down_proj`, rows: hiddenSize }],
     inFeatures: intermediateSize,
@@ -66,22 +69,10 @@ export function addGatedMlp(
   read: GatedMlpWeights,
 ): string {
   const { hiddenSize, intermediateSize } = sizes;
-  const gateUp = weights.addLinear(
-    g,
-    x,
-    { name: `${prefix}.gate_up_proj`, inFeatures: hiddenSize },
-    read.gateUp.weight,
-    read.gateUp.bias,
-  );
+  const gateUp = weights.addReadLinear(g, x, { name: `${prefix}.gate_up_proj`, inFeatures: hiddenSize }, read.gateUp);
   const [gated, upped] = g.split(gateUp, { axis: -1, sizes: [intermediateSize, intermediateSize] }) as [string, string];
   const activated = g.mul(g.mul(gated, g.sigmoid(gated)), upped);
-  return weights.addLinear(
-    g,
-    activated,
-    { name: `${prefix}.down_proj`, inFeatures: intermediateSize },
-    read.down.weight,
-    read.down.bias,
-  );
+  return weights.addReadLinear(g, activated, { name: `${prefix}.down_proj`, inFeatures: intermediateSize }, read.down);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { GraphBuilder } from '../../graph/graph-builder.js';
+import type { GraphBuilder, QuantizedWeightNames } from '../../graph/graph-builder.js';
 import type { QuantizedMatMulNBits } from '../../quantization/matmul-nbits.js';
 import type { DecoderShapeOptions } from '../decoder-options.js';
 import type { DecoderWeights, NBitsFormat } from '../decoder-weights.js';
@@ -37,10 +37,9 @@ export async function tokenEmbedding(
   const tied = options.tieWordEmbeddings && !weights.has('lm_head.weight');
   const untiedHead = (x: string) =>
     weights.linear(g, x, { name: 'lm_head', parts: [{ tensor: 'lm_head', rows: vocabSize }], inFeatures: hiddenSize });
-  // A quantized GGUF's table as stored (Q4_0, Q8_0 blocks of 32 without zero points), never through float32.
-  const stored = await weights.prequantized('model.embed_tokens', vocabSize, hiddenSize);
-  const table =
-    stored?.zeroPoints === undefined && stored ? undefined : await weights.read(name, [vocabSize, hiddenSize]);
+  // A quantized GGUF's table as stored (Q4_0, Q8_0, Q4_K, Q6_K: no zero points), never through float32.
+  const stored = await weights.prequantized('model.embed_tokens', vocabSize, hiddenSize, { gatherable: true });
+  const table = stored ? undefined : await weights.read(name, [vocabSize, hiddenSize]);
   const quantizable =
     table === undefined ||
     (format.kind === 'nbits' && format.symmetric === true && hiddenSize % format.blockSize === 0);
@@ -51,13 +50,17 @@ export async function tokenEmbedding(
     const hidden = quantizedLookup(g, tokenIds, quantized, initializers);
     const accuracyLevel = (format as NBitsFormat).accuracyLevel ?? 0;
     const { K, N, bits, blockSize } = quantized;
-    return {
-      hidden,
-      lmHead: async (x) =>
-        tied
-          ? g.matMulNBits(x, initializers, { K, N, bits, blockSize, accuracyLevel }, { name: 'lm_head/MatMulNBits' })
-          : untiedHead(x),
+    const tiedHead = (x: string) => {
+      const logits = g.matMulNBits(
+        x,
+        initializers,
+        { K, N, bits, blockSize, accuracyLevel },
+        { name: 'lm_head/MatMulNBits' },
+      );
+      const { mins } = initializers;
+      return mins ? g.subtractBlockMins(x, logits, mins, { K, blockSize }, { name: 'lm_head' }) : logits;
     };
+    return { hidden, lmHead: async (x) => (tied ? tiedHead(x) : untiedHead(x)) };
   }
   const embedding = g.initializer(name, table!, [vocabSize, hiddenSize]);
   return {
@@ -81,11 +84,11 @@ function quantizedLookup(
   g: GraphBuilder,
   ids: string,
   quantized: QuantizedMatMulNBits,
-  { b, scales }: { b: string; scales: string },
+  { b, scales, mins }: QuantizedWeightNames,
 ): string {
   const { N, K, bits, blockSize } = quantized;
   const table = g.reshape(b, [N, (K * bits) / 8]);
-  return g.gatherBlockQuantized(
+  const rows = g.gatherBlockQuantized(
     table,
     ids,
     scales,
@@ -93,4 +96,12 @@ function quantizedLookup(
     { bits, blockSize },
     { name: 'model.embed_tokens/GatherBlockQuantized' },
   );
+  if (!mins) return rows;
+  // Each row's block minimums (a GGUF K-quant), gathered too and subtracted block by block, for ids of any rank.
+  const kBlocks = K / blockSize;
+  const rowMins = g.reshape(g.gather(mins, ids, 0), [-1, kBlocks, 1]);
+  const blocked = g.sub(g.reshape(rows, [-1, kBlocks, blockSize]), rowMins, {
+    name: 'model.embed_tokens/SubBlockMins',
+  });
+  return g.reshape(blocked, g.shape(rows));
 }
