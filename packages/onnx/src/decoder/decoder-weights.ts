@@ -183,6 +183,19 @@ export class DecoderWeights {
     return { weight: stackPrequantized(parts), bias };
   }
 
+  /**
+   * Reads a linear layer without adding it to a graph, as
+   * {@link DecoderWeights.linear} would store it: in `MatMulNBits` layout as
+   * the source stores it when every part maps at the format's bits (a
+   * quantized GGUF), else as float32 (fused, for {@link DecoderWeights.addLinear}
+   * to store in the format). For layers added later, inside an `If` branch.
+   */
+  async readStoredLinear(
+    spec: LinearSpec,
+  ): Promise<{ weight: Float32Array | QuantizedMatMulNBits; bias: Float32Array | undefined }> {
+    return (await this.readPrequantizedLinear(spec)) ?? (await this.readLinear(spec));
+  }
+
   /** Reads and fuses a linear layer's weight `[sum of rows, inFeatures]` and bias, without adding it to a graph. */
   async readLinear(spec: LinearSpec): Promise<{ weight: Float32Array; bias: Float32Array | undefined }> {
     const { parts, inFeatures } = spec;

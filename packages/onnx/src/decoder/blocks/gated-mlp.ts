@@ -1,4 +1,5 @@
 import type { GraphBuilder } from '../../graph/graph-builder.js';
+import type { QuantizedMatMulNBits } from '../../quantization/matmul-nbits.js';
 import type { DecoderBlock } from '../decoder-block.js';
 import type { DecoderWeights } from '../decoder-weights.js';
 
@@ -12,22 +13,31 @@ export interface GatedMlpSizes {
   bias?: boolean;
 }
 
-/** The read (not yet added) weights of a gated MLP: fused gate/up `[2I, H]` and down `[H, I]`. */
+/**
+ * The read (not yet added) weights of a gated MLP: fused gate/up `[2I, H]`
+ * and down `[H, I]`, each float32 or, from a source that stores them
+ * quantized at the decoder's bits (a GGUF Q4_0/Q8_0 file), in `MatMulNBits`
+ * layout as stored.
+ */
 export interface GatedMlpWeights {
   /** Fused gate and up rows, and their bias. */
-  gateUp: { weight: Float32Array; bias: Float32Array | undefined };
+  gateUp: { weight: Float32Array | QuantizedMatMulNBits; bias: Float32Array | undefined };
   /** Down projection and its bias. */
-  down: { weight: Float32Array; bias: Float32Array | undefined };
+  down: { weight: Float32Array | QuantizedMatMulNBits; bias: Float32Array | undefined };
 }
 
-/** Reads the three projections at `<prefix>.{gate,up,down}_proj` (gate and up fused by rows). */
+/**
+ * Reads the three projections at `<prefix>.{gate,up,down}_proj` (gate and up
+ * fused by rows), as stored when the source holds them in `MatMulNBits`
+ * layout at the decoder's bits ({@link DecoderWeights.readStoredLinear}).
+ */
 export async function readGatedMlp(
   weights: DecoderWeights,
   prefix: string,
   sizes: GatedMlpSizes,
 ): Promise<GatedMlpWeights> {
   const { hiddenSize, intermediateSize } = sizes;
-  const gateUp = await weights.readLinear({
+  const gateUp = await weights.readStoredLinear({
     name: `${prefix}.gate_up_proj`,
     parts: [
       { tensor: `${prefix}.gate_proj`, rows: intermediateSize },
@@ -36,7 +46,7 @@ export async function readGatedMlp(
     inFeatures: hiddenSize,
     bias: sizes.bias === true,
   });
-  const down = await weights.readLinear({
+  const down = await weights.readStoredLinear({
     name: `${prefix}.down_proj`,
     parts: [{ tensor: `${prefix}.down_proj`, rows: hiddenSize }],
     inFeatures: intermediateSize,
