@@ -7,10 +7,9 @@ import {
   type GgufPrequantized,
   GgufWeightSource,
   ggufTensorLocation,
+  ggufTensorName,
   unpermuteRotaryRows,
 } from './gguf-weight-source.js';
-
-const ggufTensorName = (name: string) => ggufTensorLocation(name)?.tensor;
 
 /** What MatMulNBits multiplies by, `[N, K]` row-major: `(q − zero) · scale` per block. */
 function opWeights(weight: GgufPrequantized): Float32Array {
@@ -54,6 +53,7 @@ describe('GGUF weight names and rows', () => {
       tensor: 'blk.7.ffn_gate_exps.weight',
       expert: 127,
     });
+    expect(ggufTensorName('model.layers.2.mlp.experts.0.down_proj.weight')).toBe('blk.2.ffn_down_exps.weight');
     expect(ggufTensorName('model.layers.2.mlp.experts.0.down_proj.bias')).toBeUndefined();
     expect(ggufTensorName('unknown')).toBeUndefined();
   });

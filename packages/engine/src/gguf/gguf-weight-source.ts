@@ -50,6 +50,17 @@ export function ggufTensorLocation(name: string): GgufTensorLocation | undefined
 }
 
 /**
+ * The llama.cpp name of the tensor holding a Hugging Face tensor
+ * (`model.layers.3.mlp.up_proj.weight` → `blk.3.ffn_up.weight`; an expert's
+ * projection → its layer's stack `blk.3.ffn_up_exps.weight`, see
+ * {@link ggufTensorLocation} for its slice), or `undefined` for a name with
+ * no GGUF counterpart.
+ */
+export function ggufTensorName(name: string): string | undefined {
+  return ggufTensorLocation(name)?.tensor;
+}
+
+/**
  * Undoes llama.cpp's q/k row permutation (`convert_hf_to_gguf.py` interleaves
  * each head's two rotary halves for the `llama` architecture): GGUF row
  * `2i + part` of a head goes back to Hugging Face row `part·headDim/2 + i`.
