@@ -16,8 +16,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measureReadBandwidth } from '@pio/bench';
-import { runDecoderBenchmark } from '@pio/test-kit';
+import { measureReadBandwidth, runDecoderBenchmark } from '@pio/test-kit';
 import { Glm4MoeLiteConfig } from '../src/config.js';
 import { createGlm4MoeLitePlugin } from '../src/index.js';
 

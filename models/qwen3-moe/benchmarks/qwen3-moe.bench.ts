@@ -15,8 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measureReadBandwidth } from '@pio/bench';
-import { runDecoderBenchmark } from '@pio/test-kit';
+import { measureReadBandwidth, runDecoderBenchmark } from '@pio/test-kit';
 import { Qwen3MoeConfig } from '../src/config.js';
 import { createQwen3MoePlugin } from '../src/index.js';
 
@@ -68,7 +67,11 @@ const report = await runDecoderBenchmark({
 if (report) {
   // int4 MatMulNBits: half a byte per weight plus a float32 scale per block of 128.
   const bytesPerWeight = 0.5 + 4 / 128;
-  const moe = Qwen3MoeConfig.fromHuggingFace({ ...config, architectures: ['Qwen3MoeForCausalLM'], model_type: 'qwen3_moe' });
+  const moe = Qwen3MoeConfig.fromHuggingFace({
+    ...config,
+    architectures: ['Qwen3MoeForCausalLM'],
+    model_type: 'qwen3_moe',
+  });
   // A token reads one embedding row, not the table: leave the table out.
   const activeWeights = moe.activeParameters() - config.vocab_size * config.hidden_size;
   const activeBytes = activeWeights * bytesPerWeight;
@@ -88,5 +91,8 @@ if (report) {
   process.stdout.write(
     `\nbandwidth bound: ${(activeBytes / 1e9).toFixed(2)} GB of active int4 weights per token at ${bound.readBandwidthGBs} GB/s = ${bound.boundTokensPerSecond} tok/s; decode at 128 = ${decode} tok/s (${(100 * bound.shareOfBound).toFixed(0)}% of the bound)\n`,
   );
-  await writeFile(join(packageDir, 'benchmarks', 'results', `${name}-bound.json`), `${JSON.stringify(bound, null, 2)}\n`);
+  await writeFile(
+    join(packageDir, 'benchmarks', 'results', `${name}-bound.json`),
+    `${JSON.stringify(bound, null, 2)}\n`,
+  );
 }

@@ -29,6 +29,7 @@ export {
 export {
   type CheckpointFormat,
   checkpointFormats,
+  ggufArchitecturesOf,
   type PluginCompatibility,
   type PluginMetadata,
 } from './contract/plugin-metadata.js';

@@ -1,3 +1,5 @@
+export { BatchScheduler, type BatchSchedulerOptions } from './batch/batch-scheduler.js';
+export { SlotKvPool, type SlotKvPoolOptions } from './batch/slot-kv-pool.js';
 export {
   BuildCache,
   type BuildRecord,
@@ -19,7 +21,7 @@ export {
   type TransformersJsExportOptions,
 } from './export/export-transformers-js-folder.js';
 export { argmax } from './generation/argmax.js';
-export { generateTokens, type GenerateTokensOptions } from './generation/generate-tokens.js';
+export { type GenerateTokensOptions, generateTokens } from './generation/generate-tokens.js';
 export { type DecodeFn, IncrementalDecoder } from './generation/incremental-decoder.js';
 export {
   applyPenalties,
@@ -33,9 +35,17 @@ export { type RandomSource, seededRandom } from './generation/seeded-random.js';
 export { type StopMatch, StopStringMatcher } from './generation/stop-string-matcher.js';
 export { ggufBuildKey } from './gguf/gguf-build-key.js';
 export { ggufHuggingFaceConfig, ggufMappedArchitectures } from './gguf/gguf-config.js';
-export { GgufWeightSource, type GgufWeightLayout, ggufTensorName, unpermuteRotaryRows } from './gguf/gguf-weight-source.js';
+export {
+  type GgufTensorLocation,
+  type GgufWeightLayout,
+  GgufWeightSource,
+  ggufTensorLocation,
+  ggufTensorName,
+  unpermuteRotaryRows,
+} from './gguf/gguf-weight-source.js';
 export { type GgufCheckpointParts, openGgufCheckpoint } from './gguf/open-gguf-checkpoint.js';
 export { KvCache, type KvCacheOptions } from './kv-cache/kv-cache.js';
+export { checkMemoryFit, estimateModelBytes } from './plugin/check-memory-fit.js';
 export {
   type BuildGraphsArgs,
   type BuiltGraphs,
@@ -47,7 +57,6 @@ export {
   type PrepareGraphsArgs,
 } from './plugin/decoder-text-plugin.js';
 export { type GenerationDefaults, readGenerationConfig } from './plugin/generation-config.js';
-export { checkMemoryFit, estimateModelBytes } from './plugin/check-memory-fit.js';
 export {
   isTokenScorer,
   logSoftmaxAt,
@@ -58,5 +67,3 @@ export {
 } from './plugin/score-tokens.js';
 export { createSession, type GraphSource, type SessionSettings } from './session/create-session.js';
 export { type DecodeOptions, type EncodeOptions, TextTokenizer } from './tokenizer/text-tokenizer.js';
-export { BatchScheduler, type BatchSchedulerOptions } from './batch/batch-scheduler.js';
-export { SlotKvPool, type SlotKvPoolOptions } from './batch/slot-kv-pool.js';

@@ -120,6 +120,46 @@ describe('GgufFile', () => {
     }
   });
 
+  it('reads one slice of a stacked 3-D tensor (one expert of ffn_*_exps) by a positioned read of its bytes', async () => {
+    const file = join(dir, 'stacked.gguf');
+    // 3 experts of [2, 256]: the shape is outermost first, experts outermost, as llama.cpp stacks them.
+    const stack = Float32Array.from({ length: 3 * 2 * 256 }, (_, i) => Math.cos(i * 0.11) * 3);
+    await writeGgufFile(file, {
+      metadata: { 'general.architecture': gguf.string('qwen3moe') },
+      tensors: [
+        { name: 'f32', type: 'F32', shape: [3, 2, 256], data: () => bytesOf(stack) },
+        { name: 'q8', type: 'Q8_0', shape: [3, 2, 256], data: () => quantizeQ8_0(stack) },
+        { name: 'q4k', type: 'Q4_K', shape: [3, 2, 256], data: () => quantizeQ4_K(stack) },
+        { name: 'norm', type: 'F32', shape: [3], data: () => bytesOf(new Float32Array([1, 2, 3])) },
+      ],
+    });
+    const gg = await GgufFile.open(file);
+    try {
+      for (const expert of [0, 1, 2]) {
+        const part = stack.subarray(expert * 512, (expert + 1) * 512);
+        expect(await gg.readTensorSliceFloat32('f32', expert)).toEqual(part);
+        const raw = await gg.readTensorSliceBytes('q8', expert);
+        expect(raw).toMatchObject({ type: 'Q8_0', shape: [2, 256] });
+        expect(raw.bytes).toEqual(quantizeQ8_0(part));
+        const whole = await gg.readTensorFloat32('q4k');
+        expect(await gg.readTensorSliceFloat32('q4k', expert)).toEqual(
+          whole.subarray(expert * 512, (expert + 1) * 512),
+        );
+      }
+      for (const [name, index] of [
+        ['f32', 3],
+        ['f32', -1],
+        ['norm', 0],
+      ] as const) {
+        const error = await gg.readTensorSliceBytes(name, index).catch((e: unknown) => e);
+        expect(GgufFileError.isInstance(error), `${name}[${index}]`).toBe(true);
+        expect(error).toMatchObject({ kind: 'bad-shape', entry: name });
+      }
+    } finally {
+      await gg.close();
+    }
+  });
+
   it('opens split checkpoints from any shard (split.no, split.count, split.tensors.count)', async () => {
     const names = ggufSplitPaths(join(dir, 'm-00001-of-00003.gguf'))!;
     expect(names.map((n) => n.slice(dir.length + 1))).toEqual([

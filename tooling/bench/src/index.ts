@@ -1,6 +1,7 @@
+// Kept here for callers of @pio/bench; it lives in @pio/test-kit so model packages need not depend on the bench.
+export { measureReadBandwidth } from '@pio/test-kit';
 export type { EngineJob, EngineName, EngineResult, PromptTiming } from './engines/engine-job.js';
 export { formatVsLlamaCpp } from './format-vs-llamacpp.js';
-export { measureReadBandwidth } from './read-bandwidth.js';
 export { runEngine } from './run-engine.js';
 export { type BenchShape, benchShapes } from './shapes/bench-shapes.js';
 export {

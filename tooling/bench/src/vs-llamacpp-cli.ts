@@ -9,7 +9,13 @@ import { benchVsLlamaCpp } from './vs-llamacpp.js';
 
 const { values } = parseArgs({
   options: {
-    shapes: { type: 'string', default: benchShapes.map((shape) => shape.name).join(',') },
+    shapes: {
+      type: 'string',
+      default: benchShapes
+        .filter((shape) => shape.byDefault)
+        .map((shape) => shape.name)
+        .join(','),
+    },
     rounds: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
     'llama-threads': { type: 'string', default: '1,2' },
@@ -27,7 +33,12 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--pio-gguf] [--pio-source] [--work DIR] [--out FILE]\n  PIO runs from its built dist/ (the script builds it first) unless --pio-source: TypeScript sources through tsx, ~1 s slower to start`,
+    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--pio-gguf] [--pio-source] [--work DIR] [--out FILE]\n  Default shapes: ${values.shapes}; the Qwen3-MoE ones (${benchShapes
+      .filter((s) => !s.byDefault)
+      .map((s) => s.name)
+      .join(
+        ', ',
+      )}) run when named\n  PIO runs from its built dist/ (the script builds it first) unless --pio-source: TypeScript sources through tsx, ~1 s slower to start`,
   );
   process.exit(0);
 }

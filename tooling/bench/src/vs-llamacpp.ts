@@ -5,11 +5,11 @@ import {
   type GgufWeightType,
   type MachineInfo,
   machineInfo,
+  measureReadBandwidth,
   prepareBenchCheckpoint,
   writeGgufCheckpoint,
 } from '@pio/test-kit';
 import type { EngineJob, EngineResult } from './engines/engine-job.js';
-import { measureReadBandwidth } from './read-bandwidth.js';
 import { runEngine } from './run-engine.js';
 import type { BenchShape } from './shapes/bench-shapes.js';
 

@@ -11,11 +11,19 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 // llama.cpp is the oracle of the GGUF writer: the same random weights, written
 // as safetensors for PIO and as an F32 GGUF for llama.cpp, must give the same
-// greedy tokens. A wrong tensor name, layout or q/k permutation would not.
+// greedy tokens. A wrong tensor name, layout or q/k permutation would not, nor
+// a wrong stacking of experts (qwen3_moe: 8 experts of width 64, top-2, every
+// layer sparse, as llama.cpp's qwen3moe runs it).
 describe.each([
-  { arch: 'llama' as const, tokenizer: 'llama3' as const, headDim: 32 },
-  { arch: 'qwen3' as const, tokenizer: 'qwen3' as const, headDim: 48 },
-])('an F32 GGUF of a random $arch checkpoint', ({ arch, tokenizer, headDim }) => {
+  { arch: 'llama' as const, tokenizer: 'llama3' as const, headDim: 32, moe: {} },
+  { arch: 'qwen3' as const, tokenizer: 'qwen3' as const, headDim: 48, moe: {} },
+  {
+    arch: 'qwen3_moe' as const,
+    tokenizer: 'qwen3' as const,
+    headDim: 32,
+    moe: { num_experts: 8, num_experts_per_tok: 2, moe_intermediate_size: 64, norm_topk_prob: true },
+  },
+])('an F32 GGUF of a random $arch checkpoint', ({ arch, tokenizer, headDim, moe }) => {
   it('gives llama.cpp the greedy tokens PIO computes from the safetensors', { timeout: 120_000 }, async () => {
     const dir = join(root, arch);
     await writeRandomCheckpoint(dir, {
@@ -29,6 +37,7 @@ describe.each([
         num_attention_heads: 4,
         num_key_value_heads: 2,
         head_dim: headDim,
+        ...moe,
       },
     });
     const file = join(root, `${arch}.gguf`);

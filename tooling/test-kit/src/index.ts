@@ -45,6 +45,7 @@ export {
   type BenchCheckpointRecipe,
   prepareBenchCheckpoint,
 } from './bench/prepare-bench-checkpoint.js';
+export { measureReadBandwidth } from './bench/read-bandwidth.js';
 export { type ReferenceShape, referenceShapes, smolLm2Config } from './bench/reference-shapes.js';
 export { type DecoderBenchmarkOptions, runDecoderBenchmark } from './bench/run-decoder-benchmark.js';
 export { summarizeTimings } from './bench/summarize-timings.js';

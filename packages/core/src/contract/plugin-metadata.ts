@@ -43,11 +43,17 @@ export interface PluginMetadata {
    * Weight formats of the checkpoint folders it runs: `safetensors` (Hugging
    * Face weights, built into graphs) or `onnx` (an exported `onnx/*.onnx`
    * folder, as transformers.js uses) or `gguf` (a llama.cpp `.gguf` file, its
-   * `general.architecture` matched against `modelTypes`) or `remote` (a
+   * `general.architecture` matched against {@link ggufArchitecturesOf}) or `remote` (a
    * descriptor of a model served elsewhere over the OpenAI protocol: a
    * `*.remote.json` file or a folder with `pio-remote.json`). Absent means `["safetensors"]`.
    */
   formats?: readonly CheckpointFormat[];
+  /**
+   * llama.cpp `general.architecture` values it runs when they differ from
+   * `modelTypes` (`qwen3moe` for `qwen3_moe`); absent means `modelTypes`
+   * (see {@link ggufArchitecturesOf}).
+   */
+  ggufArchitectures?: readonly string[];
   /** Model family, for example `Llama`. */
   family: string;
   /** Size label of the reference checkpoint, for example `135M` or `0.6B`. */
@@ -69,3 +75,15 @@ export type CheckpointFormat = 'safetensors' | 'onnx' | 'gguf' | 'remote';
 
 /** Every {@link CheckpointFormat}, in the order {@link PluginManager.findForCheckpoint} prefers them. */
 export const checkpointFormats: readonly CheckpointFormat[] = ['safetensors', 'onnx', 'gguf', 'remote'];
+
+/**
+ * The GGUF `general.architecture` values a plugin runs: its
+ * `ggufArchitectures`, else its `modelTypes`; none when it does not
+ * declare the `gguf` format.
+ */
+export function ggufArchitecturesOf(
+  metadata: Pick<PluginMetadata, 'formats' | 'modelTypes' | 'ggufArchitectures'>,
+): readonly string[] {
+  if (!metadata.formats?.includes('gguf')) return [];
+  return metadata.ggufArchitectures ?? metadata.modelTypes;
+}

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ModelPlugin, PluginFactory, PluginInitializeOptions } from '../contract/model-plugin.js';
+import { ggufArchitecturesOf } from '../contract/plugin-metadata.js';
 import { checkCompatibility } from '../discovery/check-compatibility.js';
 import { type DiscoveryProblem, type DiscoveryResult, discoverPlugins } from '../discovery/discover-plugins.js';
 import { currentHost, type HostInfo } from '../discovery/host-info.js';
@@ -7,12 +8,12 @@ import { IncompatiblePluginError } from '../errors/incompatible-plugin-error.js'
 import { NoPluginForCheckpointError } from '../errors/no-plugin-for-checkpoint-error.js';
 import { UnknownPluginError } from '../errors/unknown-plugin-error.js';
 import { type PluginPackage, readManifest } from '../manifest/read-manifest.js';
-import { createPlugin, type LoadConditions, loadPlugin } from './load-plugin.js';
 import { detectCheckpointFormats } from './detect-checkpoint-formats.js';
 import { findGgufFile } from './find-gguf-file.js';
 import { findRemoteDescriptor } from './find-remote-descriptor.js';
-import { readGgufArchitecture } from './read-gguf-architecture.js';
+import { createPlugin, type LoadConditions, loadPlugin } from './load-plugin.js';
 import { readCheckpointConfig } from './read-checkpoint-config.js';
+import { readGgufArchitecture } from './read-gguf-architecture.js';
 
 /** A plugin the manager knows: validated, not necessarily loaded. */
 export interface PluginRecord extends PluginPackage {
@@ -139,8 +140,9 @@ export class PluginManager implements AsyncDisposable {
    * `model_type`, which wins over one declaring `architectures: ["*"]`.
    *
    * A `.gguf` file (or a folder holding one GGUF, see {@link findGgufFile}) goes
-   * to a plugin whose `formats` include `gguf` and whose `modelTypes` include
-   * the file's `general.architecture` (`llama`, `qwen3`, …).
+   * to a plugin whose `formats` include `gguf` and whose `ggufArchitectures`
+   * (default: its `modelTypes`) include the file's `general.architecture`
+   * (`llama`, `qwen3`, `qwen3moe`, …).
    *
    * A remote descriptor (a `*.remote.json` file, or a folder holding
    * `pio-remote.json`, see {@link findRemoteDescriptor}) goes to the first
@@ -208,7 +210,7 @@ export class PluginManager implements AsyncDisposable {
     const architecture = await readGgufArchitecture(file);
     const records = this.list();
     const candidates = records.filter((record) => record.metadata.formats?.includes('gguf'));
-    const found = candidates.find((record) => record.metadata.modelTypes.includes(architecture));
+    const found = candidates.find((record) => ggufArchitecturesOf(record.metadata).includes(architecture));
     if (found) return found;
     throw new NoPluginForCheckpointError({
       checkpoint: resolve(file),
@@ -219,7 +221,7 @@ export class PluginManager implements AsyncDisposable {
         modelTypes: metadata.modelTypes,
         architectures: metadata.architectures,
       })),
-      ggufArchitectures: candidates.flatMap(({ metadata }) => metadata.modelTypes),
+      ggufArchitectures: candidates.flatMap(({ metadata }) => ggufArchitecturesOf(metadata)),
     });
   }
 

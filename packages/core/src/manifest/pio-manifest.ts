@@ -1,8 +1,8 @@
+import { validRange } from 'semver';
 import { z } from 'zod';
-import { modalities, pluginTypes } from '../contract/plugin-type.js';
 import { type CheckpointFormat, checkpointFormats, type PluginCompatibility } from '../contract/plugin-metadata.js';
 import type { Modality, PluginType } from '../contract/plugin-type.js';
-import { validRange } from 'semver';
+import { modalities, pluginTypes } from '../contract/plugin-type.js';
 
 /**
  * The `pio` key of a model package's package.json: everything the host needs
@@ -52,12 +52,19 @@ export interface PioManifest {
    * Weight formats of the checkpoint folders it runs: `"safetensors"` (the
    * default) or `"onnx"` (a transformers.js / Optimum export with
    * `onnx/model*.onnx`) or `"gguf"` (a llama.cpp `.gguf` file, whose
-   * `general.architecture` must be one of `modelTypes`) or `"remote"` (a
+   * `general.architecture` must be one of `ggufArchitectures`) or `"remote"` (a
    * `*.remote.json` descriptor of a model served over the OpenAI protocol,
    * as `@pio/model-remote` runs). `findForCheckpoint`
    * only offers a checkpoint to plugins of its format.
    */
   formats?: CheckpointFormat[];
+  /**
+   * llama.cpp `general.architecture` values it runs, when it declares the
+   * `"gguf"` format and they differ from its `modelTypes` (Qwen3-MoE:
+   * `model_type` `qwen3_moe`, llama.cpp's `qwen3moe`). Absent means
+   * `modelTypes` (`llama`, `qwen3` are spelled alike in both).
+   */
+  ggufArchitectures?: string[];
   /** Model family. */
   family: string;
   /** Size label of the reference checkpoint. */
@@ -89,59 +96,72 @@ const semverRange = () =>
   nonEmpty().refine((value) => validRange(value) !== null, { error: 'must be a valid semver range, like ^0.1.0' });
 
 /** The zod schema of {@link PioManifest}; unknown keys are errors, so typos do not pass silently. */
-export const pioManifestSchema = z.strictObject({
-  specificationVersion: z.literal('v1', { error: 'must be "v1", the only contract version this host supports' }),
-  type: z.enum(pluginTypes as [PluginType, ...PluginType[]], { error: `must be one of ${pluginTypes.join(', ')}` }),
-  displayName: nonEmpty(),
-  description: nonEmpty(),
-  author: nonEmpty(),
-  license: nonEmpty(),
-  architectures: z.array(nonEmpty(), { error: 'must be a list of strings' }),
-  modelTypes: z.array(nonEmpty(), { error: 'must be a list of strings' }),
-  formats: z
-    .array(
-      z.enum(checkpointFormats as [CheckpointFormat, ...CheckpointFormat[]], {
-        error: `must be one of ${checkpointFormats.join(', ')}`,
-      }),
-      { error: `must be a list of formats (${checkpointFormats.join(', ')})` },
-    )
-    .min(1, { error: 'must name at least one format' })
-    .optional(),
-  family: nonEmpty(),
-  size: nonEmpty(),
-  parameters: z
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be an integer' })
-    .nonnegative({ error: 'must be >= 0' }),
-  requiredMemoryGb: z.number({ error: 'must be a number' }).nonnegative({ error: 'must be >= 0' }),
-  modalities: z
-    .array(z.enum(modalities as [Modality, ...Modality[]], { error: `must be one of ${modalities.join(', ')}` }), {
-      error: `must be a list of modalities (${modalities.join(', ')})`,
-    })
-    .min(1, { error: 'must name at least one modality' }),
-  tags: z.array(z.string(), { error: 'must be a list of strings' }).default([]),
-  compatibility: z.strictObject(
-    {
-      core: semverRange(),
-      node: semverRange().optional(),
-      onnxruntime: semverRange().optional(),
-      minMemoryGb: z.number({ error: 'must be a number' }).nonnegative({ error: 'must be >= 0' }).optional(),
-    },
-    { error: 'must be an object with at least "core" (a semver range of @pio/core)' },
-  ),
-  entryPoint: z.strictObject(
-    {
-      export: z.string().regex(/^\.(\/[\w.-]+)*$/, { error: 'must be "." or a subpath like "./plugin"' }),
-      factory: z.string().regex(/^[A-Za-z_$][\w$]*$/, { error: 'must be the name of an exported function' }),
-    },
-    { error: 'must be an object with "export" and "factory"' },
-  ),
-}).superRefine((manifest, ctx) => {
-  if (manifest.type === 'model' && manifest.architectures.length === 0 && manifest.modelTypes.length === 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['modelTypes'],
-      message: 'a model plugin must declare at least one modelTypes or architectures value',
-    });
-  }
-});
+export const pioManifestSchema = z
+  .strictObject({
+    specificationVersion: z.literal('v1', { error: 'must be "v1", the only contract version this host supports' }),
+    type: z.enum(pluginTypes as [PluginType, ...PluginType[]], { error: `must be one of ${pluginTypes.join(', ')}` }),
+    displayName: nonEmpty(),
+    description: nonEmpty(),
+    author: nonEmpty(),
+    license: nonEmpty(),
+    architectures: z.array(nonEmpty(), { error: 'must be a list of strings' }),
+    modelTypes: z.array(nonEmpty(), { error: 'must be a list of strings' }),
+    formats: z
+      .array(
+        z.enum(checkpointFormats as [CheckpointFormat, ...CheckpointFormat[]], {
+          error: `must be one of ${checkpointFormats.join(', ')}`,
+        }),
+        { error: `must be a list of formats (${checkpointFormats.join(', ')})` },
+      )
+      .min(1, { error: 'must name at least one format' })
+      .optional(),
+    ggufArchitectures: z
+      .array(nonEmpty(), { error: 'must be a list of strings' })
+      .min(1, { error: 'must name at least one architecture' })
+      .optional(),
+    family: nonEmpty(),
+    size: nonEmpty(),
+    parameters: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be an integer' })
+      .nonnegative({ error: 'must be >= 0' }),
+    requiredMemoryGb: z.number({ error: 'must be a number' }).nonnegative({ error: 'must be >= 0' }),
+    modalities: z
+      .array(z.enum(modalities as [Modality, ...Modality[]], { error: `must be one of ${modalities.join(', ')}` }), {
+        error: `must be a list of modalities (${modalities.join(', ')})`,
+      })
+      .min(1, { error: 'must name at least one modality' }),
+    tags: z.array(z.string(), { error: 'must be a list of strings' }).default([]),
+    compatibility: z.strictObject(
+      {
+        core: semverRange(),
+        node: semverRange().optional(),
+        onnxruntime: semverRange().optional(),
+        minMemoryGb: z.number({ error: 'must be a number' }).nonnegative({ error: 'must be >= 0' }).optional(),
+      },
+      { error: 'must be an object with at least "core" (a semver range of @pio/core)' },
+    ),
+    entryPoint: z.strictObject(
+      {
+        export: z.string().regex(/^\.(\/[\w.-]+)*$/, { error: 'must be "." or a subpath like "./plugin"' }),
+        factory: z.string().regex(/^[A-Za-z_$][\w$]*$/, { error: 'must be the name of an exported function' }),
+      },
+      { error: 'must be an object with "export" and "factory"' },
+    ),
+  })
+  .superRefine((manifest, ctx) => {
+    if (manifest.type === 'model' && manifest.architectures.length === 0 && manifest.modelTypes.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['modelTypes'],
+        message: 'a model plugin must declare at least one modelTypes or architectures value',
+      });
+    }
+    if (manifest.ggufArchitectures && !manifest.formats?.includes('gguf')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ggufArchitectures'],
+        message: 'names GGUF architectures, but formats does not include "gguf": add it, or remove ggufArchitectures',
+      });
+    }
+  });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pioManifest, pluginPackageJson } from '../../test/helpers/plugin-package-json.js';
+import { ggufArchitecturesOf } from '../contract/plugin-metadata.js';
 import { ManifestError } from '../errors/manifest-error.js';
 import { readManifest } from './read-manifest.js';
 
@@ -114,10 +115,39 @@ describe('readManifest', () => {
     ]);
   });
 
+  it('accepts ggufArchitectures beside the gguf format (qwen3moe for model type qwen3_moe), and refuses them without it', () => {
+    const pkg = readManifest(
+      {
+        name: 'p',
+        version: '1.0.0',
+        pio: pioManifest({ formats: ['safetensors', 'gguf'], ggufArchitectures: ['qwen3moe'] }),
+      },
+      location,
+    );
+    expect(pkg.metadata.ggufArchitectures).toEqual(['qwen3moe']);
+    expect(ggufArchitecturesOf(pkg.metadata)).toEqual(['qwen3moe']);
+    const plain = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['gguf'] }) }, location);
+    expect(ggufArchitecturesOf(plain.metadata)).toEqual(plain.metadata.modelTypes);
+    expect(
+      ggufArchitecturesOf(readManifest({ name: 'p', version: '1.0.0', pio: pioManifest() }, location).metadata),
+    ).toEqual([]);
+    expect(
+      manifestIssues({ name: 'p', version: '1.0.0', pio: pioManifest({ ggufArchitectures: ['qwen3moe'] }) }).rows,
+    ).toEqual([
+      [
+        'pio.ggufArchitectures',
+        'names GGUF architectures, but formats does not include "gguf": add it, or remove ggufArchitectures',
+      ],
+    ]);
+  });
+
   it('accepts formats (safetensors, onnx, gguf, remote) and rejects unknown or empty ones', () => {
     const pkg = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['onnx'] }) }, location);
     expect(pkg.metadata.formats).toEqual(['onnx']);
-    const gguf = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['safetensors', 'gguf'] }) }, location);
+    const gguf = readManifest(
+      { name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['safetensors', 'gguf'] }) },
+      location,
+    );
     expect(gguf.metadata.formats).toEqual(['safetensors', 'gguf']);
     const remote = readManifest({ name: 'p', version: '1.0.0', pio: pioManifest({ formats: ['remote'] }) }, location);
     expect(remote.metadata.formats).toEqual(['remote']);

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { permuteRotaryRows, writeGgufCheckpoint, writeRandomCheckpoint } from '@pio/test-kit';
 import { describe, expect, it } from 'vitest';
-import { type GgufPrequantized, GgufWeightSource, ggufTensorName, unpermuteRotaryRows } from './gguf-weight-source.js';
+import {
+  type GgufPrequantized,
+  GgufWeightSource,
+  ggufTensorLocation,
+  ggufTensorName,
+  unpermuteRotaryRows,
+} from './gguf-weight-source.js';
 
 /** What MatMulNBits multiplies by, less the block minimums the graph subtracts: `[N, K]` row-major, `(q − zero) · scale − min` per block. */
 function opWeights(weight: GgufPrequantized): Float32Array {
@@ -39,7 +45,17 @@ describe('GGUF weight names and rows', () => {
     expect(ggufTensorName('model.layers.1.self_attn.q_norm.weight')).toBe('blk.1.attn_q_norm.weight');
     expect(ggufTensorName('model.layers.1.post_attention_layernorm.weight')).toBe('blk.1.ffn_norm.weight');
     expect(ggufTensorName('model.layers.2.mlp.down_proj.weight')).toBe('blk.2.ffn_down.weight');
-    expect(ggufTensorName('model.layers.2.mlp.experts.0.down_proj.weight')).toBeUndefined();
+    expect(ggufTensorName('model.layers.2.mlp.gate.weight')).toBe('blk.2.ffn_gate_inp.weight');
+    expect(ggufTensorLocation('model.layers.2.mlp.experts.0.down_proj.weight')).toEqual({
+      tensor: 'blk.2.ffn_down_exps.weight',
+      expert: 0,
+    });
+    expect(ggufTensorLocation('model.layers.7.mlp.experts.127.gate_proj.weight')).toEqual({
+      tensor: 'blk.7.ffn_gate_exps.weight',
+      expert: 127,
+    });
+    expect(ggufTensorName('model.layers.2.mlp.experts.0.down_proj.weight')).toBe('blk.2.ffn_down_exps.weight');
+    expect(ggufTensorName('model.layers.2.mlp.experts.0.down_proj.bias')).toBeUndefined();
     expect(ggufTensorName('unknown')).toBeUndefined();
   });
 

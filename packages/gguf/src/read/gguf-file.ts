@@ -130,22 +130,7 @@ export class GgufFile {
    */
   async readTensorBytes(name: string): Promise<GgufRawTensor> {
     const info = this.tensor(name);
-    const bytes = new Uint8Array(info.byteLength);
-    const handle = this.handles.get(info.file)!;
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, info.offset + done);
-      if (bytesRead === 0) {
-        throw new GgufFileError({
-          file: info.file,
-          entry: name,
-          kind: 'tensor-out-of-bounds',
-          reason: `the file ended after ${done} of the tensor's ${bytes.length} bytes (was it truncated after opening?)`,
-          hint: 'Download the file again.',
-        });
-      }
-      done += bytesRead;
-    }
+    const bytes = await this.readAt(info, name, 0, info.byteLength);
     return { name, type: info.type, shape: [...info.shape], bytes };
   }
 
@@ -153,6 +138,63 @@ export class GgufFile {
   async readTensorFloat32(name: string): Promise<Float32Array> {
     const raw = await this.readTensorBytes(name);
     return dequantizeGgml(raw.type, raw.bytes);
+  }
+
+  /**
+   * Slice `index` of a tensor's outermost dimension, read alone by one
+   * positioned read of its bytes (a `[experts, rows, columns]` stack of
+   * llama.cpp's `ffn_*_exps` gives one expert's `[rows, columns]`): the
+   * stack is never read whole. Every slice of a tensor whose rows hold
+   * whole blocks of its type is whole blocks, so quantized slices map as
+   * any tensor does. Allocates the slice's bytes only.
+   *
+   * @throws GgufFileError (`missing-tensor`) when absent, (`bad-shape`) for a 1-D tensor or an index outside it, or when the file ends early.
+   */
+  async readTensorSliceBytes(name: string, index: number): Promise<GgufRawTensor> {
+    const info = this.tensor(name);
+    const [outer, ...inner] = info.shape;
+    if (inner.length === 0 || !Number.isInteger(index) || index < 0 || index >= outer!) {
+      throw new GgufFileError({
+        file: info.file,
+        entry: name,
+        kind: 'bad-shape',
+        reason:
+          inner.length === 0
+            ? `slice ${index} was asked of a tensor of shape [${info.shape.join(', ')}], which has no inner dimensions`
+            : `slice ${index} was asked of a tensor of shape [${info.shape.join(', ')}]: its outermost dimension has ${outer} slices`,
+        hint: 'Is the file for this architecture, with the counts its metadata declares? `pio info` lists its tensors.',
+      });
+    }
+    const sliceBytes = info.byteLength / outer!;
+    const bytes = await this.readAt(info, name, index * sliceBytes, sliceBytes);
+    return { name, type: info.type, shape: inner, bytes };
+  }
+
+  /** Slice `index` of a tensor's outermost dimension dequantized to float32 (see {@link GgufFile.readTensorSliceBytes}). */
+  async readTensorSliceFloat32(name: string, index: number): Promise<Float32Array> {
+    const raw = await this.readTensorSliceBytes(name, index);
+    return dequantizeGgml(raw.type, raw.bytes);
+  }
+
+  /** `length` bytes of a tensor's data from `start` within it, by positioned reads. */
+  private async readAt(info: GgufTensorInfo, name: string, start: number, length: number): Promise<Uint8Array> {
+    const bytes = new Uint8Array(length);
+    const handle = this.handles.get(info.file)!;
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, info.offset + start + done);
+      if (bytesRead === 0) {
+        throw new GgufFileError({
+          file: info.file,
+          entry: name,
+          kind: 'tensor-out-of-bounds',
+          reason: `the file ended after ${start + done} of the tensor's ${info.byteLength} bytes (was it truncated after opening?)`,
+          hint: 'Download the file again.',
+        });
+      }
+      done += bytesRead;
+    }
+    return bytes;
   }
 
   /** Closes every file handle. */

@@ -20,6 +20,33 @@ export const smolLm2Config: HfDecoderConfig = {
   rms_norm_eps: 1e-5,
 };
 
+/**
+ * Qwen/Qwen3-30B-A3B's config.json (sizes only) with `experts` experts per
+ * layer and `layers` layers: the real layer shape at a size that fits the
+ * benchmark machine (16 experts keep the real active weights per token).
+ */
+function qwen3MoeConfig(experts: number, layers: number): Partial<HfDecoderConfig> {
+  return {
+    hidden_size: 2048,
+    intermediate_size: 6144,
+    moe_intermediate_size: 768,
+    num_hidden_layers: layers,
+    num_attention_heads: 32,
+    num_key_value_heads: 4,
+    head_dim: 128,
+    num_experts: experts,
+    num_experts_per_tok: 8,
+    norm_topk_prob: true,
+    decoder_sparse_step: 1,
+    mlp_only_layers: [],
+    vocab_size: 151936,
+    tie_word_embeddings: false,
+    rope_theta: 1000000,
+    max_position_embeddings: 40960,
+    rms_norm_eps: 1e-6,
+  };
+}
+
 /** A real model's shape, as a recipe for a random checkpoint of that size. */
 export interface ReferenceShape {
   /** Short name used on command lines, in environment variables and in results (`llama-3.2-1b`). */
@@ -32,8 +59,9 @@ export interface ReferenceShape {
 
 /**
  * The shapes the benchmarks run on a 2-core, 24 GB machine, as random BF16
- * checkpoints (the side-by-side with llama.cpp runs all, the server load
- * benchmark the Llama ones). Llama-3.2-1B's real config has llama3 rope
+ * checkpoints (the side-by-side with llama.cpp runs the dense ones by
+ * default and the Qwen3-MoE ones when named, the server load benchmark the
+ * Llama ones). Llama-3.2-1B's real config has llama3 rope
  * scaling; it is left out here (llama.cpp would need a `rope_freqs` tensor for
  * it, and it costs nothing per token), so every engine computes plain rotary.
  */
@@ -84,5 +112,17 @@ export const referenceShapes: readonly ReferenceShape[] = [
         rms_norm_eps: 1e-6,
       },
     },
+  },
+  {
+    name: 'qwen3-30b-a3b-16e',
+    description:
+      'Qwen3-30B-A3B layer shape (hidden 2048, 48 layers, 32/4 heads of 128, experts of 768, top-8, vocab 151936, untied) with 16 experts a layer: its active weights per token, a 10 GB BF16 checkpoint',
+    recipe: { arch: 'qwen3_moe', tokenizer: 'qwen3', config: qwen3MoeConfig(16, 48) },
+  },
+  {
+    name: 'qwen3-30b-a3b-4l',
+    description:
+      'Qwen3-30B-A3B at its real width (128 experts, top-8) and 4 of its 48 layers: 3.1 B parameters, 6.2 GB BF16',
+    recipe: { arch: 'qwen3_moe', tokenizer: 'qwen3', config: qwen3MoeConfig(128, 4) },
   },
 ];

@@ -169,6 +169,13 @@ const shapes = {
     config: { num_hidden_layers: 3, mlp_only_layers: [1] },
     peaky: 6,
   },
+  'qwen3-moe-all-sparse': {
+    description:
+      'Qwen3-MoE as llama.cpp’s qwen3moe runs it: every layer sparse, 8 experts of width 32 (whole Q4_0/Q8_0 blocks), top-2, norm_topk_prob, 4:2 heads',
+    arch: 'qwen3_moe',
+    tokenizer: 'gpt2',
+    config: { num_hidden_layers: 3, moe_intermediate_size: 32, num_attention_heads: 4, num_key_value_heads: 2 },
+  },
   'glm-q-lora': {
     description:
       'GLM-4.7-Flash: latent attention (q_lora_rank 32, kv_lora_rank 32, nope 16, rope 16 interleaved, v 24), layer 0 dense, 8 sigmoid-routed experts + 1 shared, top-2, scaling 1.8, decoy MTP layer 3',

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { GgufFile, ggufTokenizer } from '@pio/gguf';
+import { openCheckpointWeights } from '@pio/safetensors';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkpointShapes } from '../checkpoint/checkpoint-shapes.js';
 import { writeRandomCheckpoint } from '../checkpoint/write-random-checkpoint.js';
+import { TestKitError } from '../errors/test-kit-error.js';
 import { writeDequantizedGguf } from './dequantize-gguf-file.js';
 import { writeGgufCheckpoint } from './write-gguf-checkpoint.js';
 
@@ -46,5 +49,48 @@ describe('writeGgufCheckpoint', () => {
       await copy.close();
       await original.close();
     }
+  });
+
+  it('writes Qwen3-MoE as llama.cpp’s qwen3moe: experts stacked [experts, out, in], an F32 router, expert metadata', async () => {
+    const { description: _description, ...recipe } = checkpointShapes['qwen3-moe-all-sparse'];
+    const { dir } = await writeRandomCheckpoint(join(root, 'moe'), { ...recipe, seed: 4 });
+    const file = join(root, 'moe-q8_0.gguf');
+    const f32 = join(root, 'moe-f32.gguf');
+    expect((await writeGgufCheckpoint(dir, file, 'Q8_0')).architecture).toBe('qwen3moe');
+    await writeGgufCheckpoint(dir, f32, 'F32');
+    const quantized = await GgufFile.open(file);
+    const float = await GgufFile.open(f32);
+    const weights = await openCheckpointWeights(dir);
+    try {
+      const m = quantized.metadata;
+      expect(m.getString('general.architecture')).toBe('qwen3moe');
+      expect(m.getInteger('qwen3moe.expert_count')).toBe(8);
+      expect(m.getInteger('qwen3moe.expert_used_count')).toBe(2);
+      expect(m.getInteger('qwen3moe.expert_feed_forward_length')).toBe(32);
+      // Hidden 64, expert width 32: gate/up are [experts, 32, 64], down [experts, 64, 32].
+      expect(quantized.tensor('blk.2.ffn_gate_exps.weight')).toMatchObject({ type: 'Q8_0', shape: [8, 32, 64] });
+      expect(quantized.tensor('blk.2.ffn_up_exps.weight')).toMatchObject({ type: 'Q8_0', shape: [8, 32, 64] });
+      expect(quantized.tensor('blk.2.ffn_down_exps.weight')).toMatchObject({ type: 'Q8_0', shape: [8, 64, 32] });
+      expect(quantized.tensor('blk.0.ffn_gate_inp.weight')).toMatchObject({ type: 'F32', shape: [8, 64] });
+      expect(quantized.has('blk.0.ffn_gate.weight')).toBe(false);
+      for (const projection of ['gate', 'up', 'down']) {
+        for (const expert of [0, 5, 7]) {
+          expect(await float.readTensorSliceFloat32(`blk.1.ffn_${projection}_exps.weight`, expert)).toEqual(
+            await weights.read(`model.layers.1.mlp.experts.${expert}.${projection}_proj.weight`),
+          );
+        }
+      }
+    } finally {
+      await quantized.close();
+      await float.close();
+      await weights.close();
+    }
+
+    // llama.cpp's qwen3moe has no dense layers and always renormalizes the top-k weights.
+    const { description: _d, ...mixed } = checkpointShapes['qwen3-moe-norm'];
+    const dense = await writeRandomCheckpoint(join(root, 'moe-dense'), { ...mixed, seed: 4 });
+    const error = await writeGgufCheckpoint(dense.dir, join(root, 'dense.gguf'), 'F32').catch((e: unknown) => e);
+    expect(TestKitError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('mlp_only_layers [1]');
   });
 });

@@ -57,7 +57,7 @@ export interface GgufCheckpoint {
   /** Bytes in it. */
   bytes: number;
   /** `general.architecture`. */
-  architecture: 'llama' | 'qwen3';
+  architecture: 'llama' | 'qwen3' | 'qwen3moe';
   /** Tensors written. */
   tensors: number;
 }
@@ -80,6 +80,31 @@ interface HfConfig {
   bos_token_id?: number | null;
   eos_token_id?: number | number[] | null;
   pad_token_id?: number | null;
+  num_experts?: number;
+  num_experts_per_tok?: number;
+  moe_intermediate_size?: number;
+  norm_topk_prob?: boolean;
+  decoder_sparse_step?: number;
+  mlp_only_layers?: number[];
+}
+
+/** `general.architecture` for each Hugging Face architecture the writer covers. */
+const ggufArchitectures: Record<string, GgufCheckpoint['architecture']> = {
+  LlamaForCausalLM: 'llama',
+  Qwen3ForCausalLM: 'qwen3',
+  Qwen3MoeForCausalLM: 'qwen3moe',
+};
+
+/**
+ * What llama.cpp's `qwen3moe` cannot express of a Qwen3-MoE config: its graph
+ * makes every layer sparse and always divides the chosen routing weights by
+ * their sum (`build_moe_ffn` with `norm_w`), and no metadata key says otherwise.
+ */
+function qwen3MoeMismatch(config: HfConfig): string | undefined {
+  if ((config.mlp_only_layers ?? []).length > 0) return `mlp_only_layers [${config.mlp_only_layers!.join(', ')}]`;
+  if ((config.decoder_sparse_step ?? 1) !== 1) return `decoder_sparse_step ${config.decoder_sparse_step}`;
+  if (config.norm_topk_prob === false) return 'norm_topk_prob false';
+  return undefined;
 }
 
 function encode(values: Float32Array, type: GgmlTypeName): Uint8Array {
@@ -104,17 +129,23 @@ function encode(values: Float32Array, type: GgmlTypeName): Uint8Array {
 }
 
 /**
- * Writes a Hugging Face checkpoint folder (a `LlamaForCausalLM` or
- * `Qwen3ForCausalLM` with a byte-level BPE tokenizer.json, as the kit writes
- * them) as one GGUF file that llama.cpp loads: llama.cpp's tensor names and
- * metadata keys, the q/k rows of Llama permuted to llama.cpp's interleaved
- * rotary layout, matrices in `weightType` (Q4_0/Q8_0 by ggml's reference
- * quantizer, Q4_K/Q6_K by `@pio/gguf`'s, the embedding too: like
- * `llama-quantize --pure`), norms F32.
+ * Writes a Hugging Face checkpoint folder (a `LlamaForCausalLM`,
+ * `Qwen3ForCausalLM` or `Qwen3MoeForCausalLM` with a byte-level BPE
+ * tokenizer.json, as the kit writes them) as one GGUF file that llama.cpp
+ * loads: llama.cpp's tensor names and metadata keys, the q/k rows of Llama
+ * permuted to llama.cpp's interleaved rotary layout, matrices in
+ * `weightType` (Q4_0/Q8_0 by ggml's reference quantizer, Q4_K/Q6_K by
+ * `@pio/gguf`'s, the embedding too: like `llama-quantize --pure`), norms F32.
+ * Qwen3-MoE (`qwen3moe`, as `convert_hf_to_gguf.py` writes it): each layer's
+ * experts stacked into `blk.N.ffn_{gate,up,down}_exps.weight` of shape
+ * `[experts, out, in]` outermost first (ggml's `{in, out, experts}`), the
+ * router `blk.N.ffn_gate_inp.weight` `[experts, hidden]` kept F32, and
+ * `qwen3moe.expert_count`, `expert_used_count`, `expert_feed_forward_length`.
  *
- * Streams tensor by tensor: memory holds one tensor in float32 and its encoding.
+ * Streams tensor by tensor: memory holds one tensor in float32 and its
+ * encoding; for a stack of experts, one expert in float32 and the stack's encoding.
  *
- * @throws TestKitError for an architecture, rope scaling or tokenizer the writer does not cover.
+ * @throws TestKitError for an architecture, rope scaling or tokenizer the writer does not cover, or a Qwen3-MoE config llama.cpp's `qwen3moe` cannot express (dense layers, `norm_topk_prob` false).
  */
 export async function writeGgufCheckpoint(
   checkpointDir: string,
@@ -130,12 +161,20 @@ export async function writeGgufCheckpoint(
     add_bos_token?: boolean;
   };
   const hfArch = config.architectures?.[0] ?? '';
-  const arch = hfArch === 'Qwen3ForCausalLM' ? 'qwen3' : hfArch === 'LlamaForCausalLM' ? 'llama' : undefined;
+  const arch = ggufArchitectures[hfArch];
   if (!arch) {
     throw new TestKitError({
       where: 'writeGgufCheckpoint',
-      message: `it writes Llama and Qwen3 checkpoints, not ${hfArch || 'an unnamed architecture'}`,
-      hint: 'Pass a folder written by writeRandomCheckpoint or prepareBenchCheckpoint for llama or qwen3.',
+      message: `it writes Llama, Qwen3 and Qwen3-MoE checkpoints, not ${hfArch || 'an unnamed architecture'}`,
+      hint: 'Pass a folder written by writeRandomCheckpoint or prepareBenchCheckpoint for llama, qwen3 or qwen3_moe.',
+    });
+  }
+  const mismatch = arch === 'qwen3moe' ? qwen3MoeMismatch(config) : undefined;
+  if (mismatch) {
+    throw new TestKitError({
+      where: 'writeGgufCheckpoint',
+      message: `llama.cpp's qwen3moe makes every layer sparse and renormalizes the top-k routing weights, so ${mismatch} cannot be written`,
+      hint: 'Write the checkpoint with every layer sparse (mlp_only_layers [], decoder_sparse_step 1) and norm_topk_prob true, as Qwen3-MoE releases are.',
     });
   }
   const scaling = config.rope_scaling;
@@ -168,6 +207,13 @@ export async function writeGgufCheckpoint(
     [key('rope.freq_base')]: gguf.float32(config.rope_theta ?? 10000),
     [key('attention.layer_norm_rms_epsilon')]: gguf.float32(config.rms_norm_eps),
     [key('vocab_size')]: gguf.uint32(config.vocab_size),
+    ...(arch === 'qwen3moe'
+      ? {
+          [key('expert_count')]: gguf.uint32(config.num_experts ?? 0),
+          [key('expert_used_count')]: gguf.uint32(config.num_experts_per_tok ?? 0),
+          [key('expert_feed_forward_length')]: gguf.uint32(config.moe_intermediate_size ?? 0),
+        }
+      : {}),
     ...(scaling
       ? {
           [key('rope.scaling.type')]: gguf.string('linear'),
@@ -190,12 +236,12 @@ export async function writeGgufCheckpoint(
     const track = async (
       ggufName: string,
       hfName: string,
-      kind: 'matrix' | 'vector',
+      kind: 'matrix' | 'vector' | 'router',
       transform?: (values: Float32Array) => Float32Array,
     ) => {
       if (!weights.has(hfName)) return;
       const shape = (await weights.info(hfName)).shape;
-      const type: GgmlTypeName = kind === 'vector' ? 'F32' : matrixType(weightType, ggufName, shape.at(-1) ?? 1);
+      const type: GgmlTypeName = kind !== 'matrix' ? 'F32' : matrixType(weightType, ggufName, shape.at(-1) ?? 1);
       tensors.push({
         name: ggufName,
         type,
@@ -203,6 +249,29 @@ export async function writeGgufCheckpoint(
         data: async () => {
           const values = await weights.read(hfName);
           return encode(transform ? transform(values) : values, type);
+        },
+      });
+    };
+    // One expert at a time: each is encoded alone (blocks never cross rows, so the stack's encoding is the
+    // experts' encodings one after another), and only the stack's encoded bytes are held.
+    const trackExperts = async (ggufName: string, hfName: (expert: number) => string) => {
+      const experts = config.num_experts ?? 0;
+      const shape = [experts, ...(await weights.info(hfName(0))).shape];
+      const type = matrixType(weightType, ggufName, shape.at(-1) ?? 1);
+      tensors.push({
+        name: ggufName,
+        type,
+        shape,
+        data: async () => {
+          const parts: Uint8Array[] = [];
+          for (let expert = 0; expert < experts; expert++) parts.push(encode(await weights.read(hfName(expert)), type));
+          const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+          let offset = 0;
+          for (const part of parts) {
+            out.set(part, offset);
+            offset += part.length;
+          }
+          return out;
         },
       });
     };
@@ -227,6 +296,16 @@ export async function writeGgufCheckpoint(
       await track(`${blk}.ffn_gate.weight`, `${hf}.mlp.gate_proj.weight`, 'matrix');
       await track(`${blk}.ffn_up.weight`, `${hf}.mlp.up_proj.weight`, 'matrix');
       await track(`${blk}.ffn_down.weight`, `${hf}.mlp.down_proj.weight`, 'matrix');
+      if (arch === 'qwen3moe') {
+        // llama.cpp keeps the router in F32 whatever the file type (llama-quantize skips ffn_gate_inp).
+        await track(`${blk}.ffn_gate_inp.weight`, `${hf}.mlp.gate.weight`, 'router');
+        for (const projection of ['gate', 'up', 'down'] as const) {
+          await trackExperts(
+            `${blk}.ffn_${projection}_exps.weight`,
+            (expert) => `${hf}.mlp.experts.${expert}.${projection}_proj.weight`,
+          );
+        }
+      }
     }
     await track('output_norm.weight', 'model.norm.weight', 'vector');
     if (!config.tie_word_embeddings) await track('output.weight', 'lm_head.weight', 'matrix');
