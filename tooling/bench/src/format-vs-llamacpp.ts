@@ -32,6 +32,12 @@ export function formatVsLlamaCpp(report: VsLlamaCppReport): string {
         `| ${label} | decode at ${report.settings.contexts[0]} ÷ bandwidth bound | ${number(result.bandwidthShare.pio * 100, 0)}% | ${number(result.bandwidthShare.llamaCpp * 100, 0)}% | |`,
       );
     }
+    if (result.firstBuild) {
+      const { seconds, peakRssBytes, fileBytes } = result.firstBuild;
+      lines.push(
+        `| ${label} | first start from the file (build): s, peak RSS MiB, RSS ÷ file | ${number(seconds)} s | ${number(peakRssBytes / 2 ** 20, 0)} MiB | ${number(peakRssBytes / fileBytes, 2)} |`,
+      );
+    }
     const agreement = result.greedyAgreement.map((g) => (g.equal ? 'all' : String(g.firstDifference))).join(' / ');
     lines.push(
       `| ${label} | greedy tokens identical before the first difference, per prompt | ${agreement} of ${report.settings.decodeTokens} | | |`,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { GgufWeightType } from '@pio/test-kit';
 import { formatVsLlamaCpp } from './format-vs-llamacpp.js';
 import { benchShapes } from './shapes/bench-shapes.js';
 import { benchVsLlamaCpp } from './vs-llamacpp.js';
@@ -27,13 +28,14 @@ const { values } = parseArgs({
       default: join(dirname(fileURLToPath(import.meta.url)), '..', 'benchmarks', 'results', 'vs-llamacpp.json'),
     },
     'pio-gguf': { type: 'boolean', default: false },
+    'gguf-types': { type: 'string', default: 'Q4_0' },
     'pio-source': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--pio-gguf] [--pio-source] [--work DIR] [--out FILE]\n  Default shapes: ${values.shapes}; the Qwen3-MoE ones (${benchShapes
+    `pnpm bench:vs-llamacpp [--shapes ${benchShapes.map((s) => s.name).join(',')}] [--rounds 2] [--threads 2] [--llama-threads 1,2] [--contexts 128,512,1536] [--decode 32] [--pio-gguf] [--gguf-types Q4_0,Q4_K_M] [--pio-source] [--work DIR] [--out FILE]\n  Default shapes: ${values.shapes}; the Qwen3-MoE ones (${benchShapes
       .filter((s) => !s.byDefault)
       .map((s) => s.name)
       .join(
@@ -41,6 +43,14 @@ if (values.help) {
       )}) run when named\n  PIO runs from its built dist/ (the script builds it first) unless --pio-source: TypeScript sources through tsx, ~1 s slower to start`,
   );
   process.exit(0);
+}
+const ggufTypes = values['gguf-types'].split(',').map((type) => type.trim());
+const knownGgufTypes = ['F32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K', 'Q4_K_M'];
+for (const type of ggufTypes) {
+  if (!knownGgufTypes.includes(type)) {
+    console.error(`Unknown --gguf-types entry "${type}". The test kit writes: ${knownGgufTypes.join(', ')}.`);
+    process.exit(2);
+  }
 }
 const names = values.shapes.split(',').map((name) => name.trim());
 const shapes = names.map((name) => {
@@ -60,6 +70,7 @@ const report = await benchVsLlamaCpp({
   contexts: values.contexts.split(',').map(Number),
   decodeTokens: Number(values.decode),
   pioGguf: values['pio-gguf'],
+  ggufTypes: ggufTypes as GgufWeightType[],
   pioFromDist: !values['pio-source'],
   log: (line) => console.error(line),
 });

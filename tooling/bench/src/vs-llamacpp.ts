@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
@@ -34,8 +34,14 @@ export interface VsLlamaCppOptions {
   contexts: readonly number[];
   /** Greedy tokens after each prompt. */
   decodeTokens: number;
-  /** Also run PIO on the Q4_0 GGUF file itself (its 4-bit blocks as stored), beside PIO on the safetensors folder. */
+  /**
+   * Also run PIO on the GGUF files themselves (their blocks as stored, at the
+   * file's own precision), beside PIO on the safetensors folder: one pair per
+   * {@link VsLlamaCppOptions.ggufTypes}.
+   */
   pioGguf?: boolean;
+  /** The GGUF types PIO runs with `pioGguf` (default `Q4_0`; `Q4_K_M` as people download). */
+  ggufTypes?: readonly GgufWeightType[];
   /** Run PIO from the built `dist/` of its packages, as installed (see `EngineJob.fromDist`); the caller builds them first. */
   pioFromDist?: boolean;
   /** Progress lines. */
@@ -44,8 +50,8 @@ export interface VsLlamaCppOptions {
 
 /** One pair of engines compared: PIO at `pioDtype` against llama.cpp on a GGUF of `ggufType`. */
 export interface EnginePair {
-  /** PIO's dtype. */
-  pioDtype: 'float32' | 'int4';
+  /** PIO's dtype; `file`: none asked for, so a GGUF runs at its own precision. */
+  pioDtype: 'float32' | 'int4' | 'file';
   /** The GGUF's weight type. */
   ggufType: GgufWeightType;
   /** What PIO reads: the safetensors folder (default), or the very GGUF file llama.cpp runs. */
@@ -96,6 +102,12 @@ export interface PairReport {
   greedyAgreement: { prompt: number; equal: boolean; firstDifference: number }[];
   /** fp32 only: decode at the shortest context as a share of the read-bandwidth bound (weight bytes ÷ bandwidth). */
   bandwidthShare?: { pio: number; llamaCpp: number };
+  /**
+   * PIO on a GGUF: its first start, into an empty build cache (build, session
+   * creation, first token), once: seconds, the process's peak RSS and the
+   * file's size (the goal is RSS ≤ 1.2 × the file).
+   */
+  firstBuild?: { seconds: number; peakRssBytes: number; fileBytes: number };
 }
 
 /** Everything {@link benchVsLlamaCpp} measured. */
@@ -186,7 +198,10 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
     log(`[${shape.name}] ${shape.description}: checkpoint...`);
     const checkpoint = await prepareBenchCheckpoint(join(shapeDir, 'hf'), shape.recipe);
     const pairs: EnginePair[] = [{ pioDtype: 'int4', ggufType: 'Q4_0' }];
-    if (options.pioGguf) pairs.push({ pioDtype: 'int4', ggufType: 'Q4_0', pioReads: 'gguf' });
+    if (options.pioGguf) {
+      for (const ggufType of options.ggufTypes ?? ['Q4_0'])
+        pairs.push({ pioDtype: 'file', ggufType, pioReads: 'gguf' });
+    }
     if (shape.checkF32) pairs.unshift({ pioDtype: 'float32', ggufType: 'F32' });
     const longest = Math.max(...options.contexts);
     const contextSize = Math.max(256, 2 ** Math.ceil(Math.log2(longest + options.decodeTokens + 1)));
@@ -199,7 +214,8 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
         engine: 'pio',
         model: pair.pioReads === 'gguf' ? gguf : checkpoint.dir,
         dtype: pair.pioDtype,
-        cacheDir: join(shapeDir, 'pio-cache'),
+        // A GGUF's builds in a cache of their own, emptied before its first start is measured.
+        cacheDir: join(shapeDir, pair.pioReads === 'gguf' ? `pio-cache-${pair.ggufType}` : 'pio-cache'),
         threads: options.threads,
         contextSize,
         startPrompt,
@@ -218,8 +234,23 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
         decodeTokens: options.decodeTokens,
       });
       const pioLabel = `PIO ${pair.pioDtype}${pair.pioReads === 'gguf' ? ` on the ${pair.ggufType} GGUF` : ''}`;
-      log(`[${shape.name}] ${pioLabel}: build (untimed)...`);
-      await runEngine({ ...pioJob, prompts: [], startPrompt: startPrompt.slice(0, 2) });
+      let firstBuild: PairReport['firstBuild'];
+      if (pair.pioReads === 'gguf') {
+        await rm(pioJob.cacheDir!, { recursive: true, force: true });
+        log(`[${shape.name}] ${pioLabel}: first start, building from the file...`);
+        const built = await runEngine({ ...pioJob, prompts: [], startPrompt: startPrompt.slice(0, 2) });
+        firstBuild = {
+          seconds: built.startToFirstTokenMs / 1000,
+          peakRssBytes: built.peakRssBytes,
+          fileBytes: (await stat(gguf)).size,
+        };
+        log(
+          `[${shape.name}] ${pioLabel}: first start ${firstBuild.seconds.toFixed(1)} s, peak RSS ${(firstBuild.peakRssBytes / 2 ** 20).toFixed(0)} MiB = ${(firstBuild.peakRssBytes / firstBuild.fileBytes).toFixed(2)} × the file`,
+        );
+      } else {
+        log(`[${shape.name}] ${pioLabel}: build (untimed)...`);
+        await runEngine({ ...pioJob, prompts: [], startPrompt: startPrompt.slice(0, 2) });
+      }
       const pioRuns: EngineResult[] = [];
       const llamaRuns = new Map<number, EngineResult[]>(options.llamaThreads.map((threads) => [threads, []]));
       const describe = (result: EngineResult, label: string) =>
@@ -247,7 +278,8 @@ export async function benchVsLlamaCpp(options: VsLlamaCppOptions): Promise<VsLla
           await runPio();
         }
       }
-      results.push(pairReport(shape.name, pair, pioRuns, llamaRuns, options.contexts, readBandwidth));
+      const report = pairReport(shape.name, pair, pioRuns, llamaRuns, options.contexts, readBandwidth);
+      results.push(firstBuild ? { ...report, firstBuild } : report);
     }
   }
   return {

@@ -9,7 +9,7 @@ export interface EngineJob {
   engine: EngineName;
   /** For PIO: the Hugging Face checkpoint folder. For llama.cpp: the `.gguf` file. */
   model: string;
-  /** For PIO: the dtype to build (`float32`, `int4`, ...). For llama.cpp: informational (the GGUF's type). */
+  /** For PIO: the dtype to build (`float32`, `int4`, ...; `file`: a GGUF's own precision). For llama.cpp: informational (the GGUF's type). */
   dtype: string;
   /** PIO's build cache folder. */
   cacheDir?: string;

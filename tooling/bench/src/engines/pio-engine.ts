@@ -63,7 +63,12 @@ export async function measurePio(job: EngineJob): Promise<EngineResult> {
   const plugin = (await manager.activate(record.metadata.name, {
     checkpoint: job.model,
     ...(job.cacheDir ? { cacheDir: job.cacheDir } : {}),
-    runtime: { dtype: job.dtype as Dtype, numThreads: job.threads, maxContextLength: job.contextSize },
+    // `file`: no dtype, so a GGUF runs at its own precision (`pio run model.gguf`).
+    runtime: {
+      ...(job.dtype === 'file' ? {} : { dtype: job.dtype as Dtype }),
+      numThreads: job.threads,
+      maxContextLength: job.contextSize,
+    },
   })) as unknown as SteppingPlugin & { loadModel(): Promise<{ weightBytes: number }> };
   const loadMs = performance.now();
   const start = await timePrompt(plugin, job.startPrompt, 1);
