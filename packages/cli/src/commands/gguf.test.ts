@@ -1,19 +1,25 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { writeGgufCheckpoint, writeRandomCheckpoint } from '@pio/test-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
 
 let root: string;
 let checkpoint: string;
 let file: string;
+/** A Qwen3 file: its tokenizer.json's chat template goes into `tokenizer.chat_template`. */
+let qwen3File: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pio-cli-gguf-'));
   checkpoint = (await writeRandomCheckpoint(join(root, 'model'), { arch: 'llama', tokenizer: 'gpt2', seed: 8 })).dir;
   file = join(root, 'model-Q8_0.gguf');
   await writeGgufCheckpoint(checkpoint, file, 'Q8_0');
+  const qwen3 = await writeRandomCheckpoint(join(root, 'qwen3'), { arch: 'qwen3', tokenizer: 'qwen3', seed: 9 });
+  qwen3File = join(root, 'qwen3-Q4_0.gguf');
+  await writeGgufCheckpoint(qwen3.dir, qwen3File, 'Q4_0');
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -50,5 +56,53 @@ describe('pio on a .gguf file', () => {
     expect(fromFile.promptIds).toEqual([15496, 612]);
     expect(fromFile.ids).toHaveLength(6);
     expect(typeof fromFile.text).toBe('string');
+  });
+
+  it('pio bench measures it', async () => {
+    const io = captureIo(root);
+    const args = ['bench', file, '--prompt-lengths', '8', '--decode-tokens', '3', '--repeat', '1', '--json'];
+    expect(await runCli([...args, '--cache-dir', join(root, 'cache')], io), io.stderr).toBe(0);
+    const report = JSON.parse(io.stdout) as { rows: { promptTokens: number; decodeTokensPerSecond: number }[] };
+    expect(report.rows.map((row) => row.promptTokens)).toEqual([8]);
+    expect(report.rows[0]!.decodeTokensPerSecond).toBeGreaterThan(0);
+  });
+
+  it('pio chat talks to it with the chat template of its metadata', async () => {
+    const input = new PassThrough();
+    const io = Object.assign(captureIo(root), { input });
+    input.end('Hi there\n');
+    const args = ['chat', qwen3File, '-n', '3', '--temperature', '0', '--cache-dir', join(root, 'cache')];
+    expect(await runCli(args, io), io.stderr).toBe(0);
+    expect(io.stderr.match(/\(\d+ tokens, [\d.]+ tokens\/s/g)).toHaveLength(1);
+  });
+
+  it('pio serve answers a chat completion from it', async () => {
+    const io = captureIo(root);
+    const exit = runCli(['serve', qwen3File, '--port', '0', '--name', 'gguf', '--cache-dir', join(root, 'cache')], io);
+    const url = await vi.waitFor(
+      () => {
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(io.stdout);
+        if (!match) throw new Error(`not listening yet: ${io.stderr}`);
+        return match[1]!;
+      },
+      { timeout: 60_000, interval: 50 },
+    );
+    try {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gguf', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 3 }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        choices: { message: { content: string } }[];
+        usage: { completion_tokens: number };
+      };
+      expect(body.usage.completion_tokens).toBe(3);
+      expect(typeof body.choices[0]!.message.content).toBe('string');
+    } finally {
+      process.emit('SIGTERM');
+      expect(await exit).toBe(0);
+    }
   });
 });

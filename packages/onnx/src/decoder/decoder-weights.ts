@@ -28,8 +28,10 @@ export interface DecoderWeightSource {
    * when its storage maps onto the op bit for bit at no more than `maxBits`
    * (a GGUF Q4_0 tensor at 4 bits, Q8_0 at 8; a Q4_K with its block
    * minimums, which the graph subtracts exactly); `undefined` otherwise, and
-   * the weight is then read as float32 and quantized. Optional: sources of
-   * float weights (safetensors) do not have it.
+   * the weight is then read as float32 and quantized. A source may be told
+   * to keep a file's own precision and hand over more bits than `maxBits`
+   * (the GGUF source's `keepStoredUpTo`: a Q4_K_M file's Q6_K tensors at 8).
+   * Optional: sources of float weights (safetensors) do not have it.
    */
   readPrequantized?(name: string, maxBits: 4 | 8): Promise<PrequantizedLinear | undefined>;
 }

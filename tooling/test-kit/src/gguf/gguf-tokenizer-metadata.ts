@@ -43,6 +43,8 @@ export function ggufTokenizerMetadata(
     padTokenId?: number | null;
     addBosToken?: boolean;
     pre?: string;
+    /** tokenizer_config.json's `chat_template`, written as `tokenizer.chat_template` as llama.cpp's converter does. */
+    chatTemplate?: string;
   },
 ): Record<string, GgufValue> {
   if (tokenizerJson.model.type !== 'BPE')
@@ -74,5 +76,6 @@ export function ggufTokenizerMetadata(
   if (typeof special.padTokenId === 'number')
     metadata['tokenizer.ggml.padding_token_id'] = gguf.uint32(special.padTokenId);
   metadata['tokenizer.ggml.add_bos_token'] = gguf.bool(special.addBosToken ?? false);
+  if (special.chatTemplate !== undefined) metadata['tokenizer.chat_template'] = gguf.string(special.chatTemplate);
   return metadata;
 }

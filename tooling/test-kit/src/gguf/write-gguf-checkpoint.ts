@@ -159,6 +159,7 @@ export async function writeGgufCheckpoint(
     await readFile(join(checkpointDir, 'tokenizer_config.json'), 'utf8').catch(() => '{}'),
   ) as {
     add_bos_token?: boolean;
+    chat_template?: unknown;
   };
   const hfArch = config.architectures?.[0] ?? '';
   const arch = ggufArchitectures[hfArch];
@@ -227,6 +228,7 @@ export async function writeGgufCheckpoint(
           eosTokenId: eos ?? null,
           padTokenId: config.pad_token_id ?? null,
           addBosToken: tokenizerConfig.add_bos_token ?? false,
+          ...(typeof tokenizerConfig.chat_template === 'string' ? { chatTemplate: tokenizerConfig.chat_template } : {}),
         })),
   };
 
