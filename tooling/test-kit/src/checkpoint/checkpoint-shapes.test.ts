@@ -26,6 +26,16 @@ describe('checkpointShapes', () => {
     expect(moe.some(({ shape }) => (shape.peaky ?? 0) > 0)).toBe(true);
   });
 
+  it('cover Qwen2 tied and untied, with the q/k/v biases its shape implies', () => {
+    const qwen2 = resolved.filter(({ shape }) => shape.arch === 'qwen2');
+    expect(qwen2.map(({ decoder }) => decoder.tieWordEmbeddings).sort()).toEqual([false, true]);
+    for (const { name, decoder, config } of qwen2) {
+      expect(name.startsWith('qwen2-')).toBe(true);
+      expect([decoder.attentionBias, decoder.outputBias]).toEqual([true, false]);
+      expect(config.rope_theta).toBe(1000000);
+    }
+  });
+
   it.each(['llama', 'qwen3'] as const)('cover every variant the inference tests need, for %s', (arch) => {
     const mine = resolved.filter(({ shape }) => shape.arch === arch);
     const ratios = new Set(mine.map(({ decoder }) => decoder.numAttentionHeads / decoder.numKeyValueHeads));
