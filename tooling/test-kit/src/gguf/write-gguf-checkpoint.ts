@@ -295,6 +295,8 @@ export async function writeGgufCheckpoint(
       await track(`${blk}.attn_q_norm.weight`, `${hf}.self_attn.q_norm.weight`, 'vector');
       await track(`${blk}.attn_k_norm.weight`, `${hf}.self_attn.k_norm.weight`, 'vector');
       await track(`${blk}.attn_output.weight`, `${hf}.self_attn.o_proj.weight`, 'matrix');
+      // Llama's attention_bias has one; Qwen2's o_proj has none.
+      await track(`${blk}.attn_output.bias`, `${hf}.self_attn.o_proj.bias`, 'vector');
       await track(`${blk}.ffn_norm.weight`, `${hf}.post_attention_layernorm.weight`, 'vector');
       await track(`${blk}.ffn_gate.weight`, `${hf}.mlp.gate_proj.weight`, 'matrix');
       await track(`${blk}.ffn_up.weight`, `${hf}.mlp.up_proj.weight`, 'matrix');
