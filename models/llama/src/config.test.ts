@@ -15,7 +15,13 @@ const llama32_1b = {
   max_position_embeddings: 131072,
   rms_norm_eps: 1e-5,
   rope_theta: 500000,
-  rope_scaling: { factor: 32, high_freq_factor: 4, low_freq_factor: 1, original_max_position_embeddings: 8192, rope_type: 'llama3' },
+  rope_scaling: {
+    factor: 32,
+    high_freq_factor: 4,
+    low_freq_factor: 1,
+    original_max_position_embeddings: 8192,
+    rope_type: 'llama3',
+  },
   tie_word_embeddings: true,
   attention_bias: false,
   mlp_bias: false,
@@ -77,10 +83,14 @@ describe('LlamaConfig', () => {
   it('accepts a Mistral config whose sliding window covers the context, and refuses one that does not', () => {
     const mistral = { ...llama32_1b, architectures: ['MistralForCausalLM'], model_type: 'mistral', rope_scaling: null };
     expect(LlamaConfig.fromHuggingFace({ ...mistral, sliding_window: null }).slidingWindow).toBeNull();
-    expect(() => LlamaConfig.fromHuggingFace({ ...mistral, sliding_window: 4096 }, { maxContextLength: 4096 })).not.toThrow();
+    expect(() =>
+      LlamaConfig.fromHuggingFace({ ...mistral, sliding_window: 4096 }, { maxContextLength: 4096 }),
+    ).not.toThrow();
     const error = thrown(() => LlamaConfig.fromHuggingFace({ ...mistral, sliding_window: 4096 }));
     expect(ConfigError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/slidingWindow = 4096: sliding-window attention is not supported.*config\.json key "sliding_window"/);
+    expect((error as Error).message).toMatch(
+      /slidingWindow = 4096: sliding-window attention is not supported.*config\.json key "sliding_window"/,
+    );
   });
 
   it("reads Qwen2.5-0.5B's config.json: q/k/v biases from model_type qwen2, and counts its 494,032,768 parameters", () => {

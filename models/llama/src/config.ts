@@ -99,7 +99,8 @@ export class LlamaConfig extends BaseConfig {
   /** The dense count plus the biases: q/k/v (`attentionBias` or `queryKeyValueBias`), o (`attentionBias`) and the MLP's (`mlpBias`). */
   override estimateParameters(): number {
     const { hiddenSize, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, numHiddenLayers } = this;
-    const queryKeyValue = this.attentionBias || this.queryKeyValueBias ? (numAttentionHeads + 2 * numKeyValueHeads) * headDim : 0;
+    const queryKeyValue =
+      this.attentionBias || this.queryKeyValueBias ? (numAttentionHeads + 2 * numKeyValueHeads) * headDim : 0;
     const output = this.attentionBias ? hiddenSize : 0;
     const mlp = this.mlpBias ? 2 * intermediateSize + hiddenSize : 0;
     return super.estimateParameters() + numHiddenLayers * (queryKeyValue + output + mlp);

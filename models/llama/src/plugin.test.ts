@@ -17,7 +17,8 @@ describeConformance({
   packageDir: fileURLToPath(new URL('..', import.meta.url)),
   createPlugin: createLlamaPlugin,
   roundTrip: {
-    checkpoint: async () => (await writeRandomCheckpoint(join(root, 'model'), { arch: 'llama', tokenizer: 'gpt2', seed: 1 })).dir,
+    checkpoint: async () =>
+      (await writeRandomCheckpoint(join(root, 'model'), { arch: 'llama', tokenizer: 'gpt2', seed: 1 })).dir,
     initializeOptions: { cacheDir: join(root, 'cache') },
   },
 });

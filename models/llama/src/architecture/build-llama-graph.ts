@@ -11,18 +11,22 @@ import type { LlamaConfig } from '../config.js';
  */
 export async function buildLlamaGraph(args: BuildGraphsArgs<LlamaConfig>): Promise<BuiltGraphs> {
   const { config, weights, outDir, onProgress } = args;
-  const written = await writeDecoderTransformer(weights, {
-    ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
-    // Qwen2: q/k/v biases are required, o_proj has none (a stored one would still be read: bias false reads what is there).
-    attentionBias: config.attentionBias || config.queryKeyValueBias,
-    outputBias: config.attentionBias,
-    mlpBias: config.mlpBias,
-    // One graph for prompts and steps: each layer's attention switches to fused causal attention for a prompt,
-    // so onnxruntime loads and packs the weights once (one session).
-    switchAttention: args.ioStyle !== 'optimum',
-    queryKeyNorm: false,
-    onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
-  }, { dir: outDir, ...graphSaveOptions(args) });
+  const written = await writeDecoderTransformer(
+    weights,
+    {
+      ...decoderOptionsFromConfig(config, args.ioStyle === 'optimum' ? 'optimum' : decoderIo),
+      // Qwen2: q/k/v biases are required, o_proj has none (a stored one would still be read: bias false reads what is there).
+      attentionBias: config.attentionBias || config.queryKeyValueBias,
+      outputBias: config.attentionBias,
+      mlpBias: config.mlpBias,
+      // One graph for prompts and steps: each layer's attention switches to fused causal attention for a prompt,
+      // so onnxruntime loads and packs the weights once (one session).
+      switchAttention: args.ioStyle !== 'optimum',
+      queryKeyNorm: false,
+      onLayer: (built, total) => onProgress?.({ phase: 'build-graph', completed: built, total, unit: 'layers' }),
+    },
+    { dir: outDir, ...graphSaveOptions(args) },
+  );
   return {
     graphs: { decode: written.modelFile },
     parameters: written.parameters,

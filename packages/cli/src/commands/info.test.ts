@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpointShapes, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureIo } from '../testing/capture-io.js';
 import { runCli } from '../run-cli.js';
+import { captureIo } from '../testing/capture-io.js';
 
 let root: string;
 let checkpoint: string;

@@ -114,23 +114,23 @@ export function buildHfConfig(
               use_sliding_window: false,
             }
           : architecture === 'qwen3'
-          ? {
-              architectures: ['Qwen3ForCausalLM'],
-              model_type: 'qwen3',
-              max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
-              rms_norm_eps: 1e-6,
-              sliding_window: null,
-              tie_word_embeddings: true,
-              use_sliding_window: false,
-            }
-          : {
-              architectures: ['LlamaForCausalLM'],
-              model_type: 'llama',
-              mlp_bias: false,
-              pretraining_tp: 1,
-              rms_norm_eps: 1e-5,
-              tie_word_embeddings: false,
-            };
+            ? {
+                architectures: ['Qwen3ForCausalLM'],
+                model_type: 'qwen3',
+                max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
+                rms_norm_eps: 1e-6,
+                sliding_window: null,
+                tie_word_embeddings: true,
+                use_sliding_window: false,
+              }
+            : {
+                architectures: ['LlamaForCausalLM'],
+                model_type: 'llama',
+                mlp_bias: false,
+                pretraining_tp: 1,
+                rms_norm_eps: 1e-5,
+                tie_word_embeddings: false,
+              };
   const merged: HfDecoderConfig = { ...common, ...specific, ...overrides, torch_dtype: dtype };
   if (architecture === 'qwen2' && overrides.attention_bias === undefined) delete merged.attention_bias;
   merged.head_dim =

@@ -42,7 +42,12 @@ describe('resolveDecoderShape', () => {
 
   it('gives Qwen2 biases on q/k/v only, no q/k norm, head_dim hidden/heads, and refuses its sliding window', () => {
     const shape = resolveDecoderShape('qwen2', { ...minimal, mlp_bias: true, sliding_window: 16 });
-    expect([shape.attentionBias, shape.outputBias, shape.mlpBias, shape.queryKeyNorm]).toEqual([true, false, false, false]);
+    expect([shape.attentionBias, shape.outputBias, shape.mlpBias, shape.queryKeyNorm]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(shape.headDim).toBe(16);
     const sliding = (() => {
       try {

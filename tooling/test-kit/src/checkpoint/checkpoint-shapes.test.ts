@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { buildHfConfig, resolveDecoderShape } from '@pio/demo';
+import { describe, expect, it } from 'vitest';
 import { checkpointShapes } from './checkpoint-shapes.js';
 
 const resolved = Object.entries(checkpointShapes).map(([name, shape]) => {

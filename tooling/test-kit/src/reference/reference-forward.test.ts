@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   type Architecture,
   createRandomWeights,
@@ -7,6 +6,7 @@ import {
   type HfDecoderConfig,
   resolveDecoderShape,
 } from '@pio/demo';
+import { describe, expect, it } from 'vitest';
 import { TestKitError } from '../errors/test-kit-error.js';
 import { referenceForward } from './reference-forward.js';
 import { createReferenceKvCache } from './reference-kv-cache.js';
