@@ -87,6 +87,7 @@ export class LlamaConfig extends BaseConfig {
 
   /** Reads the keys of {@link BaseConfig.mapHuggingFace}, and Qwen2's implied bias and defaults (see {@link LlamaConfig}). */
   static override mapHuggingFace(json: Record<string, unknown>): Record<string, unknown> {
+    // biome-ignore lint/complexity/noThisInStatic: `super` keeps `this` = LlamaConfig, so the base maps LlamaConfig's keys
     const fields = super.mapHuggingFace(json);
     if (json.model_type === 'qwen2') {
       fields.queryKeyValueBias = true;
