@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CheckpointError, NoPluginForCheckpointError, PluginManager } from '@pio/core';
 import { gguf, writeGgufFile } from '@pio/gguf';
 import { describeGgufSuite } from '@pio/test-kit';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLlamaPlugin } from '../src/index.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -50,4 +50,15 @@ describeGgufSuite({
       expect((missing as Error).message).toContain('tokenizer.ggml.model');
     });
   },
+});
+
+// Qwen2 as llama.cpp's qwen2: q/k/v biases (F32 vectors), no o_proj bias, q/k rows as Hugging Face stores them.
+describe('Qwen2', () => {
+  describeGgufSuite({
+    packageDir,
+    createPlugin: createLlamaPlugin,
+    shape: 'qwen2-kv2',
+    label: 'Qwen2',
+    layoutNote: 'q/k/v biases read, rows not permuted',
+  });
 });

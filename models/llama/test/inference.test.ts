@@ -18,5 +18,7 @@ describeInferenceSuite({
     'llama-bf16',
     'llama-sharded',
     'llama-peaky',
+    'qwen2-kv2',
+    'qwen2-untied-kv4',
   ],
 });

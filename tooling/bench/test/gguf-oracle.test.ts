@@ -11,11 +11,13 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 // llama.cpp is the oracle of the GGUF writer: the same random weights, written
 // as safetensors for PIO and as an F32 GGUF for llama.cpp, must give the same
-// greedy tokens. A wrong tensor name, layout or q/k permutation would not, nor
+// greedy tokens. A wrong tensor name, layout, bias or q/k permutation would not, nor
 // a wrong stacking of experts (qwen3_moe: 8 experts of width 64, top-2, every
 // layer sparse, as llama.cpp's qwen3moe runs it).
 describe.each([
   { arch: 'llama' as const, tokenizer: 'llama3' as const, headDim: 32, moe: {} },
+  // Tied, q/k/v biases, rope base 1e6: llama.cpp's qwen2 reads the biases and keeps q/k rows unpermuted.
+  { arch: 'qwen2' as const, tokenizer: 'qwen3' as const, headDim: 32, moe: {} },
   { arch: 'qwen3' as const, tokenizer: 'qwen3' as const, headDim: 48, moe: {} },
   {
     arch: 'qwen3_moe' as const,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpointShapes, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureIo } from '../testing/capture-io.js';
 import { runCli } from '../run-cli.js';
+import { captureIo } from '../testing/capture-io.js';
 
 let root: string;
 let checkpoint: string;
@@ -55,7 +55,7 @@ describe('pio info', () => {
   it("prints an installed plugin's manifest, and a one-line error for an unknown one", async () => {
     const io = captureIo(root);
     expect(await runCli(['info', '@pio/model-llama'], io)).toBe(0);
-    expect(io.stdout).toMatch(/architectures\s+\["LlamaForCausalLM","MistralForCausalLM"\]/);
+    expect(io.stdout).toMatch(/architectures\s+\["LlamaForCausalLM","MistralForCausalLM","Qwen2ForCausalLM"\]/);
     const unknown = captureIo(root);
     expect(await runCli(['info', '@pio/model-nope'], unknown)).toBe(1);
     expect(unknown.stderr).toContain('Unknown model plugin "@pio/model-nope"');

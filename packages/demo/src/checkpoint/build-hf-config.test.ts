@@ -97,6 +97,23 @@ describe('buildHfConfig', () => {
     });
   });
 
+  it('writes a Qwen2.5-style config: tied, rope base 1e6, no attention_bias key, the sliding window turned off', () => {
+    const config = buildHfConfig('qwen2', 'qwen3', 'float32');
+    expect(config).toMatchObject({
+      architectures: ['Qwen2ForCausalLM'],
+      model_type: 'qwen2',
+      vocab_size: 151936,
+      rope_theta: 1000000.0,
+      tie_word_embeddings: true,
+      use_sliding_window: false,
+      sliding_window: 2048,
+      max_window_layers: 2,
+      head_dim: 16,
+    });
+    expect(config).not.toHaveProperty('attention_bias');
+    expect(Object.keys(config)).toEqual([...Object.keys(config)].sort());
+  });
+
   it('derives head_dim from overridden sizes unless head_dim itself is given', () => {
     expect(buildHfConfig('llama', 'gpt2', 'float32', { hidden_size: 96, num_attention_heads: 2 }).head_dim).toBe(48);
     expect(buildHfConfig('qwen3', 'gpt2', 'float32', { head_dim: 32 }).head_dim).toBe(32);

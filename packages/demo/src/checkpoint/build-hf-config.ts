@@ -15,9 +15,11 @@ export const transformersVersion = '4.51.3';
  * intermediate 128, 2 layers, 4 query heads, 2 key/value heads, head_dim 16,
  * RoPE base 10000), the tokenizer's vocabulary size and special ids, and
  * `overrides` on top. `head_dim` defaults to `hidden_size / num_attention_heads`
- * after overrides; Qwen3 ties embeddings by default, Llama does not.
+ * after overrides; Qwen2 and Qwen3 tie embeddings by default, Llama does
+ * not. A Qwen2 config is Qwen2.5-0.5B's kind: no `attention_bias` key, rope
+ * base 1e6, `use_sliding_window` false.
  *
- * @param architecture - `llama` or `qwen3`.
+ * @param architecture - `llama`, `qwen2`, `qwen3`, `qwen3_moe` or `glm4_moe_lite`.
  * @param tokenizer - Supplies `vocab_size`, `bos_token_id` and `eos_token_id`.
  * @param dtype - Written as `torch_dtype`.
  * @param overrides - Any fields to change (snake_case, as in `config.json`).
@@ -98,25 +100,39 @@ export function buildHfConfig(
             tie_word_embeddings: false,
             use_sliding_window: false,
           }
-        : architecture === 'qwen3'
+        : architecture === 'qwen2'
           ? {
-              architectures: ['Qwen3ForCausalLM'],
-              model_type: 'qwen3',
+              // Qwen2.5-0.5B's fields: no attention_bias key (q/k/v always have biases), rope base 1e6, tied,
+              // a sliding window that use_sliding_window turns off.
+              architectures: ['Qwen2ForCausalLM'],
+              model_type: 'qwen2',
               max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
               rms_norm_eps: 1e-6,
-              sliding_window: null,
+              rope_theta: 1000000.0,
+              sliding_window: overrides.max_position_embeddings ?? common.max_position_embeddings,
               tie_word_embeddings: true,
               use_sliding_window: false,
             }
-          : {
-              architectures: ['LlamaForCausalLM'],
-              model_type: 'llama',
-              mlp_bias: false,
-              pretraining_tp: 1,
-              rms_norm_eps: 1e-5,
-              tie_word_embeddings: false,
-            };
+          : architecture === 'qwen3'
+            ? {
+                architectures: ['Qwen3ForCausalLM'],
+                model_type: 'qwen3',
+                max_window_layers: overrides.num_hidden_layers ?? common.num_hidden_layers,
+                rms_norm_eps: 1e-6,
+                sliding_window: null,
+                tie_word_embeddings: true,
+                use_sliding_window: false,
+              }
+            : {
+                architectures: ['LlamaForCausalLM'],
+                model_type: 'llama',
+                mlp_bias: false,
+                pretraining_tp: 1,
+                rms_norm_eps: 1e-5,
+                tie_word_embeddings: false,
+              };
   const merged: HfDecoderConfig = { ...common, ...specific, ...overrides, torch_dtype: dtype };
+  if (architecture === 'qwen2' && overrides.attention_bias === undefined) delete merged.attention_bias;
   merged.head_dim =
     architecture === 'glm4_moe_lite'
       ? merged.qk_rope_head_dim

@@ -14,7 +14,7 @@ export type RopeScaling =
 
 /** Everything the reference forward pass needs from a config, checked and in camelCase. */
 export interface DecoderShape {
-  /** Which family: Qwen3 adds per-head RMSNorm on queries and keys. */
+  /** Which family: Qwen2 adds biases to q/k/v (not o), Qwen3 per-head RMSNorm on queries and keys. */
   architecture: Architecture;
   /** Rows of the embedding and of the LM head. */
   vocabSize: number;
@@ -36,8 +36,10 @@ export interface DecoderShape {
   ropeTheta: number;
   /** RoPE frequency scaling. */
   ropeScaling: RopeScaling;
-  /** Whether q/k/v/o projections have biases. */
+  /** Whether q/k/v projections have biases (and o_proj too, unless `outputBias` is false). */
   attentionBias: boolean;
+  /** Whether o_proj has a bias; `attentionBias` when absent. False for Qwen2, whose q/k/v alone have biases. */
+  outputBias?: boolean;
   /** Whether gate/up/down projections have biases. */
   mlpBias: boolean;
   /** Whether the LM head is `model.embed_tokens.weight`. */

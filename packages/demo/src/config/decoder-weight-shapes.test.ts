@@ -45,4 +45,20 @@ describe('decoderWeightShapes', () => {
     expect([...qwen.keys()].some((name) => name.endsWith('.bias'))).toBe(false);
     expect(qwen.has('lm_head.weight')).toBe(false);
   });
+
+  it('gives Qwen2 biases on q/k/v and none on o_proj or the MLP, whatever attention_bias says', () => {
+    for (const attentionBias of [undefined, false, true]) {
+      const qwen2 = decoderWeightShapes(
+        resolveDecoderShape('qwen2', { ...base, num_key_value_heads: 2, attention_bias: attentionBias }),
+      );
+      expect([...qwen2.keys()].filter((name) => name.endsWith('.bias'))).toEqual(
+        [0, 1].flatMap((layer) =>
+          ['q', 'k', 'v'].map((projection) => `model.layers.${layer}.self_attn.${projection}_proj.bias`),
+        ),
+      );
+      expect(qwen2.get('model.layers.0.self_attn.q_proj.bias')).toEqual([64]);
+      expect(qwen2.get('model.layers.0.self_attn.k_proj.bias')).toEqual([32]);
+      expect(qwen2.has('model.layers.0.self_attn.q_norm.weight')).toBe(false);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import type { DecoderShape } from './decoder-shape.js';
 
 /**
- * The tensors of a Llama / Qwen3 / Qwen3-MoE checkpoint and their shapes, named exactly as
+ * The tensors of a Llama / Qwen2 / Qwen3 / Qwen3-MoE / GLM-4.7-Flash checkpoint and their shapes, named exactly as
  * Hugging Face names them (`model.layers.{i}.self_attn.q_proj.weight`, ...).
  * Linear weights are `[out_features, in_features]`. `lm_head.weight` is left
  * out when the embeddings are tied, as `save_pretrained` leaves it out.
@@ -33,8 +33,10 @@ export function decoderWeightShapes(shape: DecoderShape): Map<string, number[]> 
         continue;
       }
       shapes.set(`${prefix}.self_attn.${name}.weight`, [out, inFeatures]);
-      // GLM: attention_bias puts biases on q_a/kv_a/o only, as transformers builds them.
-      const biased = latent ? ['q_a_proj', 'kv_a_proj_with_mqa', 'o_proj'].includes(name) : true;
+      // GLM: attention_bias puts biases on q_a/kv_a/o only, as transformers builds them; Qwen2 on q/k/v only.
+      const biased = latent
+        ? ['q_a_proj', 'kv_a_proj_with_mqa', 'o_proj'].includes(name)
+        : name !== 'o_proj' || (shape.outputBias ?? true);
       if (shape.attentionBias && biased) shapes.set(`${prefix}.self_attn.${name}.bias`, [out]);
     }
     if (shape.queryKeyNorm) {

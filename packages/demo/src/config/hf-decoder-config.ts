@@ -1,11 +1,12 @@
 /**
- * The decoder architectures these checkpoints can have: `LlamaForCausalLM`, `Qwen3ForCausalLM`,
- * `Qwen3MoeForCausalLM` and `Glm4MoeLiteForCausalLM` (GLM-4.7-Flash: latent attention, sigmoid-routed experts).
+ * The decoder architectures these checkpoints can have: `LlamaForCausalLM`, `Qwen2ForCausalLM` (Llama with
+ * biases on q/k/v only), `Qwen3ForCausalLM`, `Qwen3MoeForCausalLM` and `Glm4MoeLiteForCausalLM`
+ * (GLM-4.7-Flash: latent attention, sigmoid-routed experts).
  */
-export type Architecture = 'llama' | 'qwen3' | 'qwen3_moe' | 'glm4_moe_lite';
+export type Architecture = 'llama' | 'qwen2' | 'qwen3' | 'qwen3_moe' | 'glm4_moe_lite';
 
 /** Every architecture, in a stable order. */
-export const architectures: readonly Architecture[] = ['llama', 'qwen3', 'qwen3_moe', 'glm4_moe_lite'];
+export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3', 'qwen3_moe', 'glm4_moe_lite'];
 
 /**
  * `rope_scaling` of a Hugging Face `config.json` (`rope_parameters` in
@@ -39,7 +40,7 @@ export interface HfRopeScaling {
 export interface HfDecoderConfig {
   /** For example `["LlamaForCausalLM"]`. */
   architectures?: string[];
-  /** `llama` or `qwen3`. */
+  /** `llama`, `qwen2`, `qwen3`, `qwen3_moe` or `glm4_moe_lite`. */
   model_type?: string;
   /** Rows of the embedding and of the LM head; at least the tokenizer's size. */
   vocab_size: number;
@@ -67,14 +68,18 @@ export interface HfDecoderConfig {
   rope_scaling?: HfRopeScaling | null;
   /** transformers 5 spelling of `rope_theta` + `rope_scaling`; used when present. */
   rope_parameters?: HfRopeScaling | null;
-  /** Whether q/k/v/o projections have biases (default false). */
+  /** Whether q/k/v/o projections have biases (default false). Qwen2 has no such key: its q/k/v always have biases, o_proj none. */
   attention_bias?: boolean;
   /** Whether the MLP projections have biases (Llama only, default false). */
   mlp_bias?: boolean;
   /** Whether the LM head reuses `model.embed_tokens.weight` (default false). */
   tie_word_embeddings?: boolean;
-  /** Qwen3 sliding-window attention; must be false (the reference attends to everything). */
+  /** Qwen2/Qwen3 sliding-window attention; must be false (the reference attends to everything). */
   use_sliding_window?: boolean;
+  /** Qwen2/Qwen3: the window of sliding layers; unused while `use_sliding_window` is false. */
+  sliding_window?: number | null;
+  /** Qwen2/Qwen3: with `use_sliding_window`, layers from this index on slide. */
+  max_window_layers?: number;
   /** Qwen3-MoE: experts per sparse layer. */
   num_experts?: number;
   /** Qwen3-MoE: experts each token is routed to. */

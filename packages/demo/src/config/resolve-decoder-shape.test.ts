@@ -40,6 +40,26 @@ describe('resolveDecoderShape', () => {
     expect(resolveDecoderShape('qwen3', { ...minimal, head_dim: 32 }).headDim).toBe(32);
   });
 
+  it('gives Qwen2 biases on q/k/v only, no q/k norm, head_dim hidden/heads, and refuses its sliding window', () => {
+    const shape = resolveDecoderShape('qwen2', { ...minimal, mlp_bias: true, sliding_window: 16 });
+    expect([shape.attentionBias, shape.outputBias, shape.mlpBias, shape.queryKeyNorm]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(shape.headDim).toBe(16);
+    const sliding = (() => {
+      try {
+        return resolveDecoderShape('qwen2', { ...minimal, use_sliding_window: true });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(ConfigError.isInstance(sliding)).toBe(true);
+    expect((sliding as Error).message).toMatch(/useSlidingWindow = true/);
+  });
+
   it('reads rope_scaling (also its old "type" key) and the transformers 5 rope_parameters', () => {
     const llama3 = {
       rope_type: 'llama3',

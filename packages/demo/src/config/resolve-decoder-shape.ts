@@ -5,14 +5,17 @@ import type { Architecture, HfDecoderConfig, HfRopeScaling } from './hf-decoder-
 /**
  * Reads a Hugging Face `config.json` the way `LlamaConfig` / `Qwen3Config`
  * do: absent fields take their defaults (`head_dim` is hidden/heads for Llama
- * and 128 for Qwen3, as in transformers), then everything is checked at once.
+ * and Qwen2 and 128 for Qwen3, as in transformers), then everything is
+ * checked at once. Qwen2 gets biases on q/k/v and none on o_proj whatever
+ * `attention_bias` says (`Qwen2Attention` builds them so; its config has no
+ * such key).
  *
- * @param architecture - `llama` or `qwen3`.
+ * @param architecture - `llama`, `qwen2`, `qwen3`, `qwen3_moe` or `glm4_moe_lite`.
  * @param config - The parsed `config.json`.
  * @returns The checked shape, in camelCase.
  * @throws ConfigError listing every field that is missing, out of range or
  *   unsupported (activation other than silu, RoPE type other than
- *   default/linear/llama3, Qwen3 sliding windows).
+ *   default/linear/llama3, Qwen2/Qwen3 sliding windows).
  */
 export function resolveDecoderShape(architecture: Architecture, config: HfDecoderConfig): DecoderShape {
   const issues: ConfigIssue[] = [];
@@ -29,6 +32,7 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
 
   if (
     architecture !== 'llama' &&
+    architecture !== 'qwen2' &&
     architecture !== 'qwen3' &&
     architecture !== 'qwen3_moe' &&
     architecture !== 'glm4_moe_lite'
@@ -36,11 +40,12 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     issues.push({
       field: 'architecture',
       value: architecture,
-      rule: 'must be "llama", "qwen3", "qwen3_moe" or "glm4_moe_lite"',
+      rule: 'must be "llama", "qwen2", "qwen3", "qwen3_moe" or "glm4_moe_lite"',
     });
   }
   const glm = architecture === 'glm4_moe_lite';
   const qwen = architecture === 'qwen3' || architecture === 'qwen3_moe';
+  const qwen2 = architecture === 'qwen2';
   const vocabSize = positiveInteger('vocabSize', config.vocab_size);
   const hiddenSize = positiveInteger('hiddenSize', config.hidden_size);
   const intermediateSize = positiveInteger('intermediateSize', config.intermediate_size);
@@ -62,7 +67,7 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
 
   const hiddenAct = config.hidden_act ?? 'silu';
   if (hiddenAct !== 'silu') issues.push({ field: 'hiddenAct', value: hiddenAct, rule: 'only "silu" is supported' });
-  if (qwen && config.use_sliding_window === true) {
+  if ((qwen || qwen2) && config.use_sliding_window === true) {
     issues.push({
       field: 'useSlidingWindow',
       value: true,
@@ -94,11 +99,12 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
     rmsNormEps,
     ropeTheta,
     ropeScaling,
-    attentionBias: flag('attentionBias', config.attention_bias),
+    attentionBias: qwen2 || flag('attentionBias', config.attention_bias),
     mlpBias: architecture === 'llama' && flag('mlpBias', config.mlp_bias),
     tieWordEmbeddings: flag('tieWordEmbeddings', config.tie_word_embeddings),
     queryKeyNorm: qwen,
   };
+  if (qwen2) shape.outputBias = false;
   if (architecture === 'qwen3_moe') shape.experts = readExperts(config, numLayers, read);
   if (glm) {
     shape.latentAttention = readLatentAttention(config, read);
@@ -115,6 +121,8 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
 export function configNameOf(architecture: Architecture): string {
   const names: Record<Architecture, string> = {
     llama: 'LlamaConfig',
+    // PIO reads Qwen2 with the Llama plugin's config class.
+    qwen2: 'LlamaConfig',
     qwen3: 'Qwen3Config',
     qwen3_moe: 'Qwen3MoeConfig',
     glm4_moe_lite: 'Glm4MoeLiteConfig',

@@ -4,6 +4,8 @@ import type { GgufFile } from '@pio/gguf';
 /** Hugging Face `architectures` and `model_type` for each GGUF `general.architecture` the engine maps. */
 const huggingFaceArchitectures: Record<string, { architecture: string; modelType: string }> = {
   llama: { architecture: 'LlamaForCausalLM', modelType: 'llama' },
+  // Its q/k/v biases come with the model type (Qwen2Config has no attention_bias key).
+  qwen2: { architecture: 'Qwen2ForCausalLM', modelType: 'qwen2' },
   qwen3: { architecture: 'Qwen3ForCausalLM', modelType: 'qwen3' },
   qwen3moe: { architecture: 'Qwen3MoeForCausalLM', modelType: 'qwen3_moe' },
 };
@@ -44,7 +46,9 @@ function qwen3MoeFields(file: GgufFile, key: (name: string) => string): Record<s
  * `attention.head_count(_kv)`, `attention.key_length`; `rope.freq_base`,
  * `attention.layer_norm_rms_epsilon`, `context_length`; the vocabulary size
  * from the token list; a tied LM head when `output.weight` is absent; linear
- * rope scaling when the file has it. For `qwen3moe` also the experts:
+ * rope scaling when the file has it; `attention_bias` for a `llama` file
+ * with q biases (a `qwen2` file's q/k/v biases come with its model type).
+ * For `qwen3moe` also the experts:
  * `expert_count`, `expert_used_count`, `expert_feed_forward_length`, with
  * every layer sparse and the top-k weights renormalized, as llama.cpp runs it.
  *

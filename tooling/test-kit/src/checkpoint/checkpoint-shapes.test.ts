@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { buildHfConfig, resolveDecoderShape } from '@pio/demo';
+import { describe, expect, it } from 'vitest';
 import { checkpointShapes } from './checkpoint-shapes.js';
 
 const resolved = Object.entries(checkpointShapes).map(([name, shape]) => {
@@ -24,6 +24,16 @@ describe('checkpointShapes', () => {
     expect(moe.some(({ config }) => config.decoder_sparse_step === 2)).toBe(true);
     expect(moe.some(({ decoder }) => decoder.experts!.expertWidth !== decoder.intermediateSize)).toBe(true);
     expect(moe.some(({ shape }) => (shape.peaky ?? 0) > 0)).toBe(true);
+  });
+
+  it('cover Qwen2 tied and untied, with the q/k/v biases its shape implies', () => {
+    const qwen2 = resolved.filter(({ shape }) => shape.arch === 'qwen2');
+    expect(qwen2.map(({ decoder }) => decoder.tieWordEmbeddings).sort()).toEqual([false, true]);
+    for (const { name, decoder, config } of qwen2) {
+      expect(name.startsWith('qwen2-')).toBe(true);
+      expect([decoder.attentionBias, decoder.outputBias]).toEqual([true, false]);
+      expect(config.rope_theta).toBe(1000000);
+    }
   });
 
   it.each(['llama', 'qwen3'] as const)('cover every variant the inference tests need, for %s', (arch) => {

@@ -83,6 +83,19 @@ const shapes = {
     tokenizer: 'llama3',
     peaky: 6,
   },
+  // Qwen2 runs in @pio/model-llama: the Llama decoder with biases on q/k/v (not o_proj), rope base 1e6.
+  'qwen2-kv2': {
+    description: 'Qwen2, grouped-query attention 4:2, tied, q/k/v biases (as Qwen2.5-0.5B), Qwen tokenizer',
+    arch: 'qwen2',
+    tokenizer: 'qwen3',
+    config: { num_attention_heads: 4, num_key_value_heads: 2 },
+  },
+  'qwen2-untied-kv4': {
+    description: 'Qwen2, grouped-query attention 4:1, untied (as Qwen2.5-7B), GPT-2 tokenizer',
+    arch: 'qwen2',
+    tokenizer: 'gpt2',
+    config: { num_attention_heads: 4, num_key_value_heads: 1, tie_word_embeddings: false },
+  },
   'qwen3-kv1': {
     description: 'Qwen3, multi-head attention (4 query, 4 key/value heads)',
     arch: 'qwen3',
@@ -203,7 +216,8 @@ const shapes = {
 export type CheckpointShapeName = keyof typeof shapes;
 
 /**
- * The checkpoint shapes the inference tests run, for Llama and Qwen3: every
+ * The checkpoint shapes the inference tests run, for Llama and Qwen3 (Qwen2,
+ * Qwen3-MoE and GLM-4.7-Flash have a few of their own): every
  * key/value head ratio (1, 2, 4), tied and untied embeddings, `head_dim`
  * different from hidden/heads, `llama3` and `linear` RoPE scaling, biases,
  * BF16, sharded, and peaky (clear-cut greedy choices). All have hidden size 64

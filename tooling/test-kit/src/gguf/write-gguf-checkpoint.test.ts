@@ -93,4 +93,41 @@ describe('writeGgufCheckpoint', () => {
     expect(TestKitError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('mlp_only_layers [1]');
   });
+
+  it('writes Qwen2 as llama.cpp’s qwen2: q/k/v biases as F32 vectors, q/k rows and biases as stored (not permuted)', async () => {
+    const { description: _description, ...recipe } = checkpointShapes['qwen2-untied-kv4'];
+    const { dir } = await writeRandomCheckpoint(join(root, 'qwen2'), { ...recipe, seed: 6 });
+    const file = join(root, 'qwen2-q8_0.gguf');
+    expect((await writeGgufCheckpoint(dir, file, 'Q8_0')).architecture).toBe('qwen2');
+    const gguf = await GgufFile.open(file);
+    const weights = await openCheckpointWeights(dir);
+    try {
+      expect(gguf.metadata.getString('general.architecture')).toBe('qwen2');
+      expect(gguf.metadata.getNumber('qwen2.rope.freq_base')).toBe(1000000);
+      expect(gguf.metadata.getInteger('qwen2.attention.head_count_kv')).toBe(1);
+      expect(gguf.tensor('blk.1.attn_q.bias')).toMatchObject({ type: 'F32', shape: [64] });
+      expect(gguf.tensor('blk.1.attn_k.bias')).toMatchObject({ type: 'F32', shape: [16] });
+      expect(gguf.tensor('blk.1.attn_v.bias')).toMatchObject({ type: 'F32', shape: [16] });
+      expect(gguf.has('blk.1.attn_output.bias')).toBe(false);
+      expect(gguf.has('output.weight')).toBe(true);
+      for (const projection of ['q', 'k', 'v']) {
+        expect(await gguf.readTensorFloat32(`blk.1.attn_${projection}.bias`)).toEqual(
+          await weights.read(`model.layers.1.self_attn.${projection}_proj.bias`),
+        );
+      }
+      // Unpermuted: each Q8_0 row is the Hugging Face row, quantized alone.
+      const query = await weights.read('model.layers.0.self_attn.q_proj.weight');
+      const stored = await gguf.readTensorFloat32('blk.0.attn_q.weight');
+      for (const row of [0, 1, 8, 63]) {
+        const expected = query.subarray(row * 64, (row + 1) * 64);
+        const got = stored.subarray(row * 64, (row + 1) * 64);
+        let worst = 0;
+        for (let i = 0; i < 64; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+        expect(worst, `row ${row}`).toBeLessThan(0.02);
+      }
+    } finally {
+      await gguf.close();
+      await weights.close();
+    }
+  });
 });

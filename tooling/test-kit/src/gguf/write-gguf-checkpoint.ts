@@ -57,7 +57,7 @@ export interface GgufCheckpoint {
   /** Bytes in it. */
   bytes: number;
   /** `general.architecture`. */
-  architecture: 'llama' | 'qwen3' | 'qwen3moe';
+  architecture: 'llama' | 'qwen2' | 'qwen3' | 'qwen3moe';
   /** Tensors written. */
   tensors: number;
 }
@@ -91,6 +91,7 @@ interface HfConfig {
 /** `general.architecture` for each Hugging Face architecture the writer covers. */
 const ggufArchitectures: Record<string, GgufCheckpoint['architecture']> = {
   LlamaForCausalLM: 'llama',
+  Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
   Qwen3MoeForCausalLM: 'qwen3moe',
 };
@@ -130,10 +131,12 @@ function encode(values: Float32Array, type: GgmlTypeName): Uint8Array {
 
 /**
  * Writes a Hugging Face checkpoint folder (a `LlamaForCausalLM`,
- * `Qwen3ForCausalLM` or `Qwen3MoeForCausalLM` with a byte-level BPE
- * tokenizer.json, as the kit writes them) as one GGUF file that llama.cpp
- * loads: llama.cpp's tensor names and metadata keys, the q/k rows of Llama
- * permuted to llama.cpp's interleaved rotary layout, matrices in
+ * `Qwen2ForCausalLM`, `Qwen3ForCausalLM` or `Qwen3MoeForCausalLM` with a
+ * byte-level BPE tokenizer.json, as the kit writes them) as one GGUF file
+ * that llama.cpp loads: llama.cpp's tensor names and metadata keys, the q/k
+ * rows of Llama (and only Llama: `convert_hf_to_gguf.py` permutes no other
+ * architecture) permuted to llama.cpp's interleaved rotary layout, biases
+ * (Qwen2's on q/k/v, `blk.N.attn_{q,k,v}.bias`) as F32 vectors, matrices in
  * `weightType` (Q4_0/Q8_0 by ggml's reference quantizer, Q4_K/Q6_K by
  * `@pio/gguf`'s, the embedding too: like `llama-quantize --pure`), norms F32.
  * Qwen3-MoE (`qwen3moe`, as `convert_hf_to_gguf.py` writes it): each layer's
@@ -166,8 +169,8 @@ export async function writeGgufCheckpoint(
   if (!arch) {
     throw new TestKitError({
       where: 'writeGgufCheckpoint',
-      message: `it writes Llama, Qwen3 and Qwen3-MoE checkpoints, not ${hfArch || 'an unnamed architecture'}`,
-      hint: 'Pass a folder written by writeRandomCheckpoint or prepareBenchCheckpoint for llama, qwen3 or qwen3_moe.',
+      message: `it writes Llama, Qwen2, Qwen3 and Qwen3-MoE checkpoints, not ${hfArch || 'an unnamed architecture'}`,
+      hint: 'Pass a folder written by writeRandomCheckpoint or prepareBenchCheckpoint for llama, qwen2, qwen3 or qwen3_moe.',
     });
   }
   const mismatch = arch === 'qwen3moe' ? qwen3MoeMismatch(config) : undefined;
@@ -294,6 +297,8 @@ export async function writeGgufCheckpoint(
       await track(`${blk}.attn_q_norm.weight`, `${hf}.self_attn.q_norm.weight`, 'vector');
       await track(`${blk}.attn_k_norm.weight`, `${hf}.self_attn.k_norm.weight`, 'vector');
       await track(`${blk}.attn_output.weight`, `${hf}.self_attn.o_proj.weight`, 'matrix');
+      // Llama's attention_bias has one; Qwen2's o_proj has none.
+      await track(`${blk}.attn_output.bias`, `${hf}.self_attn.o_proj.bias`, 'vector');
       await track(`${blk}.ffn_norm.weight`, `${hf}.post_attention_layernorm.weight`, 'vector');
       await track(`${blk}.ffn_gate.weight`, `${hf}.mlp.gate_proj.weight`, 'matrix');
       await track(`${blk}.ffn_up.weight`, `${hf}.mlp.up_proj.weight`, 'matrix');

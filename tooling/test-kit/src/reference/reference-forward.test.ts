@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   type Architecture,
   createRandomWeights,
@@ -7,6 +6,7 @@ import {
   type HfDecoderConfig,
   resolveDecoderShape,
 } from '@pio/demo';
+import { describe, expect, it } from 'vitest';
 import { TestKitError } from '../errors/test-kit-error.js';
 import { referenceForward } from './reference-forward.js';
 import { createReferenceKvCache } from './reference-kv-cache.js';
@@ -59,6 +59,7 @@ const shapes: [string, Architecture, Partial<HfDecoderConfig>][] = [
   ['llama, linear RoPE scaling', 'llama', { rope_scaling: { rope_type: 'linear', factor: 4 } }],
   ['llama, attention and MLP biases', 'llama', { attention_bias: true, mlp_bias: true }],
   ['llama, tied', 'llama', { tie_word_embeddings: true }],
+  ['qwen2, kv ratio 2, tied, q/k/v biases', 'qwen2', { tie_word_embeddings: true }],
   ['qwen3, kv ratio 2, tied', 'qwen3', { tie_word_embeddings: true }],
   ['qwen3, kv ratio 4, head_dim 32', 'qwen3', { num_key_value_heads: 1, head_dim: 32 }],
   ['qwen3, kv ratio 1, llama3 RoPE scaling', 'qwen3', { num_key_value_heads: 4, rope_scaling: llama3Scaling }],
@@ -198,6 +199,18 @@ describe('referenceForward', () => {
     }
     const plain = referenceForward('llama', untied.config, untied.weights, ids);
     expect(maxAbsDifference(referenceForward('llama', biasConfig, biased, ids), plain)).toBe(0);
+  });
+
+  it('runs Qwen2 as Llama with biases on q/k/v and a zero o_proj bias, and its biases change the logits', () => {
+    const qwen2 = tinyModel('qwen2');
+    const ids = randomIds(6, 9);
+    const logits = referenceForward('qwen2', qwen2.config, qwen2.weights, ids);
+    const biasConfig = { ...qwen2.config, attention_bias: true };
+    const asLlama = new Map(qwen2.weights);
+    for (const layer of [0, 1]) asLlama.set(`model.layers.${layer}.self_attn.o_proj.bias`, new Float32Array(64));
+    expect(maxAbsDifference(referenceForward('llama', biasConfig, asLlama, ids), logits)).toBe(0);
+    // The same weights without the q/k/v biases are another model.
+    expect(maxAbsDifference(referenceForward('llama', qwen2.config, qwen2.weights, ids), logits)).toBeGreaterThan(1e-3);
   });
 
   it('matches a hand-written single-token pass of a one-layer model (norm placement, residuals, silu(gate) * up)', () => {

@@ -26,16 +26,17 @@ export interface ReferenceForwardOptions {
 }
 
 /**
- * A plain forward pass of a Llama, Qwen3, Qwen3-MoE or GLM-4.7-Flash decoder, written from
- * transformers' `modeling_llama.py`, `modeling_qwen3.py`, `modeling_qwen3_moe.py` and
+ * A plain forward pass of a Llama, Qwen2, Qwen3, Qwen3-MoE or GLM-4.7-Flash decoder, written from
+ * transformers' `modeling_llama.py`, `modeling_qwen2.py`, `modeling_qwen3.py`, `modeling_qwen3_moe.py` and
  * `modeling_glm4_moe_lite.py` (latent attention: see `latentAttention`): embedding; per
- * layer RMSNorm, q/k/v projections (Qwen3: per-head RMSNorm of q and k), RoPE
+ * layer RMSNorm, q/k/v projections plus the biases the config implies (Qwen2: on q/k/v,
+ * not o_proj; Qwen3: per-head RMSNorm of q and k), RoPE
  * (rotate-half), grouped-query causal attention, o_proj, residual, RMSNorm,
  * `down(silu(gate(x)) * up(x))`, residual; final RMSNorm; LM head (the
  * embedding when tied). Activations are float32, every sum float64: slow but
  * trustworthy, meant as the yardstick for real engines.
  *
- * @param architecture - `llama` or `qwen3`.
+ * @param architecture - `llama`, `qwen2`, `qwen3`, `qwen3_moe` or `glm4_moe_lite`.
  * @param config - The model's Hugging Face `config.json`.
  * @param weights - Every tensor of the checkpoint by name, as float32.
  * @param inputIds - The new tokens, at positions `cache.length`, `cache.length + 1`, ...
