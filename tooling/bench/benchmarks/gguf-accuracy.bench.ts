@@ -22,6 +22,7 @@ import { createQwen3Plugin } from '@pio/model-qwen3';
 import {
   type CheckpointShapeName,
   checkpointShapes,
+  cosineSimilarity,
   createPackagePlugin,
   type GgufWeightType,
   writeDequantizedGguf,
@@ -37,23 +38,25 @@ interface Model {
 }
 
 const models: Model[] = [
-  { label: 'Llama (GQA 4:2, untied)', shape: 'llama-kv2', packageName: '@pio/model-llama', createPlugin: createLlamaPlugin },
-  { label: 'Qwen3 (GQA 4:2, tied)', shape: 'qwen3-kv2', packageName: '@pio/model-qwen3', createPlugin: createQwen3Plugin },
+  {
+    label: 'Llama (GQA 4:2, untied)',
+    shape: 'llama-kv2',
+    packageName: '@pio/model-llama',
+    createPlugin: createLlamaPlugin,
+  },
+  {
+    label: 'Qwen3 (GQA 4:2, tied)',
+    shape: 'qwen3-kv2',
+    packageName: '@pio/model-qwen3',
+    createPlugin: createQwen3Plugin,
+  },
 ];
 const types: GgufWeightType[] = ['Q4_0', 'Q4_K', 'Q6_K', 'Q4_K_M'];
 
 function compare(a: Float32Array, b: Float32Array): { oneMinusCosine: number; maxAbsDiff: number } {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
   let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-    max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  }
-  return { oneMinusCosine: 1 - dot / Math.sqrt(aa * bb), maxAbsDiff: max };
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return { oneMinusCosine: 1 - cosineSimilarity(a, b), maxAbsDiff: max };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

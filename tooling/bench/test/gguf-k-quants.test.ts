@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GgufFile, gguf, writeGgufFile } from '@pio/gguf';
-import { writeDequantizedGguf, writeGgufCheckpoint, writeRandomCheckpoint } from '@pio/test-kit';
+import { cosineSimilarity, writeDequantizedGguf, writeGgufCheckpoint, writeRandomCheckpoint } from '@pio/test-kit';
 import { getLlama, type Llama, LlamaLogLevel, type Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -40,18 +40,6 @@ async function embeddings(file: string, prompts: number[][]): Promise<(readonly 
     await context.dispose();
     await model.dispose();
   }
-}
-
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 /** A copy of an F32 GGUF with one tensor negated: a wrong reading of that tensor's bytes. */
@@ -105,8 +93,8 @@ describe('a Q4_K_M GGUF of a random Llama', () => {
     const fromWrong = await embeddings(wrong, prompts);
     for (let i = 0; i < prompts.length; i++) {
       expect(fromQuantized[i]).toHaveLength(256);
-      expect(cosine(fromQuantized[i]!, fromF32[i]!)).toBeGreaterThan(0.999);
-      expect(cosine(fromQuantized[i]!, fromWrong[i]!)).toBeLessThan(0.95);
+      expect(cosineSimilarity(fromQuantized[i]!, fromF32[i]!)).toBeGreaterThan(0.999);
+      expect(cosineSimilarity(fromQuantized[i]!, fromWrong[i]!)).toBeLessThan(0.95);
     }
   });
 });

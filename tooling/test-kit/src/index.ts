@@ -71,6 +71,7 @@ export {
 } from './gguf/write-gguf-checkpoint.js';
 export { writeVocabOnlyGguf } from './gguf/write-vocab-only-gguf.js';
 export { argmaxWithMargin, type TopToken } from './reference/argmax-with-margin.js';
+export { cosineSimilarity } from './reference/cosine-similarity.js';
 export { linear } from './reference/linear.js';
 export {
   type ReferenceForwardOptions,

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { writeGgufCheckpoint, writeRandomCheckpoint } from '@pio/test-kit';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
+import { startServe } from '../testing/start-serve.js';
 
 let root: string;
 let checkpoint: string;
@@ -77,16 +78,15 @@ describe('pio on a .gguf file', () => {
   });
 
   it('pio serve answers a chat completion from it', async () => {
-    const io = captureIo(root);
-    const exit = runCli(['serve', qwen3File, '--port', '0', '--name', 'gguf', '--cache-dir', join(root, 'cache')], io);
-    const url = await vi.waitFor(
-      () => {
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(io.stdout);
-        if (!match) throw new Error(`not listening yet: ${io.stderr}`);
-        return match[1]!;
-      },
-      { timeout: 60_000, interval: 50 },
-    );
+    const { url, exit } = await startServe(root, [
+      qwen3File,
+      '--port',
+      '0',
+      '--name',
+      'gguf',
+      '--cache-dir',
+      join(root, 'cache'),
+    ]);
     try {
       const response = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',

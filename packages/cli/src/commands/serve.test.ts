@@ -3,9 +3,10 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeRandomCheckpoint } from '@pio/test-kit';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
+import { startServe } from '../testing/start-serve.js';
 
 let root: string;
 let checkpoint: string;
@@ -19,16 +20,15 @@ afterAll(async () => {
 
 describe('pio serve', () => {
   it('prints the URL and models, answers /health and /v1/models, and stops on SIGTERM', async () => {
-    const io = captureIo(root);
-    const exit = runCli(['serve', checkpoint, '--port', '0', '--name', 'tiny', '--cache-dir', join(root, 'cache')], io);
-    const url = await vi.waitFor(
-      () => {
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(io.stdout);
-        if (!match) throw new Error(`not listening yet: ${io.stderr}`);
-        return match[1]!;
-      },
-      { timeout: 60_000, interval: 50 },
-    );
+    const { url, io, exit } = await startServe(root, [
+      checkpoint,
+      '--port',
+      '0',
+      '--name',
+      'tiny',
+      '--cache-dir',
+      join(root, 'cache'),
+    ]);
     expect(io.stdout).toContain('model "tiny"');
     const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');

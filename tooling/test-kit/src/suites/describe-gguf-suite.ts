@@ -9,6 +9,7 @@ import { type CheckpointShapeName, checkpointShapes } from '../checkpoint/checkp
 import { type RandomCheckpoint, writeRandomCheckpoint } from '../checkpoint/write-random-checkpoint.js';
 import { writeDequantizedGguf } from '../gguf/dequantize-gguf-file.js';
 import { writeGgufCheckpoint } from '../gguf/write-gguf-checkpoint.js';
+import { cosineSimilarity } from '../reference/cosine-similarity.js';
 import { createPackagePlugin } from './create-package-plugin.js';
 
 /** What {@link describeGgufSuite} runs. */
@@ -136,26 +137,19 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
       expect(maxDifference(quantized.logits, dequantized.logits)).toBeLessThan(1e-5);
     });
 
-    it('a Q4_0 GGUF runs at int4 by default with the file’s own 4-bit weights, not re-quantized ones', async () => {
-      const exact = await run(join(root, 'model-q4_0.gguf'), 'file');
-      const float = await run(join(root, 'model-q4_0-dequantized.gguf'));
-      const requantized = await run(join(root, 'model-q4_0-dequantized.gguf'), 'int4');
+    // Against float32 over the same weights, the file's own blocks differ only by the int8 activations of
+    // MatMulNBits' accuracy level 4; quantizing the dequantized weights again (blocks of 128) adds a second error.
+    it.each([
+      ['a Q4_0 GGUF runs at int4 by default with the file’s own 4-bit weights', 'model-q4_0'],
+      ['a Q4_K_M GGUF runs its own Q4_K blocks (minimums subtracted exactly) and Q6_K blocks', 'model-q4_k_m'],
+    ])('%s, not re-quantized ones', async (_title, name) => {
+      const exact = await run(join(root, `${name}.gguf`), 'file');
+      const float = await run(join(root, `${name}-dequantized.gguf`));
+      const requantized = await run(join(root, `${name}-dequantized.gguf`), 'int4');
       expect(exact.config.dtype).toBe('int4');
-      // Against float32 over the same weights, the file's own blocks differ only by the int8 activations of
-      // MatMulNBits' accuracy level 4; quantizing the dequantized weights again (blocks of 128) adds a second error.
-      const exactCosine = cosine(exact.logits, float.logits);
+      const exactCosine = cosineSimilarity(exact.logits, float.logits);
       expect(exactCosine).toBeGreaterThan(0.99);
-      expect(1 - exactCosine).toBeLessThan((1 - cosine(requantized.logits, float.logits)) / 2);
-    });
-
-    it('a Q4_K_M GGUF runs its own Q4_K blocks (minimums subtracted exactly) and Q6_K blocks, not re-quantized ones', async () => {
-      const exact = await run(join(root, 'model-q4_k_m.gguf'), 'file');
-      const float = await run(join(root, 'model-q4_k_m-dequantized.gguf'));
-      const requantized = await run(join(root, 'model-q4_k_m-dequantized.gguf'), 'int4');
-      expect(exact.config.dtype).toBe('int4');
-      const exactCosine = cosine(exact.logits, float.logits);
-      expect(exactCosine).toBeGreaterThan(0.99);
-      expect(1 - exactCosine).toBeLessThan((1 - cosine(requantized.logits, float.logits)) / 2);
+      expect(1 - exactCosine).toBeLessThan((1 - cosineSimilarity(requantized.logits, float.logits)) / 2);
     });
 
     it(`the plugin manager offers a .gguf file to ${String(packageJson.name)} by its general.architecture`, async () => {
@@ -166,19 +160,6 @@ export function describeGgufSuite(options: GgufSuiteOptions): void {
 
     options.extra?.({ root: () => root, start });
   });
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
 }
 
 function maxDifference(a: Float32Array, b: Float32Array): number {
