@@ -15,7 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measureReadBandwidth, runDecoderBenchmark } from '@pio/test-kit';
+import { measureReadBandwidth, qwen3MoeConfig, runDecoderBenchmark } from '@pio/test-kit';
 import { Qwen3MoeConfig } from '../src/config.js';
 import { createQwen3MoePlugin } from '../src/index.js';
 
@@ -29,25 +29,7 @@ const layers = Number(values.layers);
 const name = `qwen3-30b-a3b-${experts}e${layers === 48 ? '' : `-${layers}l`}`;
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 // Qwen/Qwen3-30B-A3B config.json, with `num_experts` and `num_hidden_layers` from the command line.
-const config = {
-  hidden_size: 2048,
-  intermediate_size: 6144,
-  moe_intermediate_size: 768,
-  num_hidden_layers: layers,
-  num_attention_heads: 32,
-  num_key_value_heads: 4,
-  head_dim: 128,
-  num_experts: experts,
-  num_experts_per_tok: 8,
-  norm_topk_prob: true,
-  decoder_sparse_step: 1,
-  mlp_only_layers: [],
-  vocab_size: 151936,
-  tie_word_embeddings: false,
-  rope_theta: 1000000,
-  max_position_embeddings: 40960,
-  rms_norm_eps: 1e-6,
-};
+const config = qwen3MoeConfig(experts, layers);
 
 const report = await runDecoderBenchmark({
   name,
@@ -73,7 +55,7 @@ if (report) {
     model_type: 'qwen3_moe',
   });
   // A token reads one embedding row, not the table: leave the table out.
-  const activeWeights = moe.activeParameters() - config.vocab_size * config.hidden_size;
+  const activeWeights = moe.activeParameters() - moe.vocabSize * moe.hiddenSize;
   const activeBytes = activeWeights * bytesPerWeight;
   const bandwidth = await measureReadBandwidth(2);
   const boundTokensPerSecond = bandwidth / activeBytes;

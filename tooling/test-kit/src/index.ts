@@ -46,7 +46,7 @@ export {
   prepareBenchCheckpoint,
 } from './bench/prepare-bench-checkpoint.js';
 export { measureReadBandwidth } from './bench/read-bandwidth.js';
-export { type ReferenceShape, referenceShapes, smolLm2Config } from './bench/reference-shapes.js';
+export { qwen3MoeConfig, type ReferenceShape, referenceShapes, smolLm2Config } from './bench/reference-shapes.js';
 export { type DecoderBenchmarkOptions, runDecoderBenchmark } from './bench/run-decoder-benchmark.js';
 export { summarizeTimings } from './bench/summarize-timings.js';
 export { type TrimmedTokenizer, trimTokenizer } from './bench/trim-tokenizer.js';

@@ -25,7 +25,7 @@ export const smolLm2Config: HfDecoderConfig = {
  * layer and `layers` layers: the real layer shape at a size that fits the
  * benchmark machine (16 experts keep the real active weights per token).
  */
-function qwen3MoeConfig(experts: number, layers: number): Partial<HfDecoderConfig> {
+export function qwen3MoeConfig(experts: number, layers: number): Partial<HfDecoderConfig> {
   return {
     hidden_size: 2048,
     intermediate_size: 6144,
