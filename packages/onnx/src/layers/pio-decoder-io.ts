@@ -2,7 +2,7 @@ import type { GraphBuilder } from '../graph/graph-builder.js';
 import { type CachedAttentionLayout, cachedAttention, cachePaddingBias, stepAttention } from './cached-attention.js';
 import type { DecoderGraphIo, DecoderIoRotary, DecoderIoShape } from './decoder-graph-io.js';
 import { prefillAttention } from './prefill-attention.js';
-import { slotBatchAttention } from './slot-batch-attention.js';
+import { slotBatchAttention, slotPastBias, slotStepAttention } from './slot-batch-attention.js';
 
 /**
  * How a PIO-I/O graph attends: `'cached'` ({@link cachedAttention}, fastest
@@ -130,20 +130,27 @@ export function pioDecoderIo(
           return builder.ifElse(isPrompt, prompt, step, 1, { name: `model.layers.${layer}.self_attn/attention` })[0]!;
         };
         if (!batch) return single(graph);
-        const batched = graph.subgraph(`layer_${layer}_batch_attention`, (sub) => [
-          slotBatchAttention(
-            sub,
-            {
-              query: inputs.query,
-              key: rotatedKey,
-              value,
-              slotKey: batch.slotKey[layer]!,
-              slotValue: batch.slotValue[layer]!,
-              sequenceLengths: batch.sequenceLengths,
-            },
-            heads,
-          ),
-        ]);
+        const slots = {
+          query: inputs.query,
+          key: rotatedKey,
+          value,
+          slotKey: batch.slotKey[layer]!,
+          slotValue: batch.slotValue[layer]!,
+        };
+        // Slots with a past: one token each, read in place; fresh prompts (capacity 0): GroupQueryAttention.
+        const batched = graph.subgraph(`layer_${layer}_batch_attention`, (sub) => {
+          const step = sub.subgraph(`layer_${layer}_batch_step_attention`, (inner) => [
+            slotStepAttention(inner, { ...slots, pastBias: batch.pastBias }, heads),
+          ]);
+          const prompts = sub.subgraph(`layer_${layer}_batch_prompt_attention`, (inner) => [
+            slotBatchAttention(inner, { ...slots, sequenceLengths: batch.sequenceLengths }, heads),
+          ]);
+          return [
+            sub.ifElse(batch.hasPast, step, prompts, 1, {
+              name: `model.layers.${layer}.self_attn/batch_step_or_prompts`,
+            })[0]!,
+          ];
+        });
         const alone = graph.subgraph(`layer_${layer}_single_attention`, (sub) => [single(sub)]);
         return graph.ifElse(batch.isBatch, batched, alone, 1, {
           name: `model.layers.${layer}.self_attn/batch_or_single`,
@@ -172,7 +179,15 @@ function batchInputs(
   shape: DecoderIoShape,
   tokenIds: string,
   pastLength: string,
-): { isBatch: string; positionIds: string; sequenceLengths: string; slotKey: string[]; slotValue: string[] } {
+): {
+  isBatch: string;
+  hasPast: string;
+  pastBias: string;
+  positionIds: string;
+  sequenceLengths: string;
+  slotKey: string[];
+  slotValue: string[];
+} {
   const { numLayers } = shape;
   const sequenceLengths = graph.input(names.sequenceLengths, 'int32', ['batch']);
   const positions = graph.input(names.positions, 'int64', ['new_tokens_or_0']);
@@ -202,5 +217,11 @@ function batchInputs(
     'int64',
   );
   const positionIds = graph.ifElse(isBatch, given, consecutive, 1, { name: 'positions/batch_or_single' })[0]!;
-  return { isBatch, positionIds, sequenceLengths, slotKey, slotValue };
+  // A batched run over slots with a past (capacity > 0) is a decode step; capacity 0 is a prefill of fresh prompts.
+  const hasPast = graph.squeeze(
+    graph.op('Greater', [graph.shape(slotKey[0]!, { start: 2, end: 3 }), graph.constInt64([0])])[0]!,
+    [0],
+  );
+  const pastBias = slotPastBias(graph, slotKey[0]!, sequenceLengths);
+  return { isBatch, hasPast, pastBias, positionIds, sequenceLengths, slotKey, slotValue };
 }
