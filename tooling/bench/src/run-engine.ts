@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EngineJob, EngineResult } from './engines/engine-job.js';
+import type { EngineJob, EngineName, EngineResult } from './engines/engine-job.js';
 
 const engineScripts = {
   pio: fileURLToPath(new URL('./engines/pio-engine.ts', import.meta.url)),
@@ -18,14 +18,30 @@ const engineScripts = {
  *
  * @throws Error with the process's stderr when it fails.
  */
-export async function runEngine(job: EngineJob): Promise<EngineResult> {
+export function runEngine(job: EngineJob): Promise<EngineResult> {
+  return runJobProcess<EngineResult>(engineScripts[job.engine], job);
+}
+
+/**
+ * Runs `script` (a TypeScript file that reads the JSON job file named in its
+ * argv and prints one JSON line) in a fresh Node process and parses that line.
+ * The job goes through a file: a large argv crashes onnxruntime-node 1.30's
+ * first session.
+ *
+ * @throws Error with the process's stderr when it fails.
+ */
+export async function runJobProcess<Result>(
+  script: string,
+  job: { engine: EngineName; model: string; fromDist?: boolean },
+): Promise<Result> {
   const dir = await mkdtemp(join(tmpdir(), 'pio-bench-job-'));
   const jobFile = join(dir, 'job.json');
   await writeFile(jobFile, JSON.stringify(job));
   try {
     const source = job.fromDist ? [] : ['--conditions=@pio/source'];
-    const args = [...source, '--import', 'tsx', engineScripts[job.engine], jobFile];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...source, '--import', 'tsx', script, jobFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -39,7 +55,7 @@ export async function runEngine(job: EngineJob): Promise<EngineResult> {
     if (code !== 0 || !line.startsWith('{')) {
       throw new Error(`${job.engine} on ${job.model} exited with ${code}:\n${stderr.slice(-4000)}`);
     }
-    return JSON.parse(line) as EngineResult;
+    return JSON.parse(line) as Result;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

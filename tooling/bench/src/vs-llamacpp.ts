@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
@@ -7,8 +7,8 @@ import {
   machineInfo,
   measureReadBandwidth,
   prepareBenchCheckpoint,
-  writeGgufCheckpoint,
 } from '@pio/test-kit';
+import { ensureGguf, makePrompt } from './bench-inputs.js';
 import type { EngineJob, EngineResult } from './engines/engine-job.js';
 import { runEngine } from './run-engine.js';
 import type { BenchShape } from './shapes/bench-shapes.js';
@@ -148,36 +148,6 @@ function compare(pio: number[], llamaCpp: ReadonlyMap<number, number[]>, higherI
     if (better) best = { threads, figure: candidate };
   }
   return { pio: a, llamaCpp: best!.figure, llamaThreads: best!.threads, ratio: a.median / best!.figure.median };
-}
-
-/** Deterministic ordinary-token prompts: different starts so no engine can reuse a cached prefix. */
-function makePrompt(length: number, regularTokens: number, variant: number): number[] {
-  let state = 0x9e3779b9 ^ (variant * 7919);
-  return Array.from({ length }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return 1 + (state % (regularTokens - 1));
-  });
-}
-
-async function ensureGguf(
-  checkpointDir: string,
-  file: string,
-  type: GgufWeightType,
-  log: (line: string) => void,
-): Promise<void> {
-  const marker = `${file}.json`;
-  const source = await stat(join(checkpointDir, 'pio-bench-checkpoint.json'));
-  try {
-    const recorded = JSON.parse(await readFile(marker, 'utf8')) as { sourceMtime: number };
-    if (recorded.sourceMtime === source.mtimeMs) return;
-  } catch {}
-  log(`writing ${file} (${type})...`);
-  const started = Date.now();
-  await writeGgufCheckpoint(checkpointDir, file, type);
-  await writeFile(
-    marker,
-    JSON.stringify({ sourceMtime: source.mtimeMs, type, seconds: (Date.now() - started) / 1000 }),
-  );
 }
 
 /**

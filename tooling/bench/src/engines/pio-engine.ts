@@ -51,8 +51,17 @@ async function weightBytesOf(job: EngineJob): Promise<number> {
   return newest.bytes;
 }
 
-/** Measures PIO on a Hugging Face checkpoint folder, found and activated through discovery as `pio run` does. */
-export async function measurePio(job: EngineJob): Promise<EngineResult> {
+/** What {@link openPioPlugin} needs of a job. */
+export type PioOpenJob = Pick<EngineJob, 'model' | 'dtype' | 'cacheDir' | 'threads' | 'fromDist'>;
+
+/**
+ * Finds and activates the plugin for `job.model` through discovery, as `pio
+ * run` does; `runtime` adds runtime fields. Dispose the returned manager.
+ */
+export async function openPioPlugin(
+  job: PioOpenJob,
+  runtime: Record<string, unknown> = {},
+): Promise<{ plugin: unknown; manager: PluginManager }> {
   // Resolve plugins the way this worker's own imports resolve: built dist/, or sources under `@pio/source`.
   const manager = new PluginManager({
     roots: [dirname(fileURLToPath(import.meta.url))],
@@ -60,16 +69,24 @@ export async function measurePio(job: EngineJob): Promise<EngineResult> {
   });
   await manager.discover();
   const record = await manager.findForCheckpoint(job.model);
-  const plugin = (await manager.activate(record.metadata.name, {
+  const plugin = await manager.activate(record.metadata.name, {
     checkpoint: job.model,
     ...(job.cacheDir ? { cacheDir: job.cacheDir } : {}),
     // `file`: no dtype, so a GGUF runs at its own precision (`pio run model.gguf`).
     runtime: {
       ...(job.dtype === 'file' ? {} : { dtype: job.dtype as Dtype }),
       numThreads: job.threads,
-      maxContextLength: job.contextSize,
+      ...runtime,
     },
-  })) as unknown as SteppingPlugin & { loadModel(): Promise<{ weightBytes: number }> };
+  });
+  return { plugin, manager };
+}
+
+/** Measures PIO on a Hugging Face checkpoint folder, found and activated through discovery as `pio run` does. */
+export async function measurePio(job: EngineJob): Promise<EngineResult> {
+  const opened = await openPioPlugin(job, { maxContextLength: job.contextSize });
+  const { manager } = opened;
+  const plugin = opened.plugin as SteppingPlugin;
   const loadMs = performance.now();
   const start = await timePrompt(plugin, job.startPrompt, 1);
   const startToFirstTokenMs = loadMs + start.timeToFirstTokenMs;
