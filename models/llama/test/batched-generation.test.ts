@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GenerateOptions, GenerationDelta } from '@pio/core';
+import type { GenerateOptions, GenerationDelta, Prompt } from '@pio/core';
 import type { DecoderRunner } from '@pio/engine';
 import { createPackagePlugin, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -44,7 +44,7 @@ async function collect(stream: AsyncIterable<GenerationDelta>, onToken?: (count:
   throw new Error('no finish delta');
 }
 
-async function alone(prompt: string, options: GenerateOptions): Promise<Outcome> {
+async function alone(prompt: Prompt, options: GenerateOptions): Promise<Outcome> {
   const result = await plugin.generateText(prompt, options);
   return { ids: result.ids, text: result.text, finishReason: result.finishReason };
 }
@@ -121,5 +121,20 @@ describe('continuous batching through the Llama plugin', () => {
     await Promise.all(prompts.slice(0, 3).map((prompt) => plugin.generateText(prompt, { maxNewTokens: 4 })));
     const afterBatch = await plugin.generateText(followUp, { maxNewTokens: 6 });
     expect(afterBatch.ids).toEqual(reused.ids);
+  });
+
+  it('prefills prompts together only as far as the context allows: more new tokens than the context is no error', async () => {
+    // Four 100-token prompts (400 together) under a 128-token context: one batched run of all four would rotate
+    // 400 positions against a 128-row rotary table.
+    const ids = (variant: number) => ({
+      inputIds: Array.from({ length: 100 }, (_, i) => 5 + ((variant * 13 + i * 7) % 200)),
+    });
+    const options = { maxNewTokens: 5 };
+    const expected: Outcome[] = [];
+    for (let variant = 0; variant < 4; variant++) expected.push(await alone(ids(variant), options));
+    const outcomes = await Promise.all(
+      Array.from({ length: 4 }, (_, variant) => collect(plugin.generate(ids(variant), options))),
+    );
+    expect(outcomes).toEqual(expected);
   });
 });

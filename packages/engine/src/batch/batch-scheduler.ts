@@ -7,7 +7,7 @@ import { SlotKvPool } from './slot-kv-pool.js';
 
 /** Settings of a {@link BatchScheduler}. */
 export interface BatchSchedulerOptions {
-  /** Most sequences decoded together; further requests wait for a place. Default 16. */
+  /** Most sequences decoded together (at most the context length); further requests wait for a place. Default 16. */
   maxBatchSize?: number;
   /** Most prompt tokens fed in one run (a longer prompt is fed in chunks between decode steps). Default 256. */
   prefillChunk?: number;
@@ -54,7 +54,10 @@ export class BatchScheduler {
   /** Schedules over `runner`; nothing runs until a `generate` call. */
   constructor(runner: DecoderRunner, options: BatchSchedulerOptions = {}) {
     this.runner = runner;
-    this.maxBatchSize = runner.batchable ? Math.max(1, options.maxBatchSize ?? 16) : 1;
+    // A decode step's B new tokens are rotated as one sequence of positions too: at most the context's length.
+    this.maxBatchSize = runner.batchable
+      ? Math.max(1, Math.min(options.maxBatchSize ?? 16, runner.shape.maxLength))
+      : 1;
     this.prefillChunk = Math.max(1, options.prefillChunk ?? 256);
     this.minReusedPrefix = options.minReusedPrefix ?? 16;
   }
@@ -180,12 +183,15 @@ export class BatchScheduler {
     );
     if (viaRunner || !this.runner.batchable) return this.startSolo(viaRunner ?? pending[0]!);
     // Fresh short prompts together, straight into new slots (padded to the longest: keep the padded size bounded).
+    // The graph rotates a run's new tokens as one sequence of positions, so they must also fit in the context
+    // (its rotary table): four 100-token prompts under a 128-token context go in several runs.
+    const budget = Math.min(2 * this.prefillChunk, this.runner.shape.maxLength);
     const group: SequenceStream[] = [];
     let longest = 0;
     for (const sequence of pending) {
       const length = sequence.request.promptIds.length;
       const width = Math.max(longest, length);
-      if (group.length > 0 && width * (group.length + 1) > 2 * this.prefillChunk) break;
+      if (group.length > 0 && width * (group.length + 1) > budget) break;
       group.push(sequence);
       longest = width;
     }
