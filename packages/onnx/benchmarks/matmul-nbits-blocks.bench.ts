@@ -1,5 +1,6 @@
 // Times one 4-bit MatMulNBits (Llama-3.2-1B's up projection, [8192 x 2048]) per block size and accuracy level,
-// for one row (a decode step) and 512 rows (a prompt), then by rows 1-32 (a batched decode step), 2 threads.
+// for one row (a decode step) and 512 rows (a prompt), then by rows 1-32 (a batched decode step), 2 threads,
+// against the same matrix as int8 weights through DynamicQuantizeMatMul (MLAS's int8 GEMM, u8 activations x s8 weights).
 // Run: pnpm --filter @pio/onnx bench:matmul-nbits
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
@@ -14,6 +15,37 @@ async function matMulSession(blockSize: 32 | 64 | 128, accuracyLevel: 0 | 4): Pr
   const g = new GraphBuilder({ name: 'matmul' });
   const x = g.input('x', 'float32', ['rows', K]);
   g.output('y', 'float32', undefined, g.quantizedMatMul(x, 'w', quantized, { accuracyLevel }));
+  return ort.InferenceSession.create(g.toBytes(), {
+    intraOpNumThreads: 2,
+    extra: { session: { intra_op: { allow_spinning: '1' } } },
+  });
+}
+
+/**
+ * A session of one DynamicQuantizeMatMul over `weight` as int8 `[K, N]` with a
+ * scale per output column (symmetric, no zero point): activations are
+ * quantized per tensor to uint8 at run time, then MLAS's u8 x s8 GEMM runs.
+ */
+async function dynamicQuantizeMatMulSession(): Promise<ort.InferenceSession> {
+  const scales = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    let largest = 0;
+    for (let k = 0; k < K; k++) largest = Math.max(largest, Math.abs(weight[n * K + k]!));
+    scales[n] = largest / 127 || 1;
+  }
+  const b = new Int8Array(K * N);
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) b[k * N + n] = Math.round(weight[n * K + k]! / scales[n]!);
+  const g = new GraphBuilder({ name: 'dynamic_quantize_matmul' });
+  const x = g.input('x', 'float32', ['rows', K]);
+  const [y] = g.op(
+    'DynamicQuantizeMatMul',
+    [x, g.initializer('b', b, [K, N], 'int8'), g.initializer('scales', scales, [N])],
+    {},
+    {
+      domain: 'com.microsoft',
+    },
+  );
+  g.output('y', 'float32', undefined, y!);
   return ort.InferenceSession.create(g.toBytes(), {
     intraOpNumThreads: 2,
     extra: { session: { intra_op: { allow_spinning: '1' } } },
@@ -56,9 +88,16 @@ for (const blockSize of [32, 64, 128] as const) {
   }
 }
 
-// How the cost grows with rows (the batch of a continuous-batching decode step): block 128, accuracy level 4.
-const session = await matMulSession(128, 4);
-const cells: string[] = [];
-for (const rows of [1, 2, 4, 8, 16, 32]) cells.push(`${rows}: ${(await time(session, rows, 30)).min.toFixed(2)} ms`);
-console.log(`block 128, accuracy_level 4, min ms by rows: ${cells.join(', ')}`);
-await session.release();
+// How the cost grows with rows (the batch of a continuous-batching decode step, then prompts), min of the runs.
+const byRows = [1, 2, 4, 8, 16, 32, 128, 512];
+for (const [label, create] of [
+  ['4-bit MatMulNBits, block 128, accuracy_level 4', () => matMulSession(128, 4)],
+  ['int8 DynamicQuantizeMatMul (per-column scales)', dynamicQuantizeMatMulSession],
+] as const) {
+  const session = await create();
+  const cells: string[] = [];
+  for (const rows of byRows)
+    cells.push(`${rows}: ${(await time(session, rows, rows > 32 ? 5 : 30)).min.toFixed(2)} ms`);
+  console.log(`${label}, min ms by rows: ${cells.join(', ')}`);
+  await session.release();
+}
