@@ -19,13 +19,14 @@ const { values } = parseArgs({
       type: 'string',
       default: join(dirname(fileURLToPath(import.meta.url)), '..', 'benchmarks', 'results', 'batch-vs-llamacpp.json'),
     },
+    'pio-dtype': { type: 'string', default: 'int4' },
     'pio-source': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    `pnpm bench:batch-vs-llamacpp [--shapes smollm2-135m,llama-3.2-1b] [--levels 1,8,32] [--rounds 2] [--threads 2] [--prompt 16] [--decode 64] [--pio-source] [--work DIR] [--out FILE]\n  Shapes: ${benchShapes
+    `pnpm bench:batch-vs-llamacpp [--shapes smollm2-135m,llama-3.2-1b] [--levels 1,8,32] [--rounds 2] [--threads 2] [--prompt 16] [--decode 64] [--pio-dtype int4|int8] [--pio-source] [--work DIR] [--out FILE]\n  Shapes: ${benchShapes
       .filter((shape) => shape.recipe.arch !== 'qwen3_moe')
       .map((shape) => shape.name)
       .join(', ')}`,
@@ -47,7 +48,13 @@ if (levels[0] !== 1 || levels.some((level) => !Number.isInteger(level) || level 
   );
   process.exit(2);
 }
+const pioDtype = values['pio-dtype'];
+if (pioDtype !== 'int4' && pioDtype !== 'int8') {
+  console.error(`--pio-dtype must be int4 (against Q4_0) or int8 (against Q8_0), got "${pioDtype}".`);
+  process.exit(2);
+}
 const report = await benchBatchVsLlamaCpp({
+  pioDtype,
   shapes,
   workDir: values.work,
   rounds: Number(values.rounds),

@@ -23,6 +23,8 @@ export interface BatchVsLlamaCppOptions {
   promptTokens: number;
   /** Greedy tokens per sequence. */
   decodeTokens: number;
+  /** PIO's dtype: `int4` (default) against a Q4_0 GGUF, or `int8` against Q8_0. */
+  pioDtype?: 'int4' | 'int8';
   /** Run PIO from the built `dist/` of its packages (the caller builds them first). */
   pioFromDist?: boolean;
   /** Progress lines. */
@@ -45,9 +47,9 @@ export interface BatchLevelFigures {
 export interface BatchLevelReport {
   /** Concurrent sequences. */
   sequences: number;
-  /** PIO (int4). */
+  /** PIO (int4, or int8). */
   pio: BatchLevelFigures;
-  /** llama.cpp (Q4_0 GGUF of the same weights). */
+  /** llama.cpp (Q4_0, or Q8_0, GGUF of the same weights). */
   llamaCpp: BatchLevelFigures;
   /** PIO's aggregate ÷ llama.cpp's. */
   ratio: number;
@@ -82,7 +84,8 @@ function figures(runs: readonly BatchResult[], index: number): Omit<BatchLevelFi
 
 /**
  * Continuous batching side by side: for each shape (its checkpoint and Q4_0
- * GGUF written once, as `bench:vs-llamacpp` does), PIO int4 and llama.cpp
+ * or Q8_0 GGUF written once, as `bench:vs-llamacpp` does), PIO int4 (or
+ * int8) and llama.cpp
  * each run in a fresh process per round, alternating which goes first; each
  * process times every level (that many sequences started at once, distinct
  * prompts, greedy) after a warm-up of the same size. Reports aggregate tok/s,
@@ -97,15 +100,17 @@ export async function benchBatchVsLlamaCpp(options: BatchVsLlamaCppOptions): Pro
     await mkdir(shapeDir, { recursive: true });
     log(`[${shape.name}] ${shape.description}: checkpoint...`);
     const checkpoint = await prepareBenchCheckpoint(join(shapeDir, 'hf'), shape.recipe);
-    const gguf = join(shapeDir, 'model-Q4_0.gguf');
-    await ensureGguf(checkpoint.dir, gguf, 'Q4_0', log);
+    const pioDtype = options.pioDtype ?? 'int4';
+    const ggufType = pioDtype === 'int8' ? 'Q8_0' : 'Q4_0';
+    const gguf = join(shapeDir, `model-${ggufType}.gguf`);
+    await ensureGguf(checkpoint.dir, gguf, ggufType, log);
     const prompts = Array.from({ length: 2 * largest }, (_, index) =>
       makePrompt(options.promptTokens, checkpoint.regularTokens, 100 + index),
     );
     const job = (engine: BatchJob['engine']): BatchJob => ({
       engine,
       model: engine === 'pio' ? checkpoint.dir : gguf,
-      dtype: engine === 'pio' ? 'int4' : 'Q4_0',
+      dtype: engine === 'pio' ? pioDtype : ggufType,
       ...(engine === 'pio' ? { cacheDir: join(shapeDir, 'pio-cache') } : {}),
       threads: options.threads,
       levels: options.levels,
@@ -113,7 +118,7 @@ export async function benchBatchVsLlamaCpp(options: BatchVsLlamaCppOptions): Pro
       decodeTokens: options.decodeTokens,
       ...(engine === 'pio' && options.pioFromDist ? { fromDist: true } : {}),
     });
-    log(`[${shape.name}] PIO int4: build (untimed)...`);
+    log(`[${shape.name}] PIO ${pioDtype}: build (untimed)...`);
     await runBatchEngine({ ...job('pio'), levels: [1], decodeTokens: 2 });
     const runs: Record<BatchJob['engine'], BatchResult[]> = { pio: [], 'llama.cpp': [] };
     for (let round = 0; round < options.rounds; round++) {
@@ -155,7 +160,7 @@ export async function benchBatchVsLlamaCpp(options: BatchVsLlamaCppOptions): Pro
 export function formatBatchVsLlamaCpp(report: BatchVsLlamaCppReport): string {
   const { settings } = report;
   const lines = [
-    `Continuous batching: PIO int4 vs llama.cpp Q4_0 (same weights), ${settings.threads} threads each, ${settings.rounds} rounds (medians), ${settings.promptTokens}-token prompts, ${settings.decodeTokens} greedy tokens per sequence`,
+    `Continuous batching: PIO ${settings.pioDtype === 'int8' ? 'int8 vs llama.cpp Q8_0' : 'int4 vs llama.cpp Q4_0'} (same weights), ${settings.threads} threads each, ${settings.rounds} rounds (medians), ${settings.promptTokens}-token prompts, ${settings.decodeTokens} greedy tokens per sequence`,
     `CPU: ${report.machine.cpuModel} (${report.machine.cpus} logical)`,
     '',
     '| shape | sequences | PIO tok/s | PIO speedup | PIO TTFT p50 (ms) | llama.cpp tok/s | llama.cpp speedup | llama.cpp TTFT p50 (ms) | PIO ÷ llama.cpp |',

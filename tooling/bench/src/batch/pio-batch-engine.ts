@@ -18,7 +18,8 @@ export async function measurePioBatch(job: BatchJob): Promise<BatchResult> {
   const longest = Math.max(...job.prompts.map((prompt) => prompt.length));
   const { plugin, manager } = await openPioPlugin(job, {
     maxBatchSize: Math.max(...job.levels),
-    maxContextLength: Math.max(256, longest + job.decodeTokens + 1),
+    // A usual context (the pool grows with the sequences, not with it); also what bounds prompts prefilled together.
+    maxContextLength: Math.max(2048, longest + job.decodeTokens + 1),
   });
   const generating = plugin as GeneratingPlugin;
   async function* tokens(prompt: readonly number[]): AsyncIterable<number> {
