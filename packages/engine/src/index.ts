@@ -46,16 +46,16 @@ export {
 export { type GgufCheckpointParts, openGgufCheckpoint } from './gguf/open-gguf-checkpoint.js';
 export { KvCache, type KvCacheOptions } from './kv-cache/kv-cache.js';
 export { checkMemoryFit, estimateModelBytes } from './plugin/check-memory-fit.js';
-export {
-  type BuildGraphsArgs,
-  type BuiltGraphs,
-  type CheckpointWeights,
-  type ConfigClass,
-  type DecoderCacheShape,
-  type DecoderModelDefinition,
-  DecoderTextPlugin,
-  type PrepareGraphsArgs,
-} from './plugin/decoder-text-plugin.js';
+export type {
+  BuildGraphsArgs,
+  BuiltGraphs,
+  CheckpointWeights,
+  ConfigClass,
+  DecoderCacheShape,
+  DecoderModelDefinition,
+  PrepareGraphsArgs,
+} from './plugin/decoder-model-definition.js';
+export { DecoderTextPlugin } from './plugin/decoder-text-plugin.js';
 export { type GenerationDefaults, readGenerationConfig } from './plugin/generation-config.js';
 export {
   isTokenScorer,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { BaseConfig, CheckpointError, ConfigError } from '@pio/core';
 import { writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildGraphsArgs, DecoderModelDefinition } from '../plugin/decoder-text-plugin.js';
 import { graphSaveOptions } from '../decoder/graph-save-options.js';
+import type { BuildGraphsArgs, DecoderModelDefinition } from '../plugin/decoder-model-definition.js';
 import { ExportError } from './export-error.js';
 import { exportTransformersJsFolder } from './export-transformers-js-folder.js';
 

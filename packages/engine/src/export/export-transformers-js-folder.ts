@@ -2,7 +2,7 @@ import { access, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type BaseConfig, CheckpointError, ConfigError, type ProgressCallback, readCheckpointConfig } from '@pio/core';
 import { openCheckpointWeights } from '@pio/safetensors';
-import type { BuiltGraphs, DecoderModelDefinition } from '../plugin/decoder-text-plugin.js';
+import type { BuiltGraphs, DecoderModelDefinition } from '../plugin/decoder-model-definition.js';
 import { ExportError } from './export-error.js';
 
 /** What {@link exportTransformersJsFolder} needs. */
@@ -76,7 +76,11 @@ export async function exportTransformersJsFolder<TConfig extends BaseConfig>(
   // transformers.js may run every position the model declares: not the runtime's default context cap.
   const declared = configJson.max_position_embeddings;
   const allPositions = Number.isSafeInteger(declared) ? { maxContextLength: declared as number } : {};
-  const config = definition.configClass.fromHuggingFace(configJson, { dtype: 'float32', ...allPositions }, configSource);
+  const config = definition.configClass.fromHuggingFace(
+    configJson,
+    { dtype: 'float32', ...allPositions },
+    configSource,
+  );
   const support = definition.supportsConfig?.(config) ?? { supported: true };
   if (!support.supported) {
     throw new ConfigError({
