@@ -1,0 +1,67 @@
+import { join, resolve } from 'node:path';
+import { BaseConfig, findGgufFile, readCheckpointConfig } from '@pio/core';
+import { openGgufCheckpoint } from '../gguf/open-gguf-checkpoint.js';
+import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import type { ConfigClass } from './decoder-model-definition.js';
+import { type GenerationDefaults, readGenerationConfig } from './generation-config.js';
+
+/** What {@link openDecoderCheckpoint} read: everything but the weights. */
+export interface DecoderCheckpoint<TConfig extends BaseConfig> {
+  /** The checkpoint (folder or GGUF path), absolute. */
+  checkpoint: string;
+  /** The GGUF file of the checkpoint, when it is one (see `findGgufFile` of core). */
+  ggufFile: string | undefined;
+  /** The dtype a GGUF runs at when none was asked for (its own precision); `undefined` when one was asked for. */
+  ggufOwnDtype: string | undefined;
+  /** Where the config came from, for messages: the GGUF file, or the folder's config.json. */
+  configSource: string;
+  /** The validated config, runtime fields included. */
+  config: TConfig;
+  /** The checkpoint's tokenizer. */
+  tokenizer: TextTokenizer;
+  /** The checkpoint's generation defaults (`generation_config.json`, or the GGUF's EOS). */
+  generationDefaults: GenerationDefaults;
+}
+
+/** What {@link openDecoderCheckpoint} is given besides the checkpoint. */
+export interface OpenDecoderCheckpointOptions<TConfig extends BaseConfig> {
+  /** The model's config class. */
+  configClass: ConfigClass<TConfig>;
+  /** A config to use as is, or config.json keys that override the checkpoint's. */
+  config?: BaseConfig | Record<string, unknown> | undefined;
+  /** Runtime options (dtype, context length, threads, ...). */
+  runtime: Record<string, unknown>;
+}
+
+/**
+ * Reads a checkpoint's config, tokenizer and generation defaults: from the
+ * metadata of a GGUF file, or from the JSON files of a Hugging Face folder.
+ * A GGUF runs at its own precision unless the runtime asks for a dtype.
+ * No weight is read.
+ *
+ * @throws CheckpointError when a file is missing or unreadable.
+ * @throws ConfigError when the config is invalid (every bad key at once).
+ */
+export async function openDecoderCheckpoint<TConfig extends BaseConfig>(
+  path: string,
+  options: OpenDecoderCheckpointOptions<TConfig>,
+): Promise<DecoderCheckpoint<TConfig>> {
+  const { configClass, runtime } = options;
+  const checkpoint = resolve(path);
+  const ggufFile = await findGgufFile(checkpoint);
+  const gguf = ggufFile ? await openGgufCheckpoint(ggufFile) : undefined;
+  const ggufOwnDtype = gguf && runtime.dtype === undefined ? gguf.defaultDtype : undefined;
+  const json = gguf ? gguf.config : await readCheckpointConfig(checkpoint);
+  const configSource = ggufFile ?? join(checkpoint, 'config.json');
+  const config =
+    options.config instanceof BaseConfig
+      ? (options.config as TConfig)
+      : configClass.fromHuggingFace(
+          { ...json, ...(options.config ?? {}) },
+          ggufOwnDtype !== undefined ? { ...runtime, dtype: ggufOwnDtype } : runtime,
+          configSource,
+        );
+  const tokenizer = gguf ? gguf.tokenizer : await TextTokenizer.fromCheckpoint(checkpoint);
+  const generationDefaults = gguf ? gguf.generationDefaults : await readGenerationConfig(checkpoint);
+  return { checkpoint, ggufFile, ggufOwnDtype, configSource, config, tokenizer, generationDefaults };
+}
