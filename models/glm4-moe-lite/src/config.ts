@@ -1,10 +1,10 @@
-import { BaseConfig, type ConfigSchema, defineConfigSchema } from '@pio/core';
+import { type ConfigSchema, DecoderConfig, defineDecoderConfigSchema } from '@pio/core';
 import { z } from 'zod';
 
 const count = (what: string) => z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` });
 const positive = () => count('a positive integer').positive({ error: 'must be a positive integer' });
 
-const schema = defineConfigSchema(
+const schema = defineDecoderConfigSchema(
   {
     attentionBias: z.boolean({ error: 'must be true or false' }).default(false),
     qLoraRank: positive().nullable().default(768),
@@ -99,10 +99,10 @@ const schema = defineConfigSchema(
  * `first_k_dense_replace` on (or as `mlp_layer_types` says). `head_dim` is
  * the rotary width, as transformers maps it. Defaults are GLM-4.7-Flash's.
  */
-export class Glm4MoeLiteConfig extends BaseConfig {
+export class Glm4MoeLiteConfig extends DecoderConfig {
   static override readonly schema: ConfigSchema = schema as unknown as ConfigSchema;
   static override readonly huggingFaceKeys = {
-    ...BaseConfig.huggingFaceKeys,
+    ...DecoderConfig.huggingFaceKeys,
     attentionBias: 'attention_bias',
     qLoraRank: 'q_lora_rank',
     kvLoraRank: 'kv_lora_rank',

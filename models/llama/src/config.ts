@@ -1,10 +1,10 @@
-import { BaseConfig, type ConfigSchema, defineConfigSchema } from '@pio/core';
+import { type ConfigSchema, DecoderConfig, defineDecoderConfigSchema } from '@pio/core';
 import { z } from 'zod';
 
 /** `max_window_layers` of `Qwen2Config` when a config leaves it out. */
 const qwen2MaxWindowLayers = 28;
 
-const schema = defineConfigSchema(
+const schema = defineDecoderConfigSchema(
   {
     attentionBias: z.boolean({ error: 'must be true or false' }).default(false),
     queryKeyValueBias: z.boolean({ error: 'must be true or false' }).default(false),
@@ -46,7 +46,7 @@ const schema = defineConfigSchema(
 /**
  * The config of a Llama-family model (`LlamaForCausalLM`; Mistral-style
  * configs without an active sliding window; `Qwen2ForCausalLM`, the Llama
- * decoder with biases on q/k/v only): {@link BaseConfig} plus
+ * decoder with biases on q/k/v only): {@link DecoderConfig} plus
  * `attention_bias`, `mlp_bias`, `sliding_window`, `use_sliding_window` and
  * `max_window_layers`.
  *
@@ -55,10 +55,10 @@ const schema = defineConfigSchema(
  * biases and o_proj without) and takes `Qwen2Config`'s defaults for absent
  * `use_sliding_window` (false) and `max_window_layers` (28).
  */
-export class LlamaConfig extends BaseConfig {
+export class LlamaConfig extends DecoderConfig {
   static override readonly schema: ConfigSchema = schema as unknown as ConfigSchema;
   static override readonly huggingFaceKeys = {
-    ...BaseConfig.huggingFaceKeys,
+    ...DecoderConfig.huggingFaceKeys,
     attentionBias: 'attention_bias',
     mlpBias: 'mlp_bias',
     slidingWindow: 'sliding_window',
@@ -85,7 +85,7 @@ export class LlamaConfig extends BaseConfig {
   /** Qwen2's `max_window_layers`: with `useSlidingWindow`, layers from this index on slide. */
   declare readonly maxWindowLayers: number | null;
 
-  /** Reads the keys of {@link BaseConfig.mapHuggingFace}, and Qwen2's implied bias and defaults (see {@link LlamaConfig}). */
+  /** Reads the keys of {@link DecoderConfig.mapHuggingFace}, and Qwen2's implied bias and defaults (see {@link LlamaConfig}). */
   static override mapHuggingFace(json: Record<string, unknown>): Record<string, unknown> {
     // biome-ignore lint/complexity/noThisInStatic: `super` keeps `this` = LlamaConfig, so the base maps LlamaConfig's keys
     const fields = super.mapHuggingFace(json);

@@ -1,7 +1,7 @@
-import { BaseConfig, type ConfigSchema, defineConfigSchema } from '@pio/core';
+import { type ConfigSchema, DecoderConfig, defineDecoderConfigSchema } from '@pio/core';
 import { z } from 'zod';
 
-const schema = defineConfigSchema({
+const schema = defineDecoderConfigSchema({
   pastPadding: z.enum(['mask', 'slice'], { error: 'must be mask or slice' }).optional(),
   variant: z
     .string({ error: 'must be a variant name (fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4) or a file name in onnx/' })
@@ -12,10 +12,10 @@ const schema = defineConfigSchema({
 
 /**
  * The config of an exported ONNX folder: the folder's `config.json` read as a
- * {@link BaseConfig} (sizes of the KV cache and vocabulary), plus the runtime
+ * {@link DecoderConfig} (sizes of the KV cache and vocabulary), plus the runtime
  * field `variant` choosing the graph file in `onnx/` (see {@link resolveOnnxVariant}).
  */
-export class OnnxFolderConfig extends BaseConfig {
+export class OnnxFolderConfig extends DecoderConfig {
   static override readonly schema: ConfigSchema = schema as unknown as ConfigSchema;
   /**
    * The graph to run: a transformers.js dtype (`fp32` = `model.onnx`, `fp16` =

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ConfigSupport, PluginFactory } from '@pio/core';
-import { type DecoderModelDefinition, DecoderTextPlugin } from '@pio/engine';
+import { type DecoderModelDefinition, DecoderTextPlugin, decoderIo } from '@pio/engine';
 import { prepareOptimumDecoder } from '@pio/onnx';
 import { OnnxFolderConfig } from './config.js';
 import { resolveOnnxVariant } from './variants.js';
@@ -22,6 +22,7 @@ export const onnxDefinition: DecoderModelDefinition<OnnxFolderConfig> = {
     const prepared = await prepareOptimumDecoder({
       modelPath: join(checkpoint, 'onnx', variant.file),
       outDir,
+      io: decoderIo,
       ...(config.pastPadding ? { rewrite: { pastPadding: config.pastPadding } } : {}),
       shape: {
         numLayers: config.numHiddenLayers,

@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@pio/core';
+import { decoderIo } from '@pio/engine';
 import { OnnxImportError, onnx, prepareOptimumDecoder } from '@pio/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxPlugin } from '../src/index.js';
@@ -137,6 +138,7 @@ describe('prepareOptimumDecoder', () => {
     const prepared = await prepareOptimumDecoder({
       modelPath: join(external.dir, 'onnx', 'model.onnx'),
       outDir,
+      io: decoderIo,
       shape: {
         numLayers: 2,
         numKeyValueHeads: 2,

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecoderRunner } from '@pio/engine';
+import { DecoderRunner, decoderIo } from '@pio/engine';
 import { float16ToFloat32, float32ToFloat16, prepareOptimumDecoder } from '@pio/onnx';
 import { createReferenceKvCache, type RandomCheckpointOptions, referenceForward, referenceGreedy } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,7 @@ describe('exported transformers.js folders through @pio/model-onnx', () => {
     const prepared = await prepareOptimumDecoder({
       modelPath: join(exported.dir, 'onnx', 'model.onnx'),
       outDir,
+      io: decoderIo,
       shape,
       rewrite: { pastPadding: 'slice' },
     });

@@ -1,9 +1,9 @@
-import { BaseConfig, type ConfigSchema, defineConfigSchema } from '@pio/core';
+import { type ConfigSchema, DecoderConfig, defineDecoderConfigSchema } from '@pio/core';
 import { z } from 'zod';
 
 const count = (what: string) => z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` });
 
-const schema = defineConfigSchema(
+const schema = defineDecoderConfigSchema(
   {
     attentionBias: z.boolean({ error: 'must be true or false' }).default(false),
     useSlidingWindow: z.boolean({ error: 'must be true or false' }).default(false),
@@ -52,10 +52,10 @@ const schema = defineConfigSchema(
  * `(layer + 1) % decoder_sparse_step === 0`; dense layers use
  * `intermediate_size`. Defaults are Qwen3-30B-A3B's.
  */
-export class Qwen3MoeConfig extends BaseConfig {
+export class Qwen3MoeConfig extends DecoderConfig {
   static override readonly schema: ConfigSchema = schema as unknown as ConfigSchema;
   static override readonly huggingFaceKeys = {
-    ...BaseConfig.huggingFaceKeys,
+    ...DecoderConfig.huggingFaceKeys,
     attentionBias: 'attention_bias',
     useSlidingWindow: 'use_sliding_window',
     numExperts: 'num_experts',

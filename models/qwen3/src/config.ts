@@ -1,7 +1,7 @@
-import { BaseConfig, type ConfigSchema, defineConfigSchema } from '@pio/core';
+import { type ConfigSchema, DecoderConfig, defineDecoderConfigSchema } from '@pio/core';
 import { z } from 'zod';
 
-const schema = defineConfigSchema(
+const schema = defineDecoderConfigSchema(
   {
     attentionBias: z.boolean({ error: 'must be true or false' }).default(false),
     useSlidingWindow: z.boolean({ error: 'must be true or false' }).default(false),
@@ -19,14 +19,14 @@ const schema = defineConfigSchema(
 );
 
 /**
- * The config of a Qwen3 dense model (`Qwen3ForCausalLM`): {@link BaseConfig}
+ * The config of a Qwen3 dense model (`Qwen3ForCausalLM`): {@link DecoderConfig}
  * (with its explicit `head_dim`) plus `attention_bias` and
  * `use_sliding_window`. Defaults are Qwen3-0.6B's.
  */
-export class Qwen3Config extends BaseConfig {
+export class Qwen3Config extends DecoderConfig {
   static override readonly schema: ConfigSchema = schema as unknown as ConfigSchema;
   static override readonly huggingFaceKeys = {
-    ...BaseConfig.huggingFaceKeys,
+    ...DecoderConfig.huggingFaceKeys,
     attentionBias: 'attention_bias',
     useSlidingWindow: 'use_sliding_window',
   };

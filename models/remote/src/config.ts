@@ -5,10 +5,10 @@ const schema = defineConfigSchema(remoteDescriptorSchema.shape);
 
 /**
  * The config of a remote model: the descriptor's fields over {@link BaseConfig}.
- * The architecture fields of BaseConfig keep their defaults (the model runs
- * elsewhere; its sizes are the server's business), except `modelType`
- * (`remote`) and the context length, set when the descriptor or the server's
- * `/v1/models` gives one.
+ * It is no decoder here: it has no widths, heads or layers (the model runs
+ * elsewhere; its sizes are the server's business), only BaseConfig's fields,
+ * with `modelType` `remote` and the context length set when the descriptor or
+ * the server's `/v1/models` gives one.
  */
 export class RemoteConfig extends BaseConfig {
   static override readonly schema: ConfigSchema = schema as unknown as ConfigSchema;

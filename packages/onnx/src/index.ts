@@ -114,6 +114,7 @@ export {
 export {
   type OptimumDecoderShape,
   type OptimumRewrite,
+  type OptimumRewriteIo,
   type OptimumRewriteOptions,
   rewriteOptimumDecoder,
 } from './rewrite/rewrite-optimum-decoder.js';

@@ -6,7 +6,7 @@ import type { ConformanceProblem } from './conformance-report.js';
 const requiredFiles: ReadonlyArray<readonly [path: string, fix: string]> = [
   ['README.md', 'Write a README: what the package runs, which checkpoints, how to use it.'],
   ['src/index.ts', 'Add src/index.ts re-exporting the config class, the plugin and its factory by name.'],
-  ['src/config.ts', "Add src/config.ts with the model's BaseConfig subclass (see docs/model-authors.md)."],
+  ['src/config.ts', "Add src/config.ts with the model's config class, a DecoderConfig (or BaseConfig) subclass (see docs/model-authors.md)."],
   ['src/plugin.ts', 'Add src/plugin.ts with the plugin class and its factory.'],
   ['tsconfig.json', 'Add tsconfig.json extending "@pio/tsconfig/base.json".'],
   ['tsup.config.ts', 'Add tsup.config.ts exporting definePackageConfig() from "@pio/tsup-config".'],

@@ -82,7 +82,7 @@ describe('generateModelPackage', () => {
     expect(await readFile(join(dir, 'src/config.ts'), 'utf8')).toBe('// edited\n');
 
     await generateModelPackage({ ...options, force: true });
-    expect(await readFile(join(dir, 'src/config.ts'), 'utf8')).toContain('export class Qwen3Config extends BaseConfig');
+    expect(await readFile(join(dir, 'src/config.ts'), 'utf8')).toContain('export class Qwen3Config extends DecoderConfig');
     expect(await readFile(join(dir, 'src/attention/attention.ts'), 'utf8')).toBe('export {};\n');
   });
 

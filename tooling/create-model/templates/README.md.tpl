@@ -11,14 +11,14 @@ PIO model plugin for __displayName__ checkpoints (`__architecturesList__`, model
 
 ## What is here
 
-- `src/config.ts`: `__Pascal__Config`, `BaseConfig` plus the `config.json` keys this architecture adds (the two there, `attention_bias` and `hidden_act`, are the Llama keys the generated code reads).
+- `src/config.ts`: `__Pascal__Config`, `DecoderConfig` (the decoder fields over `BaseConfig`) plus the `config.json` keys this architecture adds (the two there, `attention_bias` and `hidden_act`, are the Llama keys the generated code reads).
 - `src/architecture/build-__name__-graph.ts`: the graph builder, `buildDecoderTransformer` with this model's options.
 - `src/plugin.ts`: the `DecoderModelDefinition` (config class, graph builder, `buildVersion`, which configs it runs) and the factory `create__Pascal__Plugin`.
 - `src/plugin.test.ts`: the shared conformance suite with a round trip on a tiny random checkpoint (`writeRandomCheckpoint` of `@pio/test-kit`).
 
 ## Where __displayName__ differs from Llama
 
-- [ ] `src/config.ts`: the keys its `config.json` has and `BaseConfig.huggingFaceKeys` lacks; reject values the graph cannot run in `supports__Pascal__Config` (`src/plugin.ts`).
+- [ ] `src/config.ts`: the keys its `config.json` has and `DecoderConfig.huggingFaceKeys` lacks; reject values the graph cannot run in `supports__Pascal__Config` (`src/plugin.ts`).
 - [ ] `src/architecture/build-__name__-graph.ts`: the options of `buildDecoderTransformer` (`attentionBias`, `mlpBias`, `queryKeyNorm`, ...), or layers of its own in folders of `src/` named after what they hold (`attention/`, `mlp/`, `rotary-embeddings/`, ...), created only when they hold code. Bump `buildVersion` when the graphs change.
 - [ ] `src/plugin.test.ts`: the random checkpoint is a Llama one (`arch: 'llama'`) relabelled with this model type; if the weights differ (extra norms, biases), add a reference forward pass test (see `models/llama/test/inference.test.ts`).
 - [ ] A real checkpoint: run it and compare its logits with the reference implementation's.

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BaseConfig, findGgufFile, readCheckpointConfig } from '@pio/core';
+import { BaseConfig, DecoderConfig, type DecoderFields, findGgufFile, readCheckpointConfig } from '@pio/core';
 import { ggufHuggingFaceConfig } from '@pio/engine';
 import { GgufFile, ggufTypeSummary } from '@pio/gguf';
 import { findModelPath } from '@pio/hub';
@@ -24,7 +24,11 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
   const dir = findModelPath(target, { cwd: io.cwd }) ?? resolve(io.cwd, target);
   if (!existsSync(dir)) {
     const { metadata, packageDir } = manager.get(target);
-    io.out(options.json ? `${JSON.stringify({ ...metadata, packageDir }, null, 2)}\n` : formatFields({ ...metadata, packageDir }));
+    io.out(
+      options.json
+        ? `${JSON.stringify({ ...metadata, packageDir }, null, 2)}\n`
+        : formatFields({ ...metadata, packageDir }),
+    );
     return 0;
   }
   const record = await manager.findForCheckpoint(dir);
@@ -46,9 +50,7 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
     modelType: config.modelType,
     parameters,
     activeParameters,
-    layers: config.numHiddenLayers,
-    hiddenSize: config.hiddenSize,
-    heads: `${config.numAttentionHeads} query / ${config.numKeyValueHeads} key-value × ${config.headDim}`,
+    ...decoderShape(config),
     vocabSize: config.vocabSize,
     contextLength: config.maxContextLength,
     weightsBytes: weights,
@@ -62,8 +64,12 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
   io.out(
     formatFields({
       ...info,
-      parameters: parameters.toLocaleString('en-US'),
-      activeParameters: `${activeParameters.toLocaleString('en-US')} per token${activeParameters < parameters ? ' (mixture of experts)' : ''}`,
+      parameters:
+        parameters > 0 ? parameters.toLocaleString('en-US') : 'unknown (the config does not describe its layers)',
+      activeParameters:
+        parameters > 0
+          ? `${activeParameters.toLocaleString('en-US')} per token${activeParameters < parameters ? ' (mixture of experts)' : ''}`
+          : 'unknown',
       weightsBytes: `float32 ${gib(weights.float32)}, int8 ≈ ${gib(weights.int8)}, int4 ≈ ${gib(weights.int4)}`,
       kvCacheBytesAtContext: `${gib(info.kvCacheBytesAtContext)} (fp32, ${config.maxContextLength} tokens)`,
       ...(gguf
@@ -77,6 +83,17 @@ export async function infoCommand(io: CliIo, target: string, options: { json?: b
     }),
   );
   return 0;
+}
+
+/** The decoder's layers, width and heads, when the config is a decoder's (duck-typed: it may come from another copy of @pio/core). */
+function decoderShape(config: BaseConfig): Record<string, unknown> {
+  if (!('hiddenSize' in config)) return {};
+  const decoder = config as BaseConfig & DecoderFields;
+  return {
+    layers: decoder.numHiddenLayers,
+    hiddenSize: decoder.hiddenSize,
+    heads: `${decoder.numAttentionHeads} query / ${decoder.numKeyValueHeads} key-value × ${decoder.headDim}`,
+  };
 }
 
 /** A GGUF file's synthesized config.json and what it is made of, from its header alone. */
@@ -100,8 +117,9 @@ async function readGgufSummary(file: string) {
 
 /**
  * The checkpoint's config as its plugin reads it (a mixture of experts counts
- * its experts and active parameters), or as a plain {@link BaseConfig} when
- * the plugin does not expose one.
+ * its experts and active parameters), or when the plugin does not expose
+ * one, a plain {@link DecoderConfig} for a decoder's config.json (it has
+ * `hidden_size`) and a {@link BaseConfig} for anything else.
  */
 async function pluginConfig(
   manager: ReturnType<typeof createManager>,
@@ -115,11 +133,13 @@ async function pluginConfig(
     const config = (plugin as { modelConfig?: BaseConfig } | undefined)?.modelConfig;
     if (typeof config?.activeParameters === 'function') return config;
   } catch {
-    // A plugin that holds no config until it loads: fall back to the base fields.
+    // A plugin that holds no config until it loads: fall back to the shared fields.
   } finally {
     if (plugin) await manager.deactivate(plugin);
   }
-  return BaseConfig.fromHuggingFace(json, {}, source);
+  return json.hidden_size !== undefined
+    ? DecoderConfig.fromHuggingFace(json, {}, source)
+    : BaseConfig.fromHuggingFace(json, {}, source);
 }
 
 function formatFields(fields: Record<string, unknown>): string {

@@ -5,8 +5,8 @@ import {
   baseConfigShape,
   type Dtype,
   type ExecutionProvider,
-  fillDerivedDefaults,
-  type RopeScaling,
+  fillBaseDefaults,
+  type ParsedBaseShape,
   refineBaseConfig,
 } from './base-config-schema.js';
 
@@ -14,25 +14,61 @@ import {
 export type ConfigSchema = z.ZodType<BaseConfigFields>;
 
 /**
+ * One kind of config's fields, for {@link composeConfigSchema}: their zod
+ * shape, the defaults that depend on other fields, and the rules that span
+ * fields. `DecoderConfig`'s layer is the base one plus the decoder's.
+ */
+export interface ConfigLayer<Fields extends BaseConfigFields> {
+  /** Per-field rules and defaults. */
+  shape: z.ZodRawShape;
+  /** Fills the defaults derived from other fields, after every field parsed. */
+  fill: (parsed: Record<string, unknown>) => Record<string, unknown>;
+  /** Rules across fields; adds one issue per broken rule. */
+  refine: (config: Fields, ctx: z.RefinementCtx) => void;
+}
+
+/** {@link BaseConfig}'s own layer: the fields every model has. */
+export const baseConfigLayer: ConfigLayer<BaseConfigFields> = {
+  shape: baseConfigShape,
+  fill: (parsed) => fillBaseDefaults(parsed as ParsedBaseShape) as unknown as Record<string, unknown>,
+  refine: refineBaseConfig,
+};
+
+/**
+ * The schema of a config class from `layer` plus a subclass's `extraShape`
+ * and `extraRefine`: the extension point for a kind of model other than a
+ * decoder (an encoder, a vision tower) with fields of its own.
+ */
+export function composeConfigSchema<
+  Fields extends BaseConfigFields,
+  Extra extends z.ZodRawShape = Record<never, never>,
+>(
+  layer: ConfigLayer<Fields>,
+  extraShape?: Extra,
+  extraRefine?: (config: Fields & z.output<z.ZodObject<Extra>>, ctx: z.RefinementCtx) => void,
+) {
+  return z
+    .object({ ...layer.shape, ...(extraShape ?? ({} as Extra)) })
+    .transform(
+      (parsed) => layer.fill(parsed as Record<string, unknown>) as unknown as Fields & z.output<z.ZodObject<Extra>>,
+    )
+    .superRefine((config, ctx) => {
+      layer.refine(config, ctx);
+      extraRefine?.(config, ctx);
+    });
+}
+
+/**
  * The schema of a config class: {@link BaseConfig}'s fields plus `extraShape`,
  * with the base cross-field rules and `extraRefine`. Subclasses assign the
- * result to their `static schema`.
+ * result to their `static schema`. A decoder's config uses
+ * `defineDecoderConfigSchema` instead.
  */
 export function defineConfigSchema<Extra extends z.ZodRawShape = Record<never, never>>(
   extraShape?: Extra,
   extraRefine?: (config: BaseConfigFields & z.output<z.ZodObject<Extra>>, ctx: z.RefinementCtx) => void,
 ) {
-  return z
-    .object({ ...baseConfigShape, ...(extraShape ?? ({} as Extra)) })
-    .transform(
-      (parsed) =>
-        fillDerivedDefaults(parsed as unknown as Parameters<typeof fillDerivedDefaults>[0]) as unknown as BaseConfigFields &
-          z.output<z.ZodObject<Extra>>,
-    )
-    .superRefine((config, ctx) => {
-      refineBaseConfig(config, ctx);
-      extraRefine?.(config, ctx);
-    });
+  return composeConfigSchema(baseConfigLayer, extraShape, extraRefine);
 }
 
 /** Options of the {@link BaseConfig} constructor. */
@@ -49,37 +85,28 @@ export type HuggingFaceKeyMap = Readonly<Record<string, string>>;
 const baseHuggingFaceKeys = {
   architectures: 'architectures',
   modelType: 'model_type',
-  hiddenSize: 'hidden_size',
-  numAttentionHeads: 'num_attention_heads',
-  numKeyValueHeads: 'num_key_value_heads',
-  numHiddenLayers: 'num_hidden_layers',
-  intermediateSize: 'intermediate_size',
   vocabSize: 'vocab_size',
   maxPositionEmbeddings: 'max_position_embeddings',
-  headDim: 'head_dim',
-  rmsNormEps: 'rms_norm_eps',
-  ropeTheta: 'rope_theta',
-  ropeScaling: 'rope_scaling',
-  tieWordEmbeddings: 'tie_word_embeddings',
   bosTokenId: 'bos_token_id',
   eosTokenId: 'eos_token_id',
   padTokenId: 'pad_token_id',
 } as const satisfies HuggingFaceKeyMap;
 
 /**
- * The configuration of a model: its architecture (as in a Hugging Face
- * `config.json`) and how PIO runs it. Construction fills sensible defaults and
- * validates everything; a bad value throws one {@link ConfigError} listing
- * every offending field.
- *
- * A model package subclasses it for its own fields:
+ * The configuration of a model: what every model has — its identity and
+ * vocabulary (as in a Hugging Face `config.json`) and how PIO runs it.
+ * Construction fills sensible defaults and validates everything; a bad value
+ * throws one {@link ConfigError} listing every offending field. The fields of
+ * a decoder-only transformer (widths, heads, norms, rotary) are
+ * `DecoderConfig`'s, a subclass; a model that is no decoder (a remote model,
+ * later an encoder) subclasses BaseConfig directly:
  *
  * ```ts
- * const schema = defineConfigSchema({ attentionBias: z.boolean().default(false) });
- * export class LlamaConfig extends BaseConfig {
+ * const schema = defineConfigSchema({ endpoint: z.string().url() });
+ * export class RemoteConfig extends BaseConfig {
  *   static override readonly schema: ConfigSchema = schema;
- *   static override readonly huggingFaceKeys = { ...BaseConfig.huggingFaceKeys, attentionBias: 'attention_bias' };
- *   declare readonly attentionBias: boolean;
+ *   static override readonly huggingFaceKeys = { ...BaseConfig.huggingFaceKeys, endpoint: 'endpoint' };
+ *   declare readonly endpoint: string;
  * }
  * ```
  *
@@ -95,18 +122,8 @@ export class BaseConfig implements BaseConfigFields {
 
   declare readonly architectures: string[];
   declare readonly modelType: string;
-  declare readonly hiddenSize: number;
-  declare readonly numAttentionHeads: number;
-  declare readonly numKeyValueHeads: number;
-  declare readonly numHiddenLayers: number;
-  declare readonly intermediateSize: number;
   declare readonly vocabSize: number;
   declare readonly maxPositionEmbeddings: number;
-  declare readonly headDim: number;
-  declare readonly rmsNormEps: number;
-  declare readonly ropeTheta: number;
-  declare readonly ropeScaling: RopeScaling | null;
-  declare readonly tieWordEmbeddings: boolean;
   declare readonly bosTokenId: number | null;
   declare readonly eosTokenId: number | number[] | null;
   declare readonly padTokenId: number | null;
@@ -160,7 +177,10 @@ export class BaseConfig implements BaseConfigFields {
   ): InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the call was made on (LlamaConfig.fromHuggingFace builds a LlamaConfig)
     const mapped = this.mapHuggingFace(json);
-    return new this({ ...mapped, ...overrides }, { huggingFace: json, ...(source ? { source } : {}) }) as InstanceType<T>;
+    return new this(
+      { ...mapped, ...overrides },
+      { huggingFace: json, ...(source ? { source } : {}) },
+    ) as InstanceType<T>;
   }
 
   /**
@@ -174,7 +194,6 @@ export class BaseConfig implements BaseConfigFields {
     for (const [field, key] of Object.entries(this.huggingFaceKeys)) {
       if (json[key] !== undefined) fields[field] = json[key];
     }
-    if (isRecord(json.rope_scaling)) fields.ropeScaling = ropeScalingFromHuggingFace(json.rope_scaling);
     return fields;
   }
 
@@ -191,26 +210,17 @@ export class BaseConfig implements BaseConfigFields {
     const ctor = this.constructor as typeof BaseConfig;
     const out: Record<string, unknown> = structuredClone({ ...(this.huggingFace ?? {}) });
     const self = this as unknown as Record<string, unknown>;
-    for (const [field, key] of Object.entries(ctor.huggingFaceKeys)) {
-      if (field === 'ropeScaling') continue;
-      out[key] = structuredClone(self[field]);
-    }
-    out.rope_scaling = this.ropeScaling ? ropeScalingToHuggingFace(this.ropeScaling, out.rope_scaling) : null;
+    for (const [field, key] of Object.entries(ctor.huggingFaceKeys)) out[key] = structuredClone(self[field]);
     return out;
   }
 
   /**
-   * Parameters of a dense Llama-style decoder of this shape: embeddings,
-   * attention and MLP projections, norms, and the LM head when untied.
-   * Subclasses with other layers (biases, experts) override it.
+   * Parameters of the model, or 0 when the config does not describe its
+   * layers (a remote model). `DecoderConfig` counts a dense decoder;
+   * subclasses with other layers (biases, experts) override it.
    */
   estimateParameters(): number {
-    const { hiddenSize: h, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, vocabSize, numHiddenLayers } =
-      this;
-    const attention = h * numAttentionHeads * headDim * 2 + h * numKeyValueHeads * headDim * 2;
-    const mlp = 3 * h * intermediateSize;
-    const perLayer = attention + mlp + 2 * h;
-    return vocabSize * h * (this.tieWordEmbeddings ? 1 : 2) + numHiddenLayers * perLayer + h;
+    return 0;
   }
 
   /**
@@ -233,11 +243,11 @@ export class BaseConfig implements BaseConfigFields {
   }
 
   /**
-   * Bytes of the KV cache for `tokens` tokens at fp32: K and V of every layer,
-   * `numKeyValueHeads * headDim` floats per token each.
+   * Bytes of the state kept per sequence for `tokens` tokens (a decoder's KV
+   * cache); 0 for a model that keeps none here.
    */
-  kvCacheBytes(tokens: number = this.maxContextLength): number {
-    return 2 * this.numHiddenLayers * tokens * this.numKeyValueHeads * this.headDim * 4;
+  kvCacheBytes(_tokens: number = this.maxContextLength): number {
+    return 0;
   }
 
   /** The EOS token ids as a list (empty when the config has none). */
@@ -245,32 +255,6 @@ export class BaseConfig implements BaseConfigFields {
     if (this.eosTokenId === null) return [];
     return Array.isArray(this.eosTokenId) ? [...this.eosTokenId] : [this.eosTokenId];
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function ropeScalingFromHuggingFace(raw: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ropeType: raw.rope_type ?? raw.type, factor: raw.factor ?? 1 };
-  if (raw.low_freq_factor !== undefined) out.lowFreqFactor = raw.low_freq_factor;
-  if (raw.high_freq_factor !== undefined) out.highFreqFactor = raw.high_freq_factor;
-  if (raw.original_max_position_embeddings !== undefined) {
-    out.originalMaxPositionEmbeddings = raw.original_max_position_embeddings;
-  }
-  return out;
-}
-
-function ropeScalingToHuggingFace(scaling: RopeScaling, original: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...(isRecord(original) ? original : {}) };
-  out.rope_type = scaling.ropeType;
-  out.factor = scaling.factor;
-  if (scaling.lowFreqFactor !== undefined) out.low_freq_factor = scaling.lowFreqFactor;
-  if (scaling.highFreqFactor !== undefined) out.high_freq_factor = scaling.highFreqFactor;
-  if (scaling.originalMaxPositionEmbeddings !== undefined) {
-    out.original_max_position_embeddings = scaling.originalMaxPositionEmbeddings;
-  }
-  return out;
 }
 
 function toConfigIssues(

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseConfig, CheckpointError, ConfigError } from '@pio/core';
+import { CheckpointError, ConfigError, DecoderConfig } from '@pio/core';
 import { writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphSaveOptions } from '../decoder/graph-save-options.js';
@@ -11,14 +11,14 @@ import { exportTransformersJsFolder } from './export-transformers-js-folder.js';
 
 let root: string;
 let checkpoint: string;
-const builds: BuildGraphsArgs<BaseConfig>[] = [];
+const builds: BuildGraphsArgs<DecoderConfig>[] = [];
 
 /** A definition whose builder writes placeholder files where a real one saves its graph. */
 function definition(
-  fileFor: (args: BuildGraphsArgs<BaseConfig>) => string = (args) => graphSaveOptions(args).modelFile,
+  fileFor: (args: BuildGraphsArgs<DecoderConfig>) => string = (args) => graphSaveOptions(args).modelFile,
 ) {
   return {
-    configClass: BaseConfig,
+    configClass: DecoderConfig,
     buildVersion: 'test-1',
     async buildGraphs(args) {
       builds.push(args);
@@ -27,7 +27,7 @@ function definition(
       if (graphSaveOptions(args).externalData === true) await writeFile(join(args.outDir, `${file}_data`), 'weights');
       return { graphs: { decode: file }, parameters: 42, weightBytes: 7 };
     },
-  } satisfies DecoderModelDefinition<BaseConfig>;
+  } satisfies DecoderModelDefinition<DecoderConfig>;
 }
 
 beforeAll(async () => {

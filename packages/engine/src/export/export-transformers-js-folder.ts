@@ -1,12 +1,18 @@
 import { access, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type BaseConfig, CheckpointError, ConfigError, type ProgressCallback, readCheckpointConfig } from '@pio/core';
+import {
+  CheckpointError,
+  ConfigError,
+  type DecoderConfig,
+  type ProgressCallback,
+  readCheckpointConfig,
+} from '@pio/core';
 import { openCheckpointWeights } from '@pio/safetensors';
 import type { BuiltGraphs, DecoderModelDefinition } from '../plugin/decoder-model-definition.js';
 import { ExportError } from './export-error.js';
 
 /** What {@link exportTransformersJsFolder} needs. */
-export interface TransformersJsExportOptions<TConfig extends BaseConfig> {
+export interface TransformersJsExportOptions<TConfig extends DecoderConfig> {
   /** The model's definition (config class and graph builder), e.g. `llamaDefinition`. */
   definition: DecoderModelDefinition<TConfig>;
   /** The Hugging Face checkpoint folder: config.json, safetensors weights, tokenizer.json, tokenizer_config.json. */
@@ -65,7 +71,7 @@ const optionalFiles = ['special_tokens_map.json', 'chat_template.jinja', 'chat_t
  * @throws ConfigError when the config is invalid or the definition does not support it.
  * @throws ExportError when the definition's builder did not write `model.onnx` as the Optimum graph.
  */
-export async function exportTransformersJsFolder<TConfig extends BaseConfig>(
+export async function exportTransformersJsFolder<TConfig extends DecoderConfig>(
   options: TransformersJsExportOptions<TConfig>,
 ): Promise<TransformersJsExport> {
   const { definition } = options;

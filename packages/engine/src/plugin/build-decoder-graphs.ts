@@ -1,4 +1,4 @@
-import type { BaseConfig, ProgressCallback } from '@pio/core';
+import type { DecoderConfig, ProgressCallback } from '@pio/core';
 import { openCheckpointWeights } from '@pio/safetensors';
 import type { BuildRecord } from '../build-cache/build-cache.js';
 import { GgufWeightSource } from '../gguf/gguf-weight-source.js';
@@ -6,7 +6,7 @@ import type { DecoderModelDefinition } from './decoder-model-definition.js';
 import { noGraphBuilderError } from './plugin-state-errors.js';
 
 /** What {@link buildDecoderGraphs} is given. */
-export interface BuildDecoderGraphsArgs<TConfig extends BaseConfig> {
+export interface BuildDecoderGraphsArgs<TConfig extends DecoderConfig> {
   /** The model's definition: its `prepareGraphs` or `buildGraphs` writes the graphs. */
   definition: DecoderModelDefinition<TConfig>;
   /** The plugin's package name, for errors. */
@@ -35,7 +35,7 @@ export interface BuildDecoderGraphsArgs<TConfig extends BaseConfig> {
  * @throws PluginStateError when the definition has neither builder.
  * @throws whatever the builder or the weight reader throws.
  */
-export async function buildDecoderGraphs<TConfig extends BaseConfig>(
+export async function buildDecoderGraphs<TConfig extends DecoderConfig>(
   args: BuildDecoderGraphsArgs<TConfig>,
 ): Promise<BuildRecord> {
   const { definition, config, checkpoint, ggufFile, outDir, onProgress } = args;

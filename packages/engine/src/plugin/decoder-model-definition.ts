@@ -1,10 +1,10 @@
-import type { BaseConfig, ConfigSupport, ProgressCallback } from '@pio/core';
+import type { ConfigSupport, DecoderConfig, ProgressCallback } from '@pio/core';
 import type { DecoderIoStyle } from '../decoder/graph-save-options.js';
 
 // Types only (no runtime imports): what a model package gives the engine's decoder plugin and exporter.
 
-/** The static side of a config class: {@link BaseConfig} or a subclass. */
-export type ConfigClass<TConfig extends BaseConfig> = typeof BaseConfig & {
+/** The static side of a config class: {@link DecoderConfig} or a subclass. */
+export type ConfigClass<TConfig extends DecoderConfig> = typeof DecoderConfig & {
   new (init?: Record<string, unknown>, options?: { source?: string }): TConfig;
 };
 
@@ -25,7 +25,7 @@ export interface CheckpointWeights {
 }
 
 /** What a model's graph builder is given. */
-export interface BuildGraphsArgs<TConfig extends BaseConfig> {
+export interface BuildGraphsArgs<TConfig extends DecoderConfig> {
   /** The validated config, runtime fields included (dtype). */
   config: TConfig;
   /** The checkpoint's weights, read lazily. */
@@ -56,7 +56,7 @@ export interface BuiltGraphs {
 }
 
 /** What a model's graph preparer is given (see {@link DecoderModelDefinition.prepareGraphs}). */
-export interface PrepareGraphsArgs<TConfig extends BaseConfig> {
+export interface PrepareGraphsArgs<TConfig extends DecoderConfig> {
   /** The checkpoint folder, absolute. */
   checkpoint: string;
   /** The validated config, runtime fields included. */
@@ -72,7 +72,7 @@ export interface PrepareGraphsArgs<TConfig extends BaseConfig> {
  * and how to build its graphs. A model package hands one to
  * {@link DecoderTextPlugin}; the engine does the rest.
  */
-export interface DecoderModelDefinition<TConfig extends BaseConfig> {
+export interface DecoderModelDefinition<TConfig extends DecoderConfig> {
   /** The model's config class. */
   configClass: ConfigClass<TConfig>;
   /**

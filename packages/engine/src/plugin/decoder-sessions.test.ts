@@ -1,9 +1,9 @@
-import { BaseConfig } from '@pio/core';
+import { DecoderConfig } from '@pio/core';
 import { describe, expect, it } from 'vitest';
 import { decoderCacheShape } from './decoder-sessions.js';
 
 describe('decoderCacheShape', () => {
-  const config = new BaseConfig({ numKeyValueHeads: 2, headDim: 16 });
+  const config = new DecoderConfig({ numKeyValueHeads: 2, headDim: 16 });
 
   it('is K and V of numKeyValueHeads * headDim by default', () => {
     expect(decoderCacheShape({}, config)).toEqual({ keyRowSize: 32, valueRowSize: 32 });

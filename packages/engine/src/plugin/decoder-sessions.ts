@@ -1,4 +1,4 @@
-import type { BaseConfig } from '@pio/core';
+import type { DecoderConfig } from '@pio/core';
 import { BatchScheduler } from '../batch/batch-scheduler.js';
 import { type DecoderGraphs, DecoderRunner } from '../decoder/decoder-runner.js';
 import type { DecoderCacheShape, DecoderModelDefinition } from './decoder-model-definition.js';
@@ -7,7 +7,7 @@ import type { DecoderCacheShape, DecoderModelDefinition } from './decoder-model-
  * The cache rows of one layer per token: the definition's `cacheShape`, or
  * K and V of `numKeyValueHeads * headDim` floats each.
  */
-export function decoderCacheShape<TConfig extends BaseConfig>(
+export function decoderCacheShape<TConfig extends DecoderConfig>(
   definition: Pick<DecoderModelDefinition<TConfig>, 'cacheShape'>,
   config: TConfig,
 ): DecoderCacheShape {
@@ -35,7 +35,7 @@ export class DecoderSessions {
    * (layers, context length, rows of {@link decoderCacheShape}), the config's
    * threads and execution provider, and a scheduler of `maxBatchSize`.
    */
-  static async open<TConfig extends BaseConfig>(
+  static async open<TConfig extends DecoderConfig>(
     graphs: DecoderGraphs,
     config: TConfig,
     definition: Pick<DecoderModelDefinition<TConfig>, 'cacheShape'>,

@@ -5,6 +5,7 @@ import type {
   ChatMessage,
   ChatOptions,
   ConfigSupport,
+  DecoderConfig,
   GenerateOptions,
   GenerateTextResult,
   GenerationDelta,
@@ -18,6 +19,7 @@ import type {
   TextInferOutput,
   TextModelPlugin,
 } from '@pio/core';
+
 import { type GrammarSpec, grammarForResponseFormat } from '@pio/grammar';
 import type { BatchScheduler } from '../batch/batch-scheduler.js';
 import { streamToolCalls } from '../chat/tool-calls.js';
@@ -32,6 +34,7 @@ import { ModelGrammars } from '../generation/model-grammars.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { chatPrompt } from './chat-prompt.js';
 import { checkMemoryFit } from './check-memory-fit.js';
+import { decoderConfigInstance } from './decoder-config-instance.js';
 import type { DecoderModelDefinition } from './decoder-model-definition.js';
 import { DecoderSessions } from './decoder-sessions.js';
 import { ensureDecoderBuild } from './ensure-decoder-build.js';
@@ -48,7 +51,7 @@ import { type ScoreTokensOptions, scoreTokensWith, type TokenScorer, type TokenS
  * builds the graphs once per checkpoint and build options (cached on disk),
  * runs them with a KV cache kept in JS, and generates.
  */
-export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelPlugin, TokenScorer {
+export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextModelPlugin, TokenScorer {
   /** The contract version implemented. */
   readonly specificationVersion = 'v1' as const;
   /** Metadata of the model package. */
@@ -118,7 +121,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
   /** Builds (or reads from the build cache) the graphs and creates the sessions. */
   async loadModel(config?: BaseConfig): Promise<LoadedModelInfo> {
     const started = performance.now();
-    if (config) this.config = config as TConfig;
+    if (config) this.config = decoderConfigInstance<TConfig>(config, this.definition.configClass.name);
     const current = this.requireConfig();
     if (!this.opened) throw stateErrors.noWeightsError(this.metadata.name);
     await this.sessions?.dispose();
@@ -231,7 +234,7 @@ export class DecoderTextPlugin<TConfig extends BaseConfig> implements TextModelP
     });
   }
 
-  /** Whether this plugin runs `config` (a BaseConfig or a parsed config.json). */
+  /** Whether this plugin runs `config` (a DecoderConfig or a parsed config.json). */
   supportsConfig(config: unknown): ConfigSupport {
     return pluginConfigSupport(config, this.metadata, this.definition);
   }

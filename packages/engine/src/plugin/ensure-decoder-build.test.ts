@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseConfig, PluginStateError } from '@pio/core';
+import { DecoderConfig, PluginStateError } from '@pio/core';
 import { writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecoderModelDefinition } from './decoder-model-definition.js';
@@ -10,13 +10,13 @@ import { ensureDecoderBuild } from './ensure-decoder-build.js';
 let root: string;
 let checkpoint: string;
 let json: Record<string, unknown>;
-let config: BaseConfig;
+let config: DecoderConfig;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pio-ensure-build-'));
   checkpoint = (await writeRandomCheckpoint(join(root, 'checkpoint'), { arch: 'qwen3', tokenizer: 'gpt2' })).dir;
   json = JSON.parse(await readFile(join(checkpoint, 'config.json'), 'utf8'));
-  config = BaseConfig.fromHuggingFace(json);
+  config = DecoderConfig.fromHuggingFace(json);
 });
 
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -25,18 +25,18 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 function countingDefinition(buildVersion = 'test-1') {
   const calls: { hasEmbedding: boolean }[] = [];
   const definition = {
-    configClass: BaseConfig,
+    configClass: DecoderConfig,
     buildVersion,
     async buildGraphs(args) {
       calls.push({ hasEmbedding: args.weights.has('model.embed_tokens.weight') });
       await writeFile(join(args.outDir, 'decoder.onnx'), 'graph');
       return { graphs: { decode: 'decoder.onnx' }, parameters: 42, weightBytes: 7 };
     },
-  } satisfies DecoderModelDefinition<BaseConfig>;
+  } satisfies DecoderModelDefinition<DecoderConfig>;
   return { definition, calls };
 }
 
-const argsFor = (definition: DecoderModelDefinition<BaseConfig>, cacheDir: string) => ({
+const argsFor = (definition: DecoderModelDefinition<DecoderConfig>, cacheDir: string) => ({
   definition,
   packageDir: join(root, 'no-package'),
   pluginName: '@pio/model-fake',
@@ -66,11 +66,11 @@ describe('ensureDecoderBuild', () => {
     const bumped = await ensureDecoderBuild(argsFor(countingDefinition('test-2').definition, cacheDir));
     const int8 = await ensureDecoderBuild({
       ...argsFor(definition, cacheDir),
-      config: BaseConfig.fromHuggingFace(json, { dtype: 'int8' }),
+      config: DecoderConfig.fromHuggingFace(json, { dtype: 'int8' }),
     });
     const shorter = await ensureDecoderBuild({
       ...argsFor(definition, cacheDir),
-      config: BaseConfig.fromHuggingFace(json, { maxContextLength: 64 }),
+      config: DecoderConfig.fromHuggingFace(json, { maxContextLength: 64 }),
     });
     const dirs = new Set([base, bumped, int8, shorter].map((build) => build.graphs.decode));
     expect(dirs.size).toBe(4);
@@ -79,8 +79,8 @@ describe('ensureDecoderBuild', () => {
 
   it('prepares graphs without opening the weights when the definition has prepareGraphs', async () => {
     const prepared: string[] = [];
-    const definition: DecoderModelDefinition<BaseConfig> = {
-      configClass: BaseConfig,
+    const definition: DecoderModelDefinition<DecoderConfig> = {
+      configClass: DecoderConfig,
       buildVersion: 'prepared-1',
       async prepareGraphs(args) {
         prepared.push(args.checkpoint);
@@ -96,7 +96,7 @@ describe('ensureDecoderBuild', () => {
   });
 
   it('refuses a definition with neither builder', async () => {
-    const definition = { configClass: BaseConfig, buildVersion: 'none' };
+    const definition = { configClass: DecoderConfig, buildVersion: 'none' };
     const refused = ensureDecoderBuild(argsFor(definition, join(root, 'cache-d')));
     await expect(refused).rejects.toThrow(PluginStateError);
     await expect(refused).rejects.toThrow(

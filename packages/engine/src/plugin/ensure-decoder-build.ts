@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BaseConfig, ProgressCallback } from '@pio/core';
+import type { DecoderConfig, ProgressCallback } from '@pio/core';
 import { BuildCache, checkpointBuildKey } from '../build-cache/build-cache.js';
 import { graphBuilderFingerprint } from '../build-cache/code-fingerprint.js';
 import { ggufBuildKey } from '../gguf/gguf-build-key.js';
@@ -7,7 +7,7 @@ import { buildDecoderGraphs } from './build-decoder-graphs.js';
 import type { DecoderModelDefinition } from './decoder-model-definition.js';
 
 /** What {@link ensureDecoderBuild} is given. */
-export interface EnsureDecoderBuildArgs<TConfig extends BaseConfig> {
+export interface EnsureDecoderBuildArgs<TConfig extends DecoderConfig> {
   /** The model's definition (build version, build options, builders). */
   definition: DecoderModelDefinition<TConfig>;
   /** The model package's folder: its code is part of the build key. */
@@ -52,7 +52,7 @@ export interface DecoderBuild {
  * @throws BuildCacheError when the cache cannot be written.
  * @throws whatever the build throws (see {@link buildDecoderGraphs}).
  */
-export async function ensureDecoderBuild<TConfig extends BaseConfig>(
+export async function ensureDecoderBuild<TConfig extends DecoderConfig>(
   args: EnsureDecoderBuildArgs<TConfig>,
 ): Promise<DecoderBuild> {
   const { definition, config, checkpoint, ggufFile, onProgress } = args;

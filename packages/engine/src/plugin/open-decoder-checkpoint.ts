@@ -1,12 +1,13 @@
 import { join, resolve } from 'node:path';
-import { BaseConfig, findGgufFile, readCheckpointConfig } from '@pio/core';
+import { BaseConfig, type DecoderConfig, findGgufFile, readCheckpointConfig } from '@pio/core';
 import { openGgufCheckpoint } from '../gguf/open-gguf-checkpoint.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { decoderConfigInstance } from './decoder-config-instance.js';
 import type { ConfigClass } from './decoder-model-definition.js';
 import { type GenerationDefaults, readGenerationConfig } from './generation-config.js';
 
 /** What {@link openDecoderCheckpoint} read: everything but the weights. */
-export interface DecoderCheckpoint<TConfig extends BaseConfig> {
+export interface DecoderCheckpoint<TConfig extends DecoderConfig> {
   /** The checkpoint (folder or GGUF path), absolute. */
   checkpoint: string;
   /** The GGUF file of the checkpoint, when it is one (see `findGgufFile` of core). */
@@ -24,7 +25,7 @@ export interface DecoderCheckpoint<TConfig extends BaseConfig> {
 }
 
 /** What {@link openDecoderCheckpoint} is given besides the checkpoint. */
-export interface OpenDecoderCheckpointOptions<TConfig extends BaseConfig> {
+export interface OpenDecoderCheckpointOptions<TConfig extends DecoderConfig> {
   /** The model's config class. */
   configClass: ConfigClass<TConfig>;
   /** A config to use as is, or config.json keys that override the checkpoint's. */
@@ -42,7 +43,7 @@ export interface OpenDecoderCheckpointOptions<TConfig extends BaseConfig> {
  * @throws CheckpointError when a file is missing or unreadable.
  * @throws ConfigError when the config is invalid (every bad key at once).
  */
-export async function openDecoderCheckpoint<TConfig extends BaseConfig>(
+export async function openDecoderCheckpoint<TConfig extends DecoderConfig>(
   path: string,
   options: OpenDecoderCheckpointOptions<TConfig>,
 ): Promise<DecoderCheckpoint<TConfig>> {
@@ -55,7 +56,7 @@ export async function openDecoderCheckpoint<TConfig extends BaseConfig>(
   const configSource = ggufFile ?? join(checkpoint, 'config.json');
   const config =
     options.config instanceof BaseConfig
-      ? (options.config as TConfig)
+      ? decoderConfigInstance<TConfig>(options.config, configClass.name)
       : configClass.fromHuggingFace(
           { ...json, ...(options.config ?? {}) },
           ggufOwnDtype !== undefined ? { ...runtime, dtype: ggufOwnDtype } : runtime,

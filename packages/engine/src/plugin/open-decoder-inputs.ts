@@ -1,10 +1,11 @@
-import { BaseConfig, type PluginInitializeOptions } from '@pio/core';
+import { BaseConfig, type DecoderConfig, type PluginInitializeOptions } from '@pio/core';
+import { decoderConfigInstance } from './decoder-config-instance.js';
 import type { ConfigClass } from './decoder-model-definition.js';
 import { type DecoderCheckpoint, openDecoderCheckpoint } from './open-decoder-checkpoint.js';
 import { nothingToInitializeError } from './plugin-state-errors.js';
 
 /** What {@link openDecoderInputs} made of a plugin's initialize options. */
-export interface DecoderInputs<TConfig extends BaseConfig> {
+export interface DecoderInputs<TConfig extends DecoderConfig> {
   /** The validated config, runtime fields included (not yet checked against the plugin: see `supportsConfig`). */
   config: TConfig;
   /** What was read of the checkpoint besides the config; `undefined` for a config alone (no weights, no tokenizer). */
@@ -21,7 +22,7 @@ export interface DecoderInputs<TConfig extends BaseConfig> {
  * @throws PluginStateError when the options have neither a checkpoint nor a config.
  * @throws CheckpointError, ConfigError as {@link openDecoderCheckpoint} and the config class do.
  */
-export async function openDecoderInputs<TConfig extends BaseConfig>(
+export async function openDecoderInputs<TConfig extends DecoderConfig>(
   options: PluginInitializeOptions,
   configClass: ConfigClass<TConfig>,
   pluginName: string,
@@ -38,7 +39,7 @@ export async function openDecoderInputs<TConfig extends BaseConfig>(
   if (!options.config) throw nothingToInitializeError(pluginName);
   const config =
     options.config instanceof BaseConfig
-      ? (options.config as TConfig)
+      ? decoderConfigInstance<TConfig>(options.config, configClass.name)
       : configClass.fromHuggingFace(options.config, runtime);
   return { config, checkpoint: undefined };
 }

@@ -1,16 +1,16 @@
-import { BaseConfig, ConfigError } from '@pio/core';
+import { BaseConfig, ConfigError, DecoderConfig } from '@pio/core';
 import { describe, expect, it } from 'vitest';
 import { pluginConfigSupport, unsupportedConfigError } from './plugin-config-support.js';
 
 const metadata = { name: '@pio/model-fake', architectures: ['FakeForCausalLM'], modelTypes: ['fake'] };
-const definition = { configClass: BaseConfig };
+const definition = { configClass: DecoderConfig };
 
 describe('pluginConfigSupport', () => {
   it('runs a config of a listed architecture or model type', () => {
     expect(pluginConfigSupport({ architectures: ['FakeForCausalLM'] }, metadata, definition)).toEqual({
       supported: true,
     });
-    expect(pluginConfigSupport(new BaseConfig({ modelType: 'fake' }), metadata, definition)).toEqual({
+    expect(pluginConfigSupport(new DecoderConfig({ modelType: 'fake' }), metadata, definition)).toEqual({
       supported: true,
     });
   });
@@ -36,10 +36,18 @@ describe('pluginConfigSupport', () => {
   it('refuses what is not a config, and a config that does not parse, without throwing', () => {
     expect(pluginConfigSupport([1], metadata, definition)).toEqual({
       supported: false,
-      reason: 'a config must be a BaseConfig or a config.json object',
+      reason: 'a config must be a DecoderConfig or a config.json object',
     });
     const bad = pluginConfigSupport({ architectures: ['FakeForCausalLM'], vocab_size: -1 }, metadata, definition);
     expect(bad.supported).toBe(false);
+  });
+
+  it('refuses a config of another kind (no decoder sizes) instead of building from defaults', () => {
+    const support = pluginConfigSupport(new BaseConfig({ modelType: 'fake' }), metadata, definition);
+    expect(support.supported).toBe(false);
+    expect(!support.supported && support.reason).toContain(
+      'a decoder model needs a DecoderConfig (or a config.json object), not a BaseConfig',
+    );
   });
 
   it("ends with the definition's own check", () => {
@@ -57,7 +65,7 @@ describe('pluginConfigSupport', () => {
 
 describe('unsupportedConfigError', () => {
   it('names the field (architectures by default), its value, the reason and the source', () => {
-    const config = new BaseConfig({ architectures: ['OtherForCausalLM'] });
+    const config = new DecoderConfig({ architectures: ['OtherForCausalLM'] });
     const error = unsupportedConfigError(
       { supported: false, reason: 'not mine' },
       config,

@@ -1,25 +1,33 @@
-import { BaseConfig, ConfigError, type ConfigSupport, PioError, type PluginMetadata } from '@pio/core';
+import {
+  BaseConfig,
+  ConfigError,
+  type ConfigSupport,
+  type DecoderConfig,
+  PioError,
+  type PluginMetadata,
+} from '@pio/core';
+import { decoderConfigInstance } from './decoder-config-instance.js';
 import type { DecoderModelDefinition } from './decoder-model-definition.js';
 
 /**
  * Whether a plugin with `metadata` and `definition` runs `config` (a
- * BaseConfig or a parsed config.json): the config must parse with the
+ * DecoderConfig or a parsed config.json): the config must parse with the
  * definition's config class, name an architecture or model type of the
  * metadata (`'*'` takes any), and pass the definition's own `supportsConfig`.
  * Never throws: a config that does not parse is unsupported, with the parse
  * error's message as the reason.
  */
-export function pluginConfigSupport<TConfig extends BaseConfig>(
+export function pluginConfigSupport<TConfig extends DecoderConfig>(
   config: unknown,
   metadata: Pick<PluginMetadata, 'name' | 'architectures' | 'modelTypes'>,
   definition: Pick<DecoderModelDefinition<TConfig>, 'configClass' | 'supportsConfig'>,
 ): ConfigSupport {
   let parsed: TConfig;
   try {
-    if (config instanceof BaseConfig) parsed = config as TConfig;
+    if (config instanceof BaseConfig) parsed = decoderConfigInstance<TConfig>(config, definition.configClass.name);
     else if (typeof config === 'object' && config !== null && !Array.isArray(config)) {
       parsed = definition.configClass.fromHuggingFace(config as Record<string, unknown>);
-    } else return { supported: false, reason: 'a config must be a BaseConfig or a config.json object' };
+    } else return { supported: false, reason: 'a config must be a DecoderConfig or a config.json object' };
   } catch (error) {
     return { supported: false, reason: PioError.isInstance(error) ? error.message : String(error) };
   }

@@ -1,7 +1,7 @@
-import type { BaseConfig, RopeScaling as ConfigRopeScaling } from '@pio/core';
-import { GraphError } from '../errors/graph-error.js';
+import type { RopeScaling as ConfigRopeScaling, DecoderConfig } from '@pio/core';
 import type { DecoderIo, DecoderTransformerOptions } from '../decoder/decoder-options.js';
 import type { DecoderWeightFormat } from '../decoder/decoder-weights.js';
+import { GraphError } from '../errors/graph-error.js';
 import type { RopeScaling } from './rotary.js';
 
 /**
@@ -10,7 +10,7 @@ import type { RopeScaling } from './rotary.js';
  * largest block of 128, 64 or 32 that divides `hiddenSize` (whole blocks
  * per embedding row, so the embedding is quantized too), 64 without one.
  */
-export function weightFormatForDtype(dtype: BaseConfig['dtype'], hiddenSize?: number): DecoderWeightFormat {
+export function weightFormatForDtype(dtype: DecoderConfig['dtype'], hiddenSize?: number): DecoderWeightFormat {
   switch (dtype) {
     case 'int4': {
       // Block 128 vs 64 (`pnpm --filter @pio/onnx bench:matmul-nbits`, and Llama-3.2-1B end to end): 12% faster decode,
@@ -68,12 +68,12 @@ export function ropeScalingFromConfig(scaling: ConfigRopeScaling | null): RopeSc
 
 /**
  * The {@link DecoderTransformerOptions} every Llama-style model shares, from
- * its {@link BaseConfig}: sizes, norms, rotary settings, tied embeddings,
+ * its {@link DecoderConfig}: sizes, norms, rotary settings, tied embeddings,
  * weight format from the dtype, and rotary caches for `maxContextLength`
  * positions. Models set what is theirs (biases, q/k norm) on top.
  */
 export function decoderOptionsFromConfig(
-  config: BaseConfig,
+  config: DecoderConfig,
   io: DecoderIo,
 ): Omit<DecoderTransformerOptions, 'attentionBias' | 'mlpBias' | 'queryKeyNorm'> {
   const scaling = ropeScalingFromConfig(config.ropeScaling);
@@ -96,7 +96,7 @@ export function decoderOptionsFromConfig(
 
 /** Whether the shared Llama-style decoder can build a graph for `config` (its rotary scaling and dtype), and if not, why. */
 export function decoderConfigSupport(
-  config: BaseConfig,
+  config: DecoderConfig,
 ): { supported: true } | { supported: false; reason: string; field: string } {
   // The issue's own words: a whole GraphError message would add a hint about graph wiring, which does not apply here.
   const reasonOf = (error: unknown) =>

@@ -6,6 +6,7 @@ import { OnnxImportError } from './onnx-import-error.js';
 import {
   type OptimumDecoderShape,
   type OptimumRewrite,
+  type OptimumRewriteIo,
   type OptimumRewriteOptions,
   rewriteOptimumDecoder,
   toNumber,
@@ -19,6 +20,8 @@ export interface PrepareOptimumDecoderOptions {
   outDir: string;
   /** Sizes from config.json. */
   shape: OptimumDecoderShape;
+  /** The engine's graph I/O names (`decoderIo` of `@pio/engine`). */
+  io: OptimumRewriteIo;
   /** Name of the rewritten file in `outDir`. Default `decoder.onnx`. */
   modelFile?: string;
   /** Rewrite choices (see {@link OptimumRewriteOptions}). */
@@ -132,7 +135,13 @@ export async function prepareOptimumDecoder(options: PrepareOptimumDecoderOption
     }
   }
 
-  const { model: rewritten, ...rewrite } = rewriteOptimumDecoder(model, options.shape, modelPath, options.rewrite);
+  const { model: rewritten, ...rewrite } = rewriteOptimumDecoder(
+    model,
+    options.shape,
+    options.io,
+    modelPath,
+    options.rewrite,
+  );
   await mkdir(options.outDir, { recursive: true });
   // Inline weights go to a side file written directly: protobufjs copies bytes slowly (3.4 s for 540 MB).
   const ownData = await moveInlineWeights(

@@ -1,4 +1,5 @@
 import type { onnx as OnnxNamespace } from 'onnx-proto';
+import type { DecoderIoNames } from '../layers/pio-decoder-io.js';
 import { onnx } from '../serialize/onnx-proto.js';
 import { OnnxImportError } from './onnx-import-error.js';
 
@@ -20,6 +21,12 @@ export interface OptimumDecoderShape {
   /** Vocabulary size (`vocab_size`). */
   vocabSize: number;
 }
+
+/** The engine I/O names a rewritten graph takes and returns (the one-sequence part of `DecoderIoNames`). */
+export type OptimumRewriteIo = Pick<
+  DecoderIoNames,
+  'inputIds' | 'logitIndices' | 'logits' | 'pastKey' | 'pastValue' | 'newKey' | 'newValue'
+>;
 
 /** What {@link rewriteOptimumDecoder} did. */
 export interface OptimumRewrite {
@@ -69,7 +76,10 @@ const fusedAttentionOps = new Set([
   'SparseAttention',
 ]);
 
+// The Optimum export's own names; the engine's come in as `io`.
 const optimum = {
+  inputIds: 'input_ids',
+  logits: 'logits',
   pastKey: (layer: number) => `past_key_values.${layer}.key`,
   pastValue: (layer: number) => `past_key_values.${layer}.value`,
   presentKey: (layer: number) => `present.${layer}.key`,
@@ -80,7 +90,8 @@ const optimum = {
  * Rewrites a Hugging Face Optimum decoder graph (the `onnx/model*.onnx` of a
  * transformers.js folder: `input_ids`, `attention_mask`, `position_ids`,
  * `past_key_values.{i}.key|value` `[B, kvHeads, T, headDim]` in; `logits`,
- * `present.{i}.key|value` out) into a graph with the engine's decoder I/O:
+ * `present.{i}.key|value` out) into a graph with the engine's decoder I/O
+ * (`io`; with `decoderIo` of `@pio/engine` the names below):
  *
  * - `input_ids` `[S]`, `logit_indices` `[L]` and per layer `past_key.{i}` /
  *   `past_value.{i}` `[1 + T, kvHeads*headDim]` float32 (token-major; row 0 is
@@ -101,6 +112,7 @@ const optimum = {
  *
  * @param model the decoded model; changed in place
  * @param shape sizes from config.json
+ * @param io the engine's graph I/O names (`decoderIo` of `@pio/engine`), defined there once
  * @param file the model's path, named in errors
  * @param options how the padding row is hidden
  * @throws OnnxImportError when the graph's I/O is not that of a decoder-only model with a KV cache of `shape`.
@@ -108,6 +120,7 @@ const optimum = {
 export function rewriteOptimumDecoder(
   model: ModelProto,
   shape: OptimumDecoderShape,
+  io: OptimumRewriteIo,
   file: string,
   options: OptimumRewriteOptions = {},
 ): OptimumRewrite {
@@ -137,7 +150,7 @@ export function rewriteOptimumDecoder(
       'Use a decoder-only text-generation model (LlamaForCausalLM, Qwen2ForCausalLM, ...).',
     );
   }
-  if (!inputByName.has('input_ids')) {
+  if (!inputByName.has(optimum.inputIds)) {
     fail(
       `it has no input_ids input (inputs: ${[...inputByName.keys()].join(', ')})`,
       'Export the model for text generation.',
@@ -149,7 +162,7 @@ export function rewriteOptimumDecoder(
       'Export it with the past key/values (Optimum task "text-generation-with-past"; transformers.js folders have them).',
     );
   }
-  if (!outputNames.has('logits')) fail('it has no logits output');
+  if (!outputNames.has(optimum.logits)) fail('it has no logits output');
   let layers = 0;
   while (inputByName.has(optimum.pastKey(layers))) layers++;
   if (layers !== numLayers) {
@@ -158,7 +171,7 @@ export function rewriteOptimumDecoder(
       'Use the config.json that was exported with the graph.',
     );
   }
-  const known = new Set(['input_ids', 'attention_mask', 'position_ids']);
+  const known = new Set([optimum.inputIds, 'attention_mask', 'position_ids']);
   for (let layer = 0; layer < numLayers; layer++) {
     for (const name of [optimum.pastKey(layer), optimum.pastValue(layer)]) {
       if (!inputByName.has(name)) fail(`it has no ${name} input`);
@@ -220,8 +233,8 @@ export function rewriteOptimumDecoder(
 
   // Renames: the old inputs' names become internal values the new nodes produce.
   const renames = new Map<string, string>([
-    ['input_ids', `${prefix}input_ids_2d`],
-    ['logits', `${prefix}optimum_logits`],
+    [optimum.inputIds, `${prefix}input_ids_2d`],
+    [optimum.logits, `${prefix}optimum_logits`],
   ]);
   for (const node of nodes) {
     node.input = (node.input ?? []).map((name) => renames.get(name) ?? name);
@@ -233,11 +246,11 @@ export function rewriteOptimumDecoder(
     producer.delete(from);
   }
 
-  // Shapes: T = rows of past_key.0 - 1, S = length of input_ids.
-  op('Reshape', ['input_ids', int64s([1, -1])], [], `${prefix}input_ids_2d`);
-  const past = op('Slice', [op('Shape', ['past_key.0']), int64s([0]), int64s([1])]);
+  // Shapes: T = rows of the first layer's past - 1, S = the number of new tokens.
+  op('Reshape', [io.inputIds, int64s([1, -1])], [], `${prefix}input_ids_2d`);
+  const past = op('Slice', [op('Shape', [io.pastKey(0)]), int64s([0]), int64s([1])]);
   const pastLength = op('Sub', [past, int64s([1])]);
-  const newLength = op('Slice', [op('Shape', ['input_ids']), int64s([0]), int64s([1])]);
+  const newLength = op('Slice', [op('Shape', [io.inputIds]), int64s([0]), int64s([1])]);
   const totalLength = op('Add', [pastLength, newLength]);
   const computed = { attentionMask: inputByName.has('attention_mask'), positionIds: inputByName.has('position_ids') };
   const zeroColumn = fresh('zero_column');
@@ -303,10 +316,10 @@ export function rewriteOptimumDecoder(
     op('Cast', [rows], [int('to', FLOAT)], output);
   };
   for (let layer = 0; layer < numLayers; layer++) {
-    feedPast(`past_key.${layer}`, optimum.pastKey(layer));
-    feedPast(`past_value.${layer}`, optimum.pastValue(layer));
-    takeNew(optimum.presentKey(layer), optimum.pastKey(layer), `new_key.${layer}`);
-    takeNew(optimum.presentValue(layer), optimum.pastValue(layer), `new_value.${layer}`);
+    feedPast(io.pastKey(layer), optimum.pastKey(layer));
+    feedPast(io.pastValue(layer), optimum.pastValue(layer));
+    takeNew(optimum.presentKey(layer), optimum.pastKey(layer), io.newKey(layer));
+    takeNew(optimum.presentValue(layer), optimum.pastValue(layer), io.newValue(layer));
   }
 
   // Logits: gather the hidden rows before the LM head when it can be found.
@@ -320,13 +333,13 @@ export function rewriteOptimumDecoder(
     isConstant(head.input[1], initializerNames, producer)
   ) {
     const hidden = op('Reshape', [head.input[0], int64s([-1, hiddenSize])]);
-    head.input[0] = op('Gather', [hidden, 'logit_indices'], [int('axis', 0)]);
+    head.input[0] = op('Gather', [hidden, io.logitIndices], [int('axis', 0)]);
     const rows = op('Reshape', [head.output![0]!, int64s([-1, vocabSize])]);
-    op('Cast', [rows], [int('to', FLOAT)], 'logits');
+    op('Cast', [rows], [int('to', FLOAT)], io.logits);
     logitRows = 'hidden';
   } else {
     const all = op('Reshape', [`${prefix}optimum_logits`, int64s([-1, vocabSize])]);
-    op('Cast', [op('Gather', [all, 'logit_indices'], [int('axis', 0)])], [int('to', FLOAT)], 'logits');
+    op('Cast', [op('Gather', [all, io.logitIndices], [int('axis', 0)])], [int('to', FLOAT)], io.logits);
   }
 
   const tensorInput = (name: string, type: number, dims: (number | string)[]) =>
@@ -340,15 +353,15 @@ export function rewriteOptimumDecoder(
       },
     });
   const newInputs = [
-    tensorInput('input_ids', INT64, ['sequence_length']),
-    tensorInput('logit_indices', INT64, ['num_logits']),
+    tensorInput(io.inputIds, INT64, ['sequence_length']),
+    tensorInput(io.logitIndices, INT64, ['num_logits']),
   ];
-  const newOutputs = [tensorInput('logits', FLOAT, ['num_logits', vocabSize])];
+  const newOutputs = [tensorInput(io.logits, FLOAT, ['num_logits', vocabSize])];
   for (let layer = 0; layer < numLayers; layer++) {
-    newInputs.push(tensorInput(`past_key.${layer}`, FLOAT, ['past_rows', rowSize]));
-    newInputs.push(tensorInput(`past_value.${layer}`, FLOAT, ['past_rows', rowSize]));
-    newOutputs.push(tensorInput(`new_key.${layer}`, FLOAT, ['sequence_length', rowSize]));
-    newOutputs.push(tensorInput(`new_value.${layer}`, FLOAT, ['sequence_length', rowSize]));
+    newInputs.push(tensorInput(io.pastKey(layer), FLOAT, ['past_rows', rowSize]));
+    newInputs.push(tensorInput(io.pastValue(layer), FLOAT, ['past_rows', rowSize]));
+    newOutputs.push(tensorInput(io.newKey(layer), FLOAT, ['sequence_length', rowSize]));
+    newOutputs.push(tensorInput(io.newValue(layer), FLOAT, ['sequence_length', rowSize]));
   }
   // Initializers listed as inputs (old IR versions) stay; every real input is replaced.
   graph.input = [...newInputs, ...(graph.input ?? []).filter((input) => initializerNames.has(input.name ?? ''))];

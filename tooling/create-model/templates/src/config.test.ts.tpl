@@ -1,4 +1,4 @@
-import { BaseConfig, ConfigError } from '@pio/core';
+import { ConfigError, DecoderConfig } from '@pio/core';
 import { describe, expect, it } from 'vitest';
 import { __Pascal__Config } from './config.js';
 
@@ -17,10 +17,10 @@ const configJson = {
 };
 
 describe('__Pascal__Config', () => {
-  it('maps its own config.json keys besides the BaseConfig ones', () => {
+  it('maps its own config.json keys besides the DecoderConfig ones', () => {
     const config = __Pascal__Config.fromHuggingFace(configJson);
     expect(config).toBeInstanceOf(__Pascal__Config);
-    expect(config).toBeInstanceOf(BaseConfig);
+    expect(config).toBeInstanceOf(DecoderConfig);
     expect([config.attentionBias, config.hiddenAct]).toEqual([true, 'gelu']);
     expect([config.hiddenSize, config.numKeyValueHeads, config.headDim, config.maxContextLength]).toEqual([64, 2, 16, 128]);
     expect(config.toHuggingFace()).toMatchObject({ attention_bias: true, hidden_act: 'gelu' });
