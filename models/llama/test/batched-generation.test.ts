@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GenerateOptions, GenerationDelta, Prompt } from '@pio/core';
-import type { DecoderRunner } from '@pio/engine';
+import { BatchScheduler, type DecoderRunner } from '@pio/engine';
 import { createPackagePlugin, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
@@ -123,9 +123,9 @@ describe('continuous batching through the Llama plugin', () => {
     expect(afterBatch.ids).toEqual(reused.ids);
   });
 
-  it('prefills prompts together only as far as the context allows: more new tokens than the context is no error', async () => {
-    // Four 100-token prompts (400 together) under a 128-token context: one batched run of all four would rotate
-    // 400 positions against a 128-row rotary table.
+  it('prefills prompts together beyond the context: more new tokens in one run than the context is no error', async () => {
+    // Four 100-token prompts (400 together) under a 128-token context: one batched run of all four rotates 400
+    // tokens against a 128-row rotary table (each sequence on its own, so each fits).
     const ids = (variant: number) => ({
       inputIds: Array.from({ length: 100 }, (_, i) => 5 + ((variant * 13 + i * 7) % 200)),
     });
@@ -136,5 +136,35 @@ describe('continuous batching through the Llama plugin', () => {
       Array.from({ length: 4 }, (_, variant) => collect(plugin.generate(ids(variant), options))),
     );
     expect(outcomes).toEqual(expected);
+  });
+
+  it('schedules a group of prompts larger than the context in one prefill run, each sequence greedy as alone', async () => {
+    // Six 100-token prompts under a 128-token context, eight places: the scheduler groups fresh prompts by its
+    // 2 × prefillChunk budget only (600 padded tokens here), not by the context, so all six go in one run.
+    const scheduler = new BatchScheduler(runner, { maxBatchSize: 8, prefillChunk: 300 });
+    const request = (variant: number) => ({
+      promptIds: Array.from({ length: 100 }, (_, i) => 5 + ((variant * 29 + i * 11) % 300)),
+      maxNewTokens: 6,
+      stopTokenIds: [],
+      sampling: { temperature: 0 },
+      decode: (ids: readonly number[]) => ids.join(' '),
+    });
+    try {
+      const expected: Outcome[] = [];
+      for (let variant = 0; variant < 6; variant++) expected.push(await collect(scheduler.generate(request(variant))));
+      // Forget the last prompt: it would be fed alone from the cache (prefix reuse) instead of with the others.
+      runner.reset();
+      const batched = vi.spyOn(runner, 'forwardBatch');
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, (_, variant) => collect(scheduler.generate(request(variant)))),
+      );
+      expect(outcomes).toEqual(expected);
+      const prefills = batched.mock.calls.map(([, tokens]) => tokens.reduce((sum, ids) => sum + ids.length, 0));
+      expect(prefills[0]).toBe(600);
+      expect(prefills[0]).toBeGreaterThan(runner.shape.maxLength);
+      batched.mockRestore();
+    } finally {
+      scheduler.dispose();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { SlotKvPool } from './slot-kv-pool.js';
 
 /** Settings of a {@link BatchScheduler}. */
 export interface BatchSchedulerOptions {
-  /** Most sequences decoded together (at most the context length); further requests wait for a place. Default 16. */
+  /** Most sequences decoded together; further requests wait for a place. Default 16. */
   maxBatchSize?: number;
   /** Most prompt tokens fed in one run (a longer prompt is fed in chunks between decode steps). Default 256. */
   prefillChunk?: number;
@@ -54,10 +54,7 @@ export class BatchScheduler {
   /** Schedules over `runner`; nothing runs until a `generate` call. */
   constructor(runner: DecoderRunner, options: BatchSchedulerOptions = {}) {
     this.runner = runner;
-    // A decode step's B new tokens are rotated as one sequence of positions too: at most the context's length.
-    this.maxBatchSize = runner.batchable
-      ? Math.max(1, Math.min(options.maxBatchSize ?? 16, runner.shape.maxLength))
-      : 1;
+    this.maxBatchSize = runner.batchable ? Math.max(1, options.maxBatchSize ?? 16) : 1;
     this.prefillChunk = Math.max(1, options.prefillChunk ?? 256);
     this.minReusedPrefix = options.minReusedPrefix ?? 16;
   }
@@ -182,10 +179,9 @@ export class BatchScheduler {
         this.sharedWithRunner(sequence) >= this.minReusedPrefix,
     );
     if (viaRunner || !this.runner.batchable) return this.startSolo(viaRunner ?? pending[0]!);
-    // Fresh short prompts together, straight into new slots (padded to the longest: keep the padded size bounded).
-    // The graph rotates a run's new tokens as one sequence of positions, so they must also fit in the context
-    // (its rotary table): four 100-token prompts under a 128-token context go in several runs.
-    const budget = Math.min(2 * this.prefillChunk, this.runner.shape.maxLength);
+    // Fresh short prompts together, straight into new slots (padded to the longest: the padded size is bounded to
+    // keep the run's latency near two chunks'). The context does not bound it: each sequence is rotated on its own.
+    const budget = 2 * this.prefillChunk;
     const group: SequenceStream[] = [];
     let longest = 0;
     for (const sequence of pending) {

@@ -23,7 +23,7 @@
  * | name | type | shape | meaning |
  * | --- | --- | --- | --- |
  * | `sequence_lengths` | int32 | `[B]` | each sequence's length after the step; `[0]` (empty) for a one-sequence run |
- * | `positions` | int64 | `[B × S]` | position of each new token; empty for a one-sequence run |
+ * | `positions` | int64 | `[B × S]` | position of each new token (sequence-major; each sequence's S tokens are rotated on their own, so B × S may exceed `maxLength`); empty for a one-sequence run |
  * | `slot_key.{i}` / `slot_value.{i}` | float32 | `[B, kvHeads, C, headDim]` | layer i's cache slots, one per sequence (a zero-copy view of the pool); `[0, kvHeads, 0, headDim]` for a one-sequence run |
  *
  * A batched run feeds `input_ids` as B × S tokens (sequence-major), and each

@@ -41,7 +41,11 @@ export interface DecoderIoNames {
   batch?: {
     /** int32 `[B]`: each sequence's length after the step; empty (`[0]`) for a single-sequence run. */
     sequenceLengths: string;
-    /** int64 `[B × S]`: the position of every new token; empty for a single-sequence run. */
+    /**
+     * int64 `[B × S]`: the position of every new token, sequence-major; empty for a single-sequence run. The
+     * graph rotates each sequence's S tokens on their own (positions `[B, S]`), so a run may hold more tokens
+     * in all than the rotary table has rows: only S and each position must stay below it.
+     */
     positions: string;
     /** float32 `[B, kvHeads, capacity, headDim]`: layer i's key slots (capacity 0 for a prefill of fresh prompts). */
     slotKey(layer: number): string;
@@ -87,13 +91,18 @@ export function pioDecoderIo(
     attention === 'switch' && names.batch && !keyOnly
       ? batchInputs(graph, names.batch, shape, tokenIds, pastLength)
       : undefined;
-  // RotaryEmbedding reads a [1] position as the first of consecutive positions, a [1, N] one per token.
+  // RotaryEmbedding reads a [1] position as the first of S consecutive positions of one sequence, a [B, S] one per
+  // token of B sequences. It refuses a sequence longer than its table, whatever the positions: a batched run's rows
+  // are rotated as its B sequences of S tokens (sequencesShape, [B, S, -1]), never as one sequence of B·S tokens.
   const positions = batch?.positionIds ?? pastLength;
+  const asSequences = batch
+    ? (x: string) => graph.reshape(x, batch.sequencesShape)
+    : (x: string) => graph.unsqueeze(x, [0]);
   const rotate = (x: string, heads: number, headSize: number = headDim) =>
-    graph.reshape(
-      graph.msRotaryEmbedding(graph.unsqueeze(x, [0]), positions, rotary.cos, rotary.sin, { numHeads: heads }),
-      [-1, heads * headSize],
-    );
+    graph.reshape(graph.msRotaryEmbedding(asSequences(x), positions, rotary.cos, rotary.sin, { numHeads: heads }), [
+      -1,
+      heads * headSize,
+    ]);
   // 'switch': true when more than one new token is fed (a prompt), computed once for every layer's If.
   const isPrompt =
     attention === 'switch'
@@ -170,8 +179,10 @@ export function pioDecoderIo(
 
 /**
  * Declares the batched inputs and computes, once for every layer, whether
- * this run is batched and the `[1, N]` position of every new token (the
- * `positions` input when batched, `T + [0, S)` otherwise).
+ * this run is batched and the position of every new token: `[B, S]` from
+ * the `positions` input when batched (B from `sequence_lengths`), `[1, S]`
+ * holding `T + [0, S)` otherwise, with `sequencesShape` `[B, S, -1]` (or
+ * `[1, S, -1]`) to lay token rows out as those sequences.
  */
 function batchInputs(
   graph: GraphBuilder,
@@ -184,6 +195,7 @@ function batchInputs(
   hasPast: string;
   pastBias: string;
   positionIds: string;
+  sequencesShape: string;
   sequenceLengths: string;
   slotKey: string[];
   slotValue: string[];
@@ -202,7 +214,12 @@ function batchInputs(
     graph.op('Greater', [graph.shape(sequenceLengths, { start: 0, end: 1 }), graph.constInt64([0])])[0]!,
     [0],
   );
-  const given = graph.subgraph('batch_positions', (sub) => [sub.unsqueeze(positions, [0])], 'int64');
+  // [B·S] -> [B, S]: one row of positions per sequence.
+  const given = graph.subgraph(
+    'batch_positions',
+    (sub) => [sub.reshape(positions, sub.concat([sub.shape(sequenceLengths), sub.constInt64([-1])], 0))],
+    'int64',
+  );
   const consecutive = graph.subgraph(
     'single_positions',
     (sub) => [
@@ -217,11 +234,12 @@ function batchInputs(
     'int64',
   );
   const positionIds = graph.ifElse(isBatch, given, consecutive, 1, { name: 'positions/batch_or_single' })[0]!;
+  const sequencesShape = graph.concat([graph.shape(positionIds), graph.constInt64([-1])], 0);
   // A batched run over slots with a past (capacity > 0) is a decode step; capacity 0 is a prefill of fresh prompts.
   const hasPast = graph.squeeze(
     graph.op('Greater', [graph.shape(slotKey[0]!, { start: 2, end: 3 }), graph.constInt64([0])])[0]!,
     [0],
   );
   const pastBias = slotPastBias(graph, slotKey[0]!, sequenceLengths);
-  return { isBatch, hasPast, pastBias, positionIds, sequenceLengths, slotKey, slotValue };
+  return { isBatch, hasPast, pastBias, positionIds, sequencesShape, sequenceLengths, slotKey, slotValue };
 }
