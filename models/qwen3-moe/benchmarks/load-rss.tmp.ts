@@ -1,0 +1,17 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+const dir = process.argv[2]!;
+const extra = JSON.parse(process.argv[3] ?? '{}');
+const files = await readdir(dir);
+const model = join(dir, files.find((f) => f === 'decoder.onnx')!);
+const before = process.memoryUsage().rss;
+const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 2, graphOptimizationLevel: 'all', ...extra.top, extra: { session: { intra_op: { allow_spinning: '1' }, ...extra.session } } });
+const after = process.memoryUsage().rss;
+const { readFileSync } = await import('node:fs');
+const status = readFileSync('/proc/self/status', 'utf8');
+const hwm = /VmHWM:\s+(\d+)/.exec(status)![1];
+const rssFile = /RssFile:\s+(\d+)/.exec(status)![1];
+const rssAnon = /RssAnon:\s+(\d+)/.exec(status)![1];
+console.log(JSON.stringify({ extra, loadMiB: Math.round((after - before) / 2 ** 20), rssMiB: Math.round(after / 2 ** 20), hwmMiB: Math.round(Number(hwm) / 1024), rssFileMiB: Math.round(Number(rssFile) / 1024), rssAnonMiB: Math.round(Number(rssAnon) / 1024) }));
+await session.release();

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createQwen3MoePlugin } from '../src/index.js';
+const mem = (label: string) => {
+  const s = readFileSync('/proc/self/status', 'utf8');
+  const g = (k: string) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)![1]) / 1024);
+  console.log(label, JSON.stringify({ rss: g('VmRSS'), hwm: g('VmHWM'), file: g('RssFile'), anon: g('RssAnon') }));
+};
+mem('start');
+const dir = '/tmp/moe-step-profile-8';
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const metadata = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'));
+const plugin = createQwen3MoePlugin({ metadata: { ...metadata.pio, name: metadata.name, version: metadata.version }, packageDir } as never) as any;
+await plugin.initialize({ checkpoint: join(dir, 'ckpt'), cacheDir: join(dir, 'cache'), runtime: { dtype: 'int4', maxContextLength: 1024, numThreads: 2 } });
+mem('initialized');
+await plugin.forward(Array.from({ length: 512 }, (_, i) => 100 + i), { reset: true });
+mem('after 512 prefill');
+for (let i = 0; i < 16; i++) await plugin.forward([200 + i]);
+mem('after 16 steps');
+await plugin.cleanup();
