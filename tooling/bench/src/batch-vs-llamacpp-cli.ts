@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchBatchVsLlamaCpp, formatBatchVsLlamaCpp } from './batch/batch-vs-llamacpp.js';
-import { benchShapes } from './shapes/bench-shapes.js';
+import { parseShapes } from './parse-shapes.js';
+import { type BenchShape, benchShapes } from './shapes/bench-shapes.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,14 +34,13 @@ if (values.help) {
   );
   process.exit(0);
 }
-const shapes = values.shapes.split(',').map((name) => {
-  const shape = benchShapes.find((candidate) => candidate.name === name.trim());
-  if (!shape) {
-    console.error(`Unknown shape "${name}". Known: ${benchShapes.map((s) => s.name).join(', ')}.`);
-    process.exit(2);
-  }
-  return shape;
-});
+let shapes: BenchShape[];
+try {
+  shapes = parseShapes(values.shapes, benchShapes);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 const levels = values.levels.split(',').map(Number);
 if (levels[0] !== 1 || levels.some((level) => !Number.isInteger(level) || level < 1)) {
   console.error(

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,4 +59,15 @@ export async function runJobProcess<Result>(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The main of an engine script, the other end of {@link runJobProcess}: reads
+ * the job from the JSON file named by argv[2], runs `measure`, prints its
+ * result as one JSON line.
+ */
+export async function runJobMain<Job, Result>(measure: (job: Job) => Promise<Result>): Promise<void> {
+  const job = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as Job;
+  const result = await measure(job);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GgufWeightType } from '@pio/test-kit';
 import { formatVsLlamaCpp } from './format-vs-llamacpp.js';
-import { benchShapes } from './shapes/bench-shapes.js';
+import { parseShapes } from './parse-shapes.js';
+import { type BenchShape, benchShapes } from './shapes/bench-shapes.js';
 import { benchVsLlamaCpp } from './vs-llamacpp.js';
 
 const { values } = parseArgs({
@@ -52,15 +53,13 @@ for (const type of ggufTypes) {
     process.exit(2);
   }
 }
-const names = values.shapes.split(',').map((name) => name.trim());
-const shapes = names.map((name) => {
-  const shape = benchShapes.find((candidate) => candidate.name === name);
-  if (!shape) {
-    console.error(`Unknown shape "${name}". Known: ${benchShapes.map((s) => s.name).join(', ')}.`);
-    process.exit(2);
-  }
-  return shape;
-});
+let shapes: BenchShape[];
+try {
+  shapes = parseShapes(values.shapes, benchShapes);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 const report = await benchVsLlamaCpp({
   shapes,
   workDir: values.work,

@@ -3,7 +3,7 @@ import { openCheckpointWeights } from '@pio/safetensors';
 import type { BuildRecord } from '../build-cache/build-cache.js';
 import { GgufWeightSource } from '../gguf/gguf-weight-source.js';
 import type { DecoderModelDefinition } from './decoder-model-definition.js';
-import { noGraphBuilderError } from './plugin-state-errors.js';
+import { pluginStateError } from './plugin-state-errors.js';
 
 /** What {@link buildDecoderGraphs} is given. */
 export interface BuildDecoderGraphsArgs<TConfig extends DecoderConfig> {
@@ -44,7 +44,7 @@ export async function buildDecoderGraphs<TConfig extends DecoderConfig>(
     const prepared = await prepareGraphs({ checkpoint, config, outDir, ...(onProgress ? { onProgress } : {}) });
     return { graphs: prepared.graphs, info: { parameters: prepared.parameters, weightBytes: prepared.weightBytes } };
   }
-  if (!buildGraphs) throw noGraphBuilderError(args.pluginName);
+  if (!buildGraphs) throw pluginStateError(args.pluginName, 'noGraphBuilder');
   // GGUF Q4_0/Q8_0/... tensors go into the graph as stored when the dtype has the bits (readPrequantized);
   // the others are dequantized to float32 and quantized at the config's dtype by the graph builder.
   const weights = ggufFile

@@ -42,7 +42,7 @@ import type { GenerationDefaults } from './generation-config.js';
 import { checkContextLength, generationRequest, promptIdsWithin, stopTokenIdsFor } from './generation-settings.js';
 import { type DecoderInputs, openDecoderInputs } from './open-decoder-inputs.js';
 import { pluginConfigSupport, unsupportedConfigError } from './plugin-config-support.js';
-import * as stateErrors from './plugin-state-errors.js';
+import { pluginStateError } from './plugin-state-errors.js';
 import { type ScoreTokensOptions, scoreTokensWith, type TokenScorer, type TokenScores } from './score-tokens.js';
 
 /**
@@ -123,7 +123,7 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
     const started = performance.now();
     if (config) this.config = decoderConfigInstance<TConfig>(config, this.definition.configClass.name);
     const current = this.requireConfig();
-    if (!this.opened) throw stateErrors.noWeightsError(this.metadata.name);
+    if (!this.opened) throw pluginStateError(this.metadata.name, 'noWeights');
     await this.sessions?.dispose();
     this.sessions = undefined;
     await this.grammars?.dispose();
@@ -223,8 +223,8 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
     options: Pick<TransformersJsExportOptions<TConfig>, 'externalData'> = {},
   ): Promise<TransformersJsExport> {
     this.requireConfig();
-    if (!this.opened) throw stateErrors.noCheckpointToExportError(this.metadata.name);
-    if (this.opened.ggufFile) throw stateErrors.ggufExportError(this.metadata.name, this.opened.ggufFile);
+    if (!this.opened) throw pluginStateError(this.metadata.name, 'noCheckpointToExport');
+    if (this.opened.ggufFile) throw pluginStateError(this.metadata.name, 'ggufExport', this.opened.ggufFile);
     return exportTransformersJsFolder({
       definition: this.definition,
       checkpoint: this.opened.checkpoint,
@@ -276,7 +276,7 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
     const context = { contextLength, eosTokenIds, defaults, tokenizer };
     const request = generationRequest(this.promptIdsFor(prompt, options), options, context);
     // Concurrent calls are batched by the scheduler; only infer/forward/scoreTokens (which own the cache) exclude them.
-    if (this.busy) throw stateErrors.busyError(this.metadata.name);
+    if (this.busy) throw pluginStateError(this.metadata.name, 'busy');
     const grammar = (options as InternalGenerateOptions).grammar ?? grammarForResponseFormat(options.responseFormat);
     if (grammar && tokenizer) {
       const modelStops = stopTokenIdsFor(eosTokenIds, defaults, tokenizer.eosTokenId);
@@ -347,7 +347,7 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
   }
 
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.busy || this.sessions?.scheduler.idle === false) throw stateErrors.busyError(this.metadata.name);
+    if (this.busy || this.sessions?.scheduler.idle === false) throw pluginStateError(this.metadata.name, 'busy');
     this.busy = true;
     try {
       return await work();
@@ -357,13 +357,13 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
   }
 
   private requireConfig(): TConfig {
-    if (!this.initialized || !this.config) throw stateErrors.notInitializedError(this.metadata.name);
+    if (!this.initialized || !this.config) throw pluginStateError(this.metadata.name, 'notInitialized');
     return this.config;
   }
 
   private requireTokenizer(): TextTokenizer {
     this.requireConfig();
-    if (!this.opened) throw stateErrors.noTokenizerError(this.metadata.name);
+    if (!this.opened) throw pluginStateError(this.metadata.name, 'noTokenizer');
     return this.opened.tokenizer;
   }
 
@@ -374,7 +374,7 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
 
   private requireRunner(method: string): DecoderRunner {
     this.requireConfig();
-    if (!this.runner) throw stateErrors.noModelError(this.metadata.name, method);
+    if (!this.runner) throw pluginStateError(this.metadata.name, 'noModel', method);
     return this.runner;
   }
 }

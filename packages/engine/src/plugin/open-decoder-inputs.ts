@@ -2,7 +2,7 @@ import { BaseConfig, type DecoderConfig, type PluginInitializeOptions } from '@p
 import { decoderConfigInstance } from './decoder-config-instance.js';
 import type { ConfigClass } from './decoder-model-definition.js';
 import { type DecoderCheckpoint, openDecoderCheckpoint } from './open-decoder-checkpoint.js';
-import { nothingToInitializeError } from './plugin-state-errors.js';
+import { pluginStateError } from './plugin-state-errors.js';
 
 /** What {@link openDecoderInputs} made of a plugin's initialize options. */
 export interface DecoderInputs<TConfig extends DecoderConfig> {
@@ -36,7 +36,7 @@ export async function openDecoderInputs<TConfig extends DecoderConfig>(
     });
     return { config, checkpoint };
   }
-  if (!options.config) throw nothingToInitializeError(pluginName);
+  if (!options.config) throw pluginStateError(pluginName, 'nothingToInitialize');
   const config =
     options.config instanceof BaseConfig
       ? decoderConfigInstance<TConfig>(options.config, configClass.name)

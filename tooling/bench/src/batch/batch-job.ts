@@ -1,4 +1,4 @@
-import type { EngineName } from '../engines/engine-job.js';
+import { type EngineName, peakRssBytes } from '../engines/engine-job.js';
 
 /** What one engine process of the batching comparison is asked to measure (a JSON file named in argv). */
 export interface BatchJob {
@@ -79,4 +79,44 @@ export async function timeLevel(
     tokensPerSecond: (tokens / wallMs) * 1000,
     timeToFirstTokenMs: perSequence.map((sequence) => sequence.first).sort((a, b) => a - b),
   };
+}
+
+/** One level's generations, as an engine opens them for {@link measureBatch}. */
+export interface BatchLevelSession {
+  /** Generates one sequence from `prompt`, yielding its tokens; called `sequences` times at once. */
+  generate(prompt: readonly number[]): AsyncIterable<number>;
+  /** Releases what the level holds (for example its context), after its timed run. */
+  dispose?(): Promise<void>;
+}
+
+/** What an engine process supplies to {@link measureBatch}: everything that is its own. */
+export interface BatchEngine {
+  /** The engine, reported in the result. */
+  engine: EngineName;
+  /** Gets ready to run `sequences` generations at once (its warm-up and its timed run). */
+  openLevel(sequences: number): Promise<BatchLevelSession>;
+  /** Releases the model, after the peak RSS is read. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Times every level of `job` through `engine`: for each, a warm-up of the
+ * level's size on the second half of the prompts, then {@link timeLevel} on
+ * the first. Returns the result an engine process prints.
+ */
+export async function measureBatch(
+  job: Pick<BatchJob, 'levels' | 'prompts'>,
+  engine: BatchEngine,
+): Promise<BatchResult> {
+  const levels: BatchLevelResult[] = [];
+  for (const sequences of job.levels) {
+    const session = await engine.openLevel(sequences);
+    const generate = (prompt: readonly number[]) => session.generate(prompt);
+    await timeLevel(sequences, job.prompts.slice(job.prompts.length / 2), generate);
+    levels.push(await timeLevel(sequences, job.prompts, generate));
+    await session.dispose?.();
+  }
+  const result: BatchResult = { engine: engine.engine, levels, peakRssBytes: peakRssBytes() };
+  await engine.dispose();
+  return result;
 }

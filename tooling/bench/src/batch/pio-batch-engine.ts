@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { GenerationDelta, Prompt } from '@pio/core';
-import { peakRssBytes } from '../engines/engine-job.js';
 import { openPioPlugin } from '../engines/pio-engine.js';
-import { type BatchJob, type BatchLevelResult, type BatchResult, timeLevel } from './batch-job.js';
+import { runJobMain } from '../run-engine.js';
+import { type BatchJob, type BatchResult, measureBatch } from './batch-job.js';
 
 /** The batched entry point of every PIO text plugin (`TextModelPlugin.generate`). */
 interface GeneratingPlugin {
@@ -22,21 +21,16 @@ export async function measurePioBatch(job: BatchJob): Promise<BatchResult> {
     maxContextLength: Math.max(2048, longest + job.decodeTokens + 1),
   });
   const generating = plugin as GeneratingPlugin;
-  async function* tokens(prompt: readonly number[]): AsyncIterable<number> {
+  async function* generate(prompt: readonly number[]): AsyncIterable<number> {
     const deltas = generating.generate({ inputIds: prompt }, { maxNewTokens: job.decodeTokens, temperature: 0 });
     for await (const delta of deltas) if (delta.type === 'token') yield delta.tokenId;
   }
-  const levels: BatchLevelResult[] = [];
-  for (const sequences of job.levels) {
-    await timeLevel(sequences, job.prompts.slice(job.prompts.length / 2), tokens);
-    levels.push(await timeLevel(sequences, job.prompts, tokens));
-  }
-  const result: BatchResult = { engine: 'pio', levels, peakRssBytes: peakRssBytes() };
-  await manager[Symbol.asyncDispose]();
-  return result;
+  // One plugin for every level: its batch takes up to the largest.
+  return measureBatch(job, {
+    engine: 'pio',
+    openLevel: async () => ({ generate }),
+    dispose: () => manager[Symbol.asyncDispose](),
+  });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const job = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as BatchJob;
-  process.stdout.write(`${JSON.stringify(await measurePioBatch(job))}\n`);
-}
+if (import.meta.url === `file://${process.argv[1]}`) await runJobMain(measurePioBatch);

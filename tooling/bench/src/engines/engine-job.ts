@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-
 /** Which engine a worker process runs. */
 export type EngineName = 'pio' | 'llama.cpp';
 
@@ -96,11 +94,4 @@ export function argmax(values: Float32Array, offset = 0, length = values.length 
 /** Peak RSS so far, bytes (`maxRSS` is in KiB on Linux). */
 export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
-}
-
-/** Reads the job from the JSON file named by argv[2], runs `measure`, prints its result as one JSON line. */
-export async function runEngineProcess(measure: (job: EngineJob) => Promise<EngineResult>): Promise<void> {
-  const job = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as EngineJob;
-  const result = await measure(job);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -1,14 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { readGgufHeader } from '@pio/gguf';
 import { getLlama, type LlamaContextSequence, type Token } from 'node-llama-cpp';
-import {
-  type EngineJob,
-  type EngineResult,
-  type PromptTiming,
-  peakRssBytes,
-  promptTiming,
-  runEngineProcess,
-} from './engine-job.js';
+import { runJobMain } from '../run-engine.js';
+import { type EngineJob, type EngineResult, type PromptTiming, peakRssBytes, promptTiming } from './engine-job.js';
 
 async function timePrompt(
   sequence: LlamaContextSequence,
@@ -52,4 +46,4 @@ export async function measureLlamaCpp(job: EngineJob): Promise<EngineResult> {
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runEngineProcess(measureLlamaCpp);
+if (import.meta.url === `file://${process.argv[1]}`) await runJobMain(measureLlamaCpp);

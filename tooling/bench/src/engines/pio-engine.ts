@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type Dtype, PluginManager } from '@pio/core';
+import { runJobMain } from '../run-engine.js';
 import {
   argmax,
   type EngineJob,
@@ -10,7 +11,6 @@ import {
   type PromptTiming,
   peakRssBytes,
   promptTiming,
-  runEngineProcess,
 } from './engine-job.js';
 
 /** The low-level stepping every PIO decoder plugin has (`DecoderTextPlugin.forward`). */
@@ -104,4 +104,4 @@ export async function measurePio(job: EngineJob): Promise<EngineResult> {
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runEngineProcess(measurePio);
+if (import.meta.url === `file://${process.argv[1]}`) await runJobMain(measurePio);
