@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchBatchVsLlamaCpp, formatBatchVsLlamaCpp } from './batch/batch-vs-llamacpp.js';
-import { parseShapes } from './parse-shapes.js';
-import { type BenchShape, benchShapes } from './shapes/bench-shapes.js';
+import { parseShapesOrExit } from './parse-shapes.js';
+import { benchShapes } from './shapes/bench-shapes.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,13 +34,7 @@ if (values.help) {
   );
   process.exit(0);
 }
-let shapes: BenchShape[];
-try {
-  shapes = parseShapes(values.shapes, benchShapes);
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(2);
-}
+const shapes = parseShapesOrExit(values.shapes, benchShapes);
 const levels = values.levels.split(',').map(Number);
 if (levels[0] !== 1 || levels.some((level) => !Number.isInteger(level) || level < 1)) {
   console.error(

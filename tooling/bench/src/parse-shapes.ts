@@ -12,3 +12,16 @@ export function parseShapes<Shape extends { name: string }>(list: string, known:
     return shape;
   });
 }
+
+/**
+ * {@link parseShapes} for a command line: on an unknown name, prints the
+ * error's message to stderr and exits with code 2.
+ */
+export function parseShapesOrExit<Shape extends { name: string }>(list: string, known: readonly Shape[]): Shape[] {
+  try {
+    return parseShapes(list, known);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+}

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GgufWeightType } from '@pio/test-kit';
 import { formatVsLlamaCpp } from './format-vs-llamacpp.js';
-import { parseShapes } from './parse-shapes.js';
-import { type BenchShape, benchShapes } from './shapes/bench-shapes.js';
+import { parseShapesOrExit } from './parse-shapes.js';
+import { benchShapes } from './shapes/bench-shapes.js';
 import { benchVsLlamaCpp } from './vs-llamacpp.js';
 
 const { values } = parseArgs({
@@ -53,13 +53,7 @@ for (const type of ggufTypes) {
     process.exit(2);
   }
 }
-let shapes: BenchShape[];
-try {
-  shapes = parseShapes(values.shapes, benchShapes);
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(2);
-}
+const shapes = parseShapesOrExit(values.shapes, benchShapes);
 const report = await benchVsLlamaCpp({
   shapes,
   workDir: values.work,

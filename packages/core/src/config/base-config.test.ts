@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError } from '../errors/config-error.js';
 import { BaseConfig, type ConfigSchema, defineConfigSchema } from './base-config.js';
 import { DecoderConfig } from './decoder-config.js';
-
-/** The issues of the ConfigError thrown by `build`, as [field, value, rule] rows. */
-function issuesOf(build: () => unknown): Array<[string, unknown, string]> {
-  try {
-    build();
-  } catch (error) {
-    expect(ConfigError.isInstance(error)).toBe(true);
-    return (error as ConfigError).issues.map((issue) => [issue.field, issue.value, issue.rule]);
-  }
-  throw new Error('expected a ConfigError');
-}
+import { issuesOf } from './issues-of.testing.js';
 
 describe('BaseConfig', () => {
   it('holds only what every model has: identity, vocabulary and runtime, no decoder sizes', () => {

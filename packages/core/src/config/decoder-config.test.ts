@@ -4,6 +4,7 @@ import { ConfigError } from '../errors/config-error.js';
 import type { ConfigSchema } from './base-config.js';
 import { defaultContextLengthCap } from './base-config-schema.js';
 import { DecoderConfig, defineDecoderConfigSchema } from './decoder-config.js';
+import { issuesOf } from './issues-of.testing.js';
 
 /** HuggingFaceTB/SmolLM2-135M config.json, as published. */
 const smolLm2Json = {
@@ -98,17 +99,6 @@ const llama32Json = {
   use_cache: true,
   vocab_size: 128256,
 };
-
-/** The issues of the ConfigError thrown by `build`, as [field, value, rule] rows. */
-function issuesOf(build: () => unknown): Array<[string, unknown, string]> {
-  try {
-    build();
-  } catch (error) {
-    expect(ConfigError.isInstance(error)).toBe(true);
-    return (error as ConfigError).issues.map((issue) => [issue.field, issue.value, issue.rule]);
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('DecoderConfig', () => {
   it('fills every default', () => {
