@@ -132,6 +132,38 @@ describe('BuildCache checksums', () => {
     expect(notices).toHaveLength(1);
   });
 
+  it('with hashInBackground, answers an intact build at once and confirms it on a worker thread', async () => {
+    const { cache, model, notices, onNotice } = await builtCache();
+    const again = await cache.getOrBuild('model', model.build, { onNotice, hashInBackground: true });
+    expect(again.fromCache).toBe(true);
+    expect(await again.hashCheck).toBeUndefined();
+    expect(model.calls()).toBe(1);
+    expect(notices).toEqual([]);
+  });
+
+  it.each(damages.slice(0, 2))(
+    'with hashInBackground, reports %s through hashCheck; the next getOrBuild rebuilds',
+    async (_, damage, reason) => {
+      const { cache, model, dir, notices, onNotice } = await builtCache();
+      await damage(dir);
+      const suspect = await cache.getOrBuild('model', model.build, { onNotice, hashInBackground: true });
+      expect(suspect.fromCache).toBe(true);
+      expect(await suspect.hashCheck).toBe(reason);
+      const rebuilt = await cache.getOrBuild('model', model.build, { onNotice });
+      expect(rebuilt.fromCache).toBe(false);
+      expect(notices).toEqual([`Rebuilding the cached build ${dir}: ${reason}`]);
+    },
+  );
+
+  it.each(damages.slice(2))('with hashInBackground, still finds %s before answering', async (_, damage, reason) => {
+    const { cache, model, dir, notices, onNotice } = await builtCache();
+    await damage(dir);
+    const rebuilt = await cache.getOrBuild('model', model.build, { onNotice, hashInBackground: true });
+    expect(rebuilt.fromCache).toBe(false);
+    expect(rebuilt.hashCheck).toBeUndefined();
+    expect(notices).toEqual([`Rebuilding the cached build ${dir}: ${reason}`]);
+  });
+
   it('throws BuildCacheError naming the folder to delete when rebuilding a damaged build fails on the file system', async () => {
     const { cache, dir, onNotice } = await builtCache();
     await truncate(join(dir, 'decoder.onnx_data'), 10);

@@ -5,8 +5,16 @@ import { join } from 'node:path';
 import { defaultCacheDir } from '@pio/core';
 import { notAFileError, WeightFileError, weightFileAccessError } from '@pio/safetensors';
 import { BuildCacheError, fsErrorCode, unwritableCacheError } from './build-cache-error.js';
-import { type BuildFileChecksum, checksumFiles, findChecksumMismatch, listFiles } from './build-checksums.js';
+import {
+  type BuildFileChecksum,
+  checksumFiles,
+  findHashMismatch,
+  findListingMismatch,
+  hashFilesHere,
+  listFiles,
+} from './build-checksums.js';
 import { currentOwner, isAbandoned, readOwner, type TryLockResult, tryLock } from './build-lock.js';
+import { hashFilesInWorker } from './hash-files-in-worker.js';
 
 /**
  * A key for a checkpoint's build: a SHA-256 over `config.json`, every
@@ -107,6 +115,15 @@ export interface GetOrBuildOptions {
   onNotice?: (message: string) => void;
   /** How often to look again while another process builds, in ms (default 200). */
   pollMs?: number;
+  /**
+   * Hash a cached build's files on a worker thread and return before that is
+   * done (default false): `getOrBuild` answers after the cheap checks (the
+   * record, the file list, every size) with {@link CachedBuild.hashCheck}
+   * pending, so the caller can load the build meanwhile. The caller must
+   * await `hashCheck` before trusting what it loaded, and on a reason drop
+   * it and call `getOrBuild` again, which finds the damage and rebuilds.
+   */
+  hashInBackground?: boolean;
 }
 
 /** What {@link BuildCache.getOrBuild} returns. */
@@ -117,6 +134,12 @@ export interface CachedBuild {
   record: BuildRecord;
   /** True when the build was already there (this process did not build). */
   fromCache: boolean;
+  /**
+   * With {@link GetOrBuildOptions.hashInBackground}, on a cached build: the
+   * hashes still being checked. Resolves to why the build is damaged, or
+   * `undefined` when every file matches; never rejects.
+   */
+  hashCheck?: Promise<string | undefined>;
 }
 
 const recordFile = 'build.json';
@@ -127,7 +150,10 @@ const unownedTemporaryMs = 10 * 60 * 1000;
 /** A temporary folder of another host (its pid cannot be checked here) is removed once older than this. */
 const foreignTemporaryMs = 6 * 60 * 60 * 1000;
 
-type Inspection = { state: 'ok'; record: BuildRecord } | { state: 'absent' } | { state: 'damaged'; reason: string };
+type Inspection =
+  | { state: 'ok'; record: BuildRecord; hashCheck?: Promise<string | undefined> }
+  | { state: 'absent' }
+  | { state: 'damaged'; reason: string };
 
 /**
  * Builds once per key, safely across processes. {@link BuildCache.getOrBuild}
@@ -172,10 +198,10 @@ export class BuildCache {
     options: GetOrBuildOptions = {},
   ): Promise<CachedBuild> {
     const dir = join(this.root, key);
-    const first = await this.inspect(dir);
+    const first = await this.inspect(dir, options.hashInBackground ? 'background' : 'now');
     if (first.state === 'ok') {
       await this.removeAbandonedTemporaries();
-      return { dir, record: first.record, fromCache: true };
+      return { dir, record: first.record, fromCache: true, ...(first.hashCheck ? { hashCheck: first.hashCheck } : {}) };
     }
     try {
       await mkdir(this.root, { recursive: true });
@@ -271,8 +297,12 @@ export class BuildCache {
     }
   }
 
-  /** Whether `dir` holds a finished build whose files all match `build.json`. */
-  private async inspect(dir: string): Promise<Inspection> {
+  /**
+   * Whether `dir` holds a finished build whose files all match `build.json`.
+   * With `hashes` `'background'` a build that passes the cheap checks is
+   * `ok` at once, its hashes checked on a worker thread (`hashCheck`).
+   */
+  private async inspect(dir: string, hashes: 'now' | 'background' = 'now'): Promise<Inspection> {
     let text: string;
     try {
       text = await readFile(join(dir, recordFile), 'utf8');
@@ -303,11 +333,24 @@ export class BuildCache {
       if (!Object.hasOwn(record.files, graph))
         return { state: 'damaged', reason: `${graph} is not recorded in ${recordFile}` };
     }
+    const files = record.files;
+    const unreadable = (error: unknown) => `its files cannot be read (${fsErrorCode(error) ?? error})`;
     try {
-      const mismatch = await findChecksumMismatch(dir, record.files, [recordFile]);
-      if (mismatch) return { state: 'damaged', reason: mismatch };
+      const listing = await findListingMismatch(dir, files, [recordFile]);
+      if (listing) return { state: 'damaged', reason: listing };
+      if (hashes === 'background') {
+        // A worker that cannot start (not a file's fault: no code) is no reason to rebuild: hash here instead.
+        const inWorker = (paths: readonly string[]) =>
+          hashFilesInWorker(paths).catch((error: unknown) => {
+            if (fsErrorCode(error) !== undefined) throw error;
+            return hashFilesHere(paths);
+          });
+        return { state: 'ok', record, hashCheck: findHashMismatch(dir, files, inWorker).catch(unreadable) };
+      }
+      const content = await findHashMismatch(dir, files);
+      if (content) return { state: 'damaged', reason: content };
     } catch (error) {
-      return { state: 'damaged', reason: `its files cannot be read (${fsErrorCode(error) ?? error})` };
+      return { state: 'damaged', reason: unreadable(error) };
     }
     return { state: 'ok', record };
   }

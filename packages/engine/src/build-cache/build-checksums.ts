@@ -56,6 +56,19 @@ export async function checksumFiles(dir: string, names: readonly string[]): Prom
 }
 
 /**
+ * Computes the XXH3-64 digests of files, in order: {@link hashFilesHere}, or
+ * `hashFilesInWorker` on a worker thread.
+ */
+export type HashFiles = (files: readonly string[]) => Promise<string[]>;
+
+/** {@link HashFiles} on this thread, one file after another ({@link hashFile}). */
+export async function hashFilesHere(files: readonly string[]): Promise<string[]> {
+  const digests: string[] = [];
+  for (const file of files) digests.push(await hashFile(file));
+  return digests;
+}
+
+/**
  * What is wrong with the files of `dir` against `expected`, or `undefined`
  * when every file is there with its recorded size and hash and no file is
  * unrecorded. Sizes are checked for all files before any hash is computed,
@@ -68,17 +81,43 @@ export async function findChecksumMismatch(
   expected: Record<string, BuildFileChecksum>,
   ignore: readonly string[] = [],
 ): Promise<string | undefined> {
+  return (await findListingMismatch(dir, expected, ignore)) ?? (await findHashMismatch(dir, expected));
+}
+
+/**
+ * The cheap half of {@link findChecksumMismatch}: a file missing, unrecorded,
+ * or of another size than recorded. Reads no file's content.
+ */
+export async function findListingMismatch(
+  dir: string,
+  expected: Record<string, BuildFileChecksum>,
+  ignore: readonly string[] = [],
+): Promise<string | undefined> {
   const present = (await listFiles(dir)).filter((name) => !ignore.includes(name));
   const unrecorded = present.filter((name) => !Object.hasOwn(expected, name));
   if (unrecorded.length > 0) return `${unrecorded[0]} is not recorded in build.json`;
-  const names = Object.keys(expected).sort();
-  for (const name of names) {
+  for (const name of Object.keys(expected).sort()) {
     if (!present.includes(name)) return `${name} is missing`;
     const { size } = await stat(join(dir, name));
     if (size !== expected[name]!.size) return `${name} has ${size} bytes instead of ${expected[name]!.size}`;
   }
-  for (const name of names) {
-    if ((await hashFile(join(dir, name))) !== expected[name]!.xxh3) return `${name} does not match its checksum`;
-  }
   return undefined;
+}
+
+/**
+ * The costly half of {@link findChecksumMismatch}: the first file (by name)
+ * whose XXH3-64 differs from the recorded one.
+ *
+ * @param hashFiles how to hash (default {@link hashFilesHere})
+ * @throws the file system error of a file that cannot be read
+ */
+export async function findHashMismatch(
+  dir: string,
+  expected: Record<string, BuildFileChecksum>,
+  hashFiles: HashFiles = hashFilesHere,
+): Promise<string | undefined> {
+  const names = Object.keys(expected).sort();
+  const digests = await hashFiles(names.map((name) => join(dir, name)));
+  const index = names.findIndex((name, at) => digests[at] !== expected[name]!.xxh3);
+  return index < 0 ? undefined : `${names[index]} does not match its checksum`;
 }

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { xxh3 } from '@node-rs/xxhash';
 

@@ -37,7 +37,7 @@ import { checkMemoryFit } from './check-memory-fit.js';
 import { decoderConfigInstance } from './decoder-config-instance.js';
 import type { DecoderModelDefinition } from './decoder-model-definition.js';
 import { DecoderSessions } from './decoder-sessions.js';
-import { ensureDecoderBuild } from './ensure-decoder-build.js';
+import { openDecoderBuild } from './ensure-decoder-build.js';
 import type { GenerationDefaults } from './generation-config.js';
 import { checkContextLength, generationRequest, promptIdsWithin, stopTokenIdsFor } from './generation-settings.js';
 import { type DecoderInputs, openDecoderInputs } from './open-decoder-inputs.js';
@@ -131,20 +131,27 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
     const { checkpoint, ggufFile, ggufOwnDtype } = this.opened;
     // Before any weight is read: a 30 B model at float32 must say so now, not after minutes of building.
     checkMemoryFit(current, this.definition.configClass.name, { checkpoint });
-    const build = await ensureDecoderBuild({
-      definition: this.definition,
-      packageDir: this.packageDir,
-      pluginName: this.metadata.name,
-      config: current,
-      checkpoint,
-      ggufFile,
-      ggufOwnDtype,
-      cacheDir: this.cacheDir,
-      onProgress: this.onProgress,
-    });
-    this.onProgress?.({ phase: 'create-session', completed: 0, total: 1 });
-    this.sessions = await DecoderSessions.open(build.graphs, current, this.definition);
-    this.onProgress?.({ phase: 'create-session', completed: 1, total: 1 });
+    const { build, opened } = await openDecoderBuild(
+      {
+        definition: this.definition,
+        packageDir: this.packageDir,
+        pluginName: this.metadata.name,
+        config: current,
+        checkpoint,
+        ggufFile,
+        ggufOwnDtype,
+        cacheDir: this.cacheDir,
+        onProgress: this.onProgress,
+      },
+      async (ready) => {
+        this.onProgress?.({ phase: 'create-session', completed: 0, total: 1 });
+        const sessions = await DecoderSessions.open(ready.graphs, current, this.definition);
+        this.onProgress?.({ phase: 'create-session', completed: 1, total: 1 });
+        return sessions;
+      },
+      (sessions) => sessions.dispose(),
+    );
+    this.sessions = opened;
     const { parameters, weightBytes, fromCache } = build;
     return { config: current, parameters, weightBytes, loadMs: performance.now() - started, fromCache };
   }

@@ -5,7 +5,7 @@ import { DecoderConfig, PluginStateError } from '@pio/core';
 import { writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecoderModelDefinition } from './decoder-model-definition.js';
-import { ensureDecoderBuild } from './ensure-decoder-build.js';
+import { type DecoderBuild, ensureDecoderBuild, openDecoderBuild } from './ensure-decoder-build.js';
 
 let root: string;
 let checkpoint: string;
@@ -102,5 +102,66 @@ describe('ensureDecoderBuild', () => {
     await expect(refused).rejects.toThrow(
       '@pio/model-fake: its model definition has neither buildGraphs nor prepareGraphs',
     );
+  });
+});
+
+describe('openDecoderBuild', () => {
+  /** Opens by reading the graph file (a stand-in for session creation); `failOn` makes an open throw. */
+  function opener(failOn?: (content: string) => boolean) {
+    const opened: string[] = [];
+    const closed: string[] = [];
+    const open = async (build: DecoderBuild) => {
+      const content = await readFile(build.graphs.decode, 'utf8');
+      opened.push(content);
+      if (failOn?.(content)) throw new Error(`cannot parse ${content}`);
+      return content;
+    };
+    const close = async (content: string) => {
+      closed.push(content);
+    };
+    return { open, close, opened, closed };
+  }
+
+  it('opens a cached build once and returns it after its hashes are checked', async () => {
+    const { definition, calls } = countingDefinition();
+    const cacheDir = join(root, 'cache-open-a');
+    const first = await openDecoderBuild(argsFor(definition, cacheDir), opener().open, opener().close);
+    expect(first.build.fromCache).toBe(false);
+    const { open, close, opened, closed } = opener();
+    const second = await openDecoderBuild(argsFor(definition, cacheDir), open, close);
+    expect(second).toMatchObject({ opened: 'graph', build: { fromCache: true } });
+    expect([opened, closed, calls.length]).toEqual([['graph'], [], 1]);
+  });
+
+  it('closes what it opened from a damaged build, rebuilds with a notice, and opens the new build', async () => {
+    const { definition, calls } = countingDefinition();
+    const cacheDir = join(root, 'cache-open-b');
+    const notices: string[] = [];
+    const args = {
+      ...argsFor(definition, cacheDir),
+      onProgress: (p: { message?: string }) => notices.push(p.message!),
+    };
+    const first = await openDecoderBuild(args, opener().open, opener().close);
+    await writeFile(first.build.graphs.decode, 'GRAPH'); // same size, other bytes
+    const { open, close, opened, closed } = opener();
+    const again = await openDecoderBuild(args, open, close);
+    expect(again).toMatchObject({ opened: 'graph', build: { fromCache: false } });
+    expect([opened, closed, calls.length]).toEqual([['GRAPH', 'graph'], ['GRAPH'], 2]);
+    expect(notices).toEqual([expect.stringContaining('decoder.onnx does not match its checksum')]);
+  });
+
+  it('retries an open that failed on a damaged build, and throws the error of one that fails on a sound build', async () => {
+    const { definition } = countingDefinition();
+    const cacheDir = join(root, 'cache-open-c');
+    const first = await openDecoderBuild(argsFor(definition, cacheDir), opener().open, opener().close);
+    await writeFile(first.build.graphs.decode, 'GRAPH');
+    const damagedOnly = opener((content) => content === 'GRAPH');
+    const again = await openDecoderBuild(argsFor(definition, cacheDir), damagedOnly.open, damagedOnly.close);
+    expect([again.opened, damagedOnly.opened, damagedOnly.closed]).toEqual(['graph', ['GRAPH', 'graph'], []]);
+    const always = opener(() => true);
+    await expect(openDecoderBuild(argsFor(definition, cacheDir), always.open, always.close)).rejects.toThrow(
+      'cannot parse graph',
+    );
+    expect(always.opened).toEqual(['graph']);
   });
 });

@@ -26,6 +26,8 @@ export interface EnsureDecoderBuildArgs<TConfig extends DecoderConfig> {
   cacheDir?: string | undefined;
   /** Progress of a build, and the cache's notices (as `phase: 'notice'`). */
   onProgress?: ProgressCallback | undefined;
+  /** Hash a cached build on a worker thread and answer before that is done ({@link DecoderBuild.hashCheck}). Default false. */
+  hashInBackground?: boolean | undefined;
 }
 
 /** A finished build, from the cache or just built (see {@link ensureDecoderBuild}). */
@@ -38,6 +40,12 @@ export interface DecoderBuild {
   weightBytes: number;
   /** True when the build was already in the cache. */
   fromCache: boolean;
+  /**
+   * With `hashInBackground`, on a cached build: why its files are damaged,
+   * or `undefined` when they match, once their hashes are checked (see
+   * {@link openDecoderBuild}). Never rejects.
+   */
+  hashCheck?: Promise<string | undefined>;
 }
 
 /**
@@ -73,7 +81,7 @@ export async function ensureDecoderBuild<TConfig extends DecoderConfig>(
     ? await ggufBuildKey(ggufFile, buildOptions)
     : await checkpointBuildKey(checkpoint, buildOptions);
   const cache = new BuildCache(args.cacheDir ? join(args.cacheDir, 'builds') : undefined);
-  const { dir, record, fromCache } = await cache.getOrBuild(
+  const { dir, record, fromCache, hashCheck } = await cache.getOrBuild(
     key,
     (outDir) =>
       buildDecoderGraphs({
@@ -89,6 +97,7 @@ export async function ensureDecoderBuild<TConfig extends DecoderConfig>(
     {
       // A damaged build being rebuilt, or a wait for another process's build: one line the CLI prints.
       onNotice: (message) => onProgress?.({ phase: 'notice', completed: 1, total: 1, message }),
+      hashInBackground: args.hashInBackground === true,
     },
   );
   return {
@@ -99,5 +108,45 @@ export async function ensureDecoderBuild<TConfig extends DecoderConfig>(
     parameters: Number(record.info.parameters ?? 0),
     weightBytes: Number(record.info.weightBytes ?? 0),
     fromCache,
+    ...(hashCheck ? { hashCheck } : {}),
   };
+}
+
+/**
+ * {@link ensureDecoderBuild}, then `open(build)` (creating the sessions),
+ * with a cached build's files hashed on a worker thread meanwhile: session
+ * creation blocks this thread (onnxruntime packs the weights), and hashing a
+ * 1B int4 build (0.63 GB) took ~0.4 s before it in a fresh process. Nothing
+ * opened is returned before the hashes are checked: on a damaged build the
+ * opened sessions are closed and the build is made again (with the cache's
+ * notice), then opened; an `open` that fails on a damaged build is retried
+ * the same way, and one that fails on a sound build throws.
+ *
+ * @param open loads the build (its result is what the caller keeps)
+ * @param close releases what `open` returned
+ */
+export async function openDecoderBuild<TConfig extends DecoderConfig, TOpened>(
+  args: EnsureDecoderBuildArgs<TConfig>,
+  open: (build: DecoderBuild) => Promise<TOpened>,
+  close: (opened: TOpened) => Promise<void>,
+): Promise<{ build: DecoderBuild; opened: TOpened }> {
+  const build = await ensureDecoderBuild({ ...args, hashInBackground: true });
+  if (!build.hashCheck) return { build, opened: await open(build) };
+  let opened: TOpened;
+  try {
+    opened = await open(build);
+  } catch (error) {
+    // Damaged weights or graphs may be why onnxruntime failed: only a sound build's error stands.
+    if ((await build.hashCheck) === undefined) throw error;
+    return reopen();
+  }
+  if ((await build.hashCheck) === undefined) return { build, opened };
+  await close(opened);
+  return reopen();
+
+  async function reopen(): Promise<{ build: DecoderBuild; opened: TOpened }> {
+    // Hashed on this thread this time: the cache finds the damage, says so, and rebuilds.
+    const rebuilt = await ensureDecoderBuild({ ...args, hashInBackground: false });
+    return { build: rebuilt, opened: await open(rebuilt) };
+  }
 }
