@@ -12,7 +12,12 @@ export { type BuildFileChecksum, hashFile } from './build-cache/build-checksums.
 export { ChatTemplateError } from './chat/chat-template-error.js';
 export { type RenderChatOptions, renderChat } from './chat/render-chat.js';
 export { type DecoderShape, decoderIo } from './decoder/decoder-io.js';
-export { type DecoderGraphs, DecoderRunner } from './decoder/decoder-runner.js';
+export {
+  type DecoderGraphs,
+  DecoderRunner,
+  type DecoderRunnerOptions,
+  defaultPromptChunk,
+} from './decoder/decoder-runner.js';
 export { type DecoderIoStyle, type GraphSaveOptions, graphSaveOptions } from './decoder/graph-save-options.js';
 export { ExportError } from './export/export-error.js';
 export {

@@ -9,7 +9,7 @@ import { SlotKvPool } from './slot-kv-pool.js';
 export interface BatchSchedulerOptions {
   /** Most sequences decoded together; further requests wait for a place. Default 16. */
   maxBatchSize?: number;
-  /** Most prompt tokens fed in one run (a longer prompt is fed in chunks between decode steps). Default 256. */
+  /** Most prompt tokens fed in one run (a longer prompt is fed in chunks between decode steps). Default the runner's `promptChunk` (256). */
   prefillChunk?: number;
   /** A waiting prompt sharing at least this many tokens with the one-sequence cache is fed from there (prefix reuse). Default 16. */
   minReusedPrefix?: number;
@@ -55,7 +55,7 @@ export class BatchScheduler {
   constructor(runner: DecoderRunner, options: BatchSchedulerOptions = {}) {
     this.runner = runner;
     this.maxBatchSize = runner.batchable ? Math.max(1, options.maxBatchSize ?? 16) : 1;
-    this.prefillChunk = Math.max(1, options.prefillChunk ?? 256);
+    this.prefillChunk = Math.max(1, options.prefillChunk ?? runner.promptChunk);
     this.minReusedPrefix = options.minReusedPrefix ?? 16;
   }
 
