@@ -27,14 +27,13 @@ export interface DecoderGraphs {
 
 /**
  * Most tokens {@link DecoderRunner.forward} feeds in one run unless told: a
- * longer input runs in chunks of this many. Measured on the Llama-3.2-1B
- * int4 shape (AMD EPYC, 2 threads, one 1536-token prompt, two rounds in
- * each of two processes per setting, 2026-12-03): whole 104–127 tok/s at a
- * peak RSS of 2096–2132 MiB; chunks of 512 125–138 tok/s, 1557–1590 MiB;
- * chunks of 256 128–144 tok/s, 1382–1402 MiB. onnxruntime's fused prompt
+ * longer input runs in chunks of this many. onnxruntime's fused prompt
  * attention holds every head's scores at once (heads × S × (past + S)
- * floats: 302 MB for 32 heads at 1536, 8.6 GB at 8192), and shorter runs
- * keep the other activations in cache.
+ * floats: 302 MB for 32 heads at 1536, 8.6 GB at 8192). Measured on the
+ * Llama-3.2-1B int4 shape (AMD EPYC, 2 threads, one 1536-token prompt,
+ * 2026-12-03): peak RSS 2105–2108 MiB whole against 1388–1408 MiB in chunks
+ * of 256 (1557–1590 in chunks of 512), prefill speed the same within the
+ * noise (98–139 against 107–131 tok/s).
  */
 export const defaultPromptChunk = 256;
 
