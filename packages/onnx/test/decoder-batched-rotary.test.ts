@@ -5,7 +5,8 @@ import { openCheckpointWeights } from '@pio/safetensors';
 import { checkpointShapes, resolveDecoderShape, writeRandomCheckpoint } from '@pio/test-kit';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDecoderTransformer, type DecoderIoNames } from '../src/index.js';
+import { buildDecoderTransformer } from '../src/index.js';
+import { decoderOptions, batchedDecoderIo as io } from './helpers/decoder-fixtures.js';
 
 // A batched run rotates B·S tokens; onnxruntime's RotaryEmbedding refuses a sequence longer than its cos/sin table.
 // With a 16-row table, 18 sequences prefilled together (252 padded tokens) and their decode step (18 tokens) must
@@ -16,22 +17,6 @@ const batch = promptLengths.length;
 const width = Math.max(...promptLengths);
 const prompt = (b: number) => Array.from({ length: promptLengths[b]! }, (_, i) => (b * 31 + i * 17 + 5) % 500);
 const nextToken = (b: number) => (b * 7 + 3) % 500;
-
-const io: DecoderIoNames = {
-  inputIds: 'input_ids',
-  logitIndices: 'logit_indices',
-  logits: 'logits',
-  pastKey: (i) => `past_key.${i}`,
-  pastValue: (i) => `past_value.${i}`,
-  newKey: (i) => `new_key.${i}`,
-  newValue: (i) => `new_value.${i}`,
-  batch: {
-    sequenceLengths: 'sequence_lengths',
-    positions: 'positions',
-    slotKey: (i) => `slot_key.${i}`,
-    slotValue: (i) => `slot_value.${i}`,
-  },
-};
 
 const int64 = (values: readonly number[]) =>
   new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
@@ -57,25 +42,10 @@ beforeAll(async () => {
   kvHeads = resolved.numKeyValueHeads;
   headDim = resolved.headDim;
   const store = await openCheckpointWeights(checkpoint.dir);
-  const built = await buildDecoderTransformer(store, {
-    hiddenSize: resolved.hiddenSize,
-    numHeads: resolved.numAttentionHeads,
-    numKvHeads: resolved.numKeyValueHeads,
-    headDim: resolved.headDim,
-    numLayers: resolved.numLayers,
-    intermediateSize: resolved.intermediateSize,
-    vocabSize: resolved.vocabSize,
-    rmsNormEps: resolved.rmsNormEps,
-    maxPositions,
-    rope: { theta: checkpoint.config.rope_theta ?? 10000 },
-    tieWordEmbeddings: checkpoint.config.tie_word_embeddings === true,
-    attentionBias: false,
-    mlpBias: false,
-    queryKeyNorm: false,
-    weightFormat: { kind: 'float32' },
-    io,
-    switchAttention: true,
-  });
+  const built = await buildDecoderTransformer(
+    store,
+    decoderOptions(checkpoint, { maxPositions, io, switchAttention: true }),
+  );
   await store.close();
   session = await ort.InferenceSession.create(built.graph.toBytes(), { intraOpNumThreads: 1 });
 });

@@ -14,6 +14,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDecoderTransformer, optimumIoNames as names } from '../src/index.js';
+import { decoderOptions } from './helpers/decoder-fixtures.js';
 import { maxAbsDiff } from './helpers/reference.js';
 
 let root: string;
@@ -34,26 +35,8 @@ async function optimumSession(
     config: shape.config,
     seed: 11,
   });
-  const resolved = resolveDecoderShape(shape.arch, checkpoint.config);
   const store = await openCheckpointWeights(checkpoint.dir);
-  const { graph } = await buildDecoderTransformer(store, {
-    hiddenSize: resolved.hiddenSize,
-    numHeads: resolved.numAttentionHeads,
-    numKvHeads: resolved.numKeyValueHeads,
-    headDim: resolved.headDim,
-    numLayers: resolved.numLayers,
-    intermediateSize: resolved.intermediateSize,
-    vocabSize: resolved.vocabSize,
-    rmsNormEps: resolved.rmsNormEps,
-    maxPositions: 64,
-    rope: { theta: checkpoint.config.rope_theta ?? 10000 },
-    tieWordEmbeddings: checkpoint.config.tie_word_embeddings === true,
-    attentionBias: false,
-    mlpBias: false,
-    queryKeyNorm: shape.arch === 'qwen3',
-    weightFormat: { kind: 'float32' },
-    io: 'optimum',
-  });
+  const { graph } = await buildDecoderTransformer(store, decoderOptions(checkpoint, { io: 'optimum' }));
   await store.close();
   return { session: await ort.InferenceSession.create(graph.toBytes(), { intraOpNumThreads: 1 }), checkpoint };
 }

@@ -16,24 +16,13 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildDecoderTransformer,
-  type DecoderIoNames,
-  type DecoderTransformerOptions,
   type DecoderWeightFormat,
   type DecoderWeightSource,
   type NBitsOptions,
   quantizeLinearNBits,
   weightFormatForDtype,
 } from '../src/index.js';
-
-const io: DecoderIoNames = {
-  inputIds: 'input_ids',
-  logitIndices: 'logit_indices',
-  logits: 'logits',
-  pastKey: (i) => `past_key.${i}`,
-  pastValue: (i) => `past_value.${i}`,
-  newKey: (i) => `new_key.${i}`,
-  newValue: (i) => `new_value.${i}`,
-};
+import { decoderOptions, decoderIo as io } from './helpers/decoder-fixtures.js';
 
 let root: string;
 beforeAll(async () => {
@@ -42,30 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-/** The decoder options of a test checkpoint, in the given weight format. */
-function decoderOptions(checkpoint: RandomCheckpoint, weightFormat: DecoderWeightFormat): DecoderTransformerOptions {
-  const shape = resolveDecoderShape(checkpoint.arch, checkpoint.config);
-  const { config } = checkpoint;
-  return {
-    hiddenSize: shape.hiddenSize,
-    numHeads: shape.numAttentionHeads,
-    numKvHeads: shape.numKeyValueHeads,
-    headDim: shape.headDim,
-    numLayers: shape.numLayers,
-    intermediateSize: shape.intermediateSize,
-    vocabSize: shape.vocabSize,
-    rmsNormEps: shape.rmsNormEps,
-    maxPositions: 64,
-    rope: { theta: config.rope_theta ?? 10000 },
-    tieWordEmbeddings: config.tie_word_embeddings === true,
-    attentionBias: config.attention_bias === true,
-    mlpBias: config.mlp_bias === true,
-    queryKeyNorm: checkpoint.arch === 'qwen3',
-    weightFormat,
-    io,
-  };
-}
 
 /** A session over a decoder graph, stepped like the engine: a JS cache fed back, only the new K/V returned. */
 class GraphStepper {
@@ -125,7 +90,7 @@ class GraphStepper {
 }
 
 async function stepperFor(checkpoint: RandomCheckpoint, source: DecoderWeightSource, format: DecoderWeightFormat) {
-  const options = decoderOptions(checkpoint, format);
+  const options = decoderOptions(checkpoint, { weightFormat: format });
   const { graph } = await buildDecoderTransformer(source, options);
   const stepper = await GraphStepper.create(graph.toBytes(), options.numLayers, options.numKvHeads * options.headDim);
   return { stepper, graph };

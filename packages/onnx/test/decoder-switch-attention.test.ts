@@ -5,23 +5,8 @@ import { openCheckpointWeights } from '@pio/safetensors';
 import { checkpointShapes, resolveDecoderShape, writeRandomCheckpoint } from '@pio/test-kit';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildDecoderTransformer,
-  type DecoderIoNames,
-  type DecoderTransformerOptions,
-  GraphError,
-  saveDecoderTransformer,
-} from '../src/index.js';
-
-const io: DecoderIoNames = {
-  inputIds: 'input_ids',
-  logitIndices: 'logit_indices',
-  logits: 'logits',
-  pastKey: (i) => `past_key.${i}`,
-  pastValue: (i) => `past_value.${i}`,
-  newKey: (i) => `new_key.${i}`,
-  newValue: (i) => `new_value.${i}`,
-};
+import { buildDecoderTransformer, GraphError, saveDecoderTransformer } from '../src/index.js';
+import { decoderOptions, decoderIo as io } from './helpers/decoder-fixtures.js';
 
 let root: string;
 beforeAll(async () => {
@@ -83,31 +68,16 @@ describe('buildDecoderTransformer with switchAttention', () => {
       seed: 5,
     });
     const resolved = resolveDecoderShape(shape.arch, checkpoint.config);
-    const options: DecoderTransformerOptions = {
-      hiddenSize: resolved.hiddenSize,
-      numHeads: resolved.numAttentionHeads,
-      numKvHeads: resolved.numKeyValueHeads,
-      headDim: resolved.headDim,
-      numLayers: resolved.numLayers,
-      intermediateSize: resolved.intermediateSize,
-      vocabSize: resolved.vocabSize,
-      rmsNormEps: resolved.rmsNormEps,
-      maxPositions: 64,
-      rope: { theta: checkpoint.config.rope_theta ?? 10000 },
-      tieWordEmbeddings: checkpoint.config.tie_word_embeddings === true,
-      attentionBias: false,
-      mlpBias: false,
-      queryKeyNorm: false,
+    const options = decoderOptions(checkpoint, {
       // Quantized (level 0: exact against fp32 on the same values).
       weightFormat: { kind: 'nbits', bits: 4, blockSize: 32, accuracyLevel: 0 },
-      io,
-    };
+    });
     const store = await openCheckpointWeights(checkpoint.dir);
     const cached = await buildDecoderTransformer(store, options);
     const switched = await buildDecoderTransformer(store, { ...options, switchAttention: true });
-    await expect(buildDecoderTransformer(store, { ...options, io: 'optimum', switchAttention: true })).rejects.toSatisfy(
-      (error) => GraphError.isInstance(error),
-    );
+    await expect(
+      buildDecoderTransformer(store, { ...options, io: 'optimum', switchAttention: true }),
+    ).rejects.toSatisfy((error) => GraphError.isInstance(error));
     await store.close();
     expect(switched.parameters).toBe(cached.parameters);
     const ifNodes = switched.graph.contents().nodes.filter((node) => node.opType === 'If');
@@ -115,8 +85,14 @@ describe('buildDecoderTransformer with switchAttention', () => {
 
     const cachedDir = join(root, 'cached');
     const switchDir = join(root, 'switch');
-    const savedCached = await saveDecoderTransformer(cached, cachedDir, { modelFile: 'decoder.onnx', externalData: true });
-    const savedSwitch = await saveDecoderTransformer(switched, switchDir, { modelFile: 'decoder.onnx', externalData: true });
+    const savedCached = await saveDecoderTransformer(cached, cachedDir, {
+      modelFile: 'decoder.onnx',
+      externalData: true,
+    });
+    const savedSwitch = await saveDecoderTransformer(switched, switchDir, {
+      modelFile: 'decoder.onnx',
+      externalData: true,
+    });
     expect((await readdir(switchDir)).sort()).toEqual(['decoder.onnx', 'decoder.onnx_data']);
     const decode = await ort.InferenceSession.create(savedCached.decode.modelPath);
     const one = await ort.InferenceSession.create(savedSwitch.decode.modelPath);

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { openCheckpointWeights } from '@pio/safetensors';
 import {
   type CheckpointShapeName,
@@ -11,18 +10,10 @@ import {
   resolveDecoderShape,
   writeRandomCheckpoint,
 } from '@pio/test-kit';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDecoderTransformer, type CachedAttentionLayout, type DecoderIoNames } from '../src/index.js';
-
-const io: DecoderIoNames = {
-  inputIds: 'input_ids',
-  logitIndices: 'logit_indices',
-  logits: 'logits',
-  pastKey: (i) => `past_key.${i}`,
-  pastValue: (i) => `past_value.${i}`,
-  newKey: (i) => `new_key.${i}`,
-  newValue: (i) => `new_value.${i}`,
-};
+import { buildDecoderTransformer, type CachedAttentionLayout } from '../src/index.js';
+import { decoderOptions, decoderIo as io } from './helpers/decoder-fixtures.js';
 
 let root: string;
 beforeAll(async () => {
@@ -86,29 +77,16 @@ describe('buildDecoderTransformer', () => {
       const resolved = resolveDecoderShape(shape.arch, checkpoint.config);
       const store = await openCheckpointWeights(checkpoint.dir);
       const config = checkpoint.config;
-      const { graph } = await buildDecoderTransformer(store, {
-        hiddenSize: resolved.hiddenSize,
-        numHeads: resolved.numAttentionHeads,
-        numKvHeads: resolved.numKeyValueHeads,
-        headDim: resolved.headDim,
-        numLayers: resolved.numLayers,
-        intermediateSize: resolved.intermediateSize,
-        vocabSize: resolved.vocabSize,
-        rmsNormEps: resolved.rmsNormEps,
-        maxPositions: 64,
-        rope: { theta: config.rope_theta ?? 10000 },
-        tieWordEmbeddings: config.tie_word_embeddings === true,
-        attentionBias: false,
-        mlpBias: false,
-        queryKeyNorm: shape.arch === 'qwen3',
-        weightFormat: { kind: 'float32' },
-        io,
-        decodeAttention: layout,
-      });
+      const { graph } = await buildDecoderTransformer(store, decoderOptions(checkpoint, { decodeAttention: layout }));
       await store.close();
       const prompt = Array.from({ length: 8 }, (_, i) => (i * 37 + 5) % 512);
       const steps = [prompt, [11], [300], [42]];
-      const got = await runGraph(graph.toBytes(), resolved.numLayers, resolved.numKeyValueHeads * resolved.headDim, steps);
+      const got = await runGraph(
+        graph.toBytes(),
+        resolved.numLayers,
+        resolved.numKeyValueHeads * resolved.headDim,
+        steps,
+      );
       const cache = createReferenceKvCache(shape.arch, config);
       for (const [index, ids] of steps.entries()) {
         const expected = referenceForward(shape.arch, config, checkpoint.weights, ids, cache);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HfDecoderConfig } from '@pio/demo';
 import {
   type GgmlTypeName,
   type GgufTensorToWrite,
@@ -62,31 +63,8 @@ export interface GgufCheckpoint {
   tensors: number;
 }
 
-interface HfConfig {
-  architectures?: string[];
-  model_type?: string;
-  hidden_size: number;
-  intermediate_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  num_key_value_heads?: number;
-  head_dim?: number;
-  vocab_size: number;
-  max_position_embeddings: number;
-  rms_norm_eps: number;
-  rope_theta?: number;
-  rope_scaling?: { rope_type?: string; type?: string; factor?: number } | null;
-  tie_word_embeddings?: boolean;
-  bos_token_id?: number | null;
-  eos_token_id?: number | number[] | null;
-  pad_token_id?: number | null;
-  num_experts?: number;
-  num_experts_per_tok?: number;
-  moe_intermediate_size?: number;
-  norm_topk_prob?: boolean;
-  decoder_sparse_step?: number;
-  mlp_only_layers?: number[];
-}
+/** The `config.json` read: {@link HfDecoderConfig}, with the context length and RMSNorm epsilon it always writes present. */
+type HfConfig = HfDecoderConfig & Required<Pick<HfDecoderConfig, 'max_position_embeddings' | 'rms_norm_eps'>>;
 
 /** `general.architecture` for each Hugging Face architecture the writer covers. */
 const ggufArchitectures: Record<string, GgufCheckpoint['architecture']> = {
