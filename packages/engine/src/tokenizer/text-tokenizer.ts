@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { CheckpointError } from '@pio/core';
+import { releaseConstructionTables } from './release-construction-tables.js';
 
 /** Options of {@link TextTokenizer.encode}. */
 export interface EncodeOptions {
@@ -31,6 +32,8 @@ export class TextTokenizer {
   /** Wraps parsed tokenizer files. */
   constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    // ~44 MiB of a 128k-token BPE vocabulary the library keeps but never reads again.
+    releaseConstructionTables(this.tokenizer);
     this.config = tokenizerConfig;
     this.decoderTypes = decoderTypesOf(tokenizerJson.decoder);
   }
