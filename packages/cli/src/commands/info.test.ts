@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BaseConfig, DecoderConfig } from '@pio/core';
 import { checkpointShapes, writeRandomCheckpoint } from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
+import { fallbackConfig } from './info.js';
 
 let root: string;
 let checkpoint: string;
@@ -59,5 +61,22 @@ describe('pio info', () => {
     const unknown = captureIo(root);
     expect(await runCli(['info', '@pio/model-nope'], unknown)).toBe(1);
     expect(unknown.stderr).toContain('Unknown model plugin "@pio/model-nope"');
+  });
+});
+
+describe('fallbackConfig (a plugin that exposes no config)', () => {
+  const decoderFields = { hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 100 };
+  it('reads a causal language model as a decoder', () => {
+    for (const architectures of [['LlamaForCausalLM'], ['GPT2LMHeadModel'], undefined]) {
+      const config = fallbackConfig({ ...decoderFields, ...(architectures ? { architectures } : {}) }, 'config.json');
+      expect(config).toBeInstanceOf(DecoderConfig);
+    }
+  });
+
+  it('reads an encoder, or a config without the decoder fields, as a plain BaseConfig', () => {
+    const encoder = fallbackConfig({ ...decoderFields, architectures: ['BertForMaskedLM'] }, 'config.json');
+    expect(encoder).not.toBeInstanceOf(DecoderConfig);
+    expect(encoder).toBeInstanceOf(BaseConfig);
+    expect(fallbackConfig({ hidden_size: 64, vocab_size: 100 }, 'config.json')).not.toBeInstanceOf(DecoderConfig);
   });
 });

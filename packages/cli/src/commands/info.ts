@@ -118,8 +118,7 @@ async function readGgufSummary(file: string) {
 /**
  * The checkpoint's config as its plugin reads it (a mixture of experts counts
  * its experts and active parameters), or when the plugin does not expose
- * one, a plain {@link DecoderConfig} for a decoder's config.json (it has
- * `hidden_size`) and a {@link BaseConfig} for anything else.
+ * one, {@link fallbackConfig}.
  */
 async function pluginConfig(
   manager: ReturnType<typeof createManager>,
@@ -137,9 +136,22 @@ async function pluginConfig(
   } finally {
     if (plugin) await manager.deactivate(plugin);
   }
-  return json.hidden_size !== undefined
-    ? DecoderConfig.fromHuggingFace(json, {}, source)
-    : BaseConfig.fromHuggingFace(json, {}, source);
+  return fallbackConfig(json, source);
+}
+
+/**
+ * What `pio info` shows of a config.json whose plugin exposes no config: a
+ * {@link DecoderConfig} for a causal language model (`architectures` names a
+ * `*ForCausalLM` or `*LMHeadModel`, or, without `architectures`, it has
+ * `hidden_size`, `num_hidden_layers` and `num_attention_heads`), a plain
+ * {@link BaseConfig} for anything else (an encoder also has `hidden_size`).
+ */
+export function fallbackConfig(json: Record<string, unknown>, source: string): BaseConfig {
+  const architectures = Array.isArray(json.architectures) ? json.architectures.map(String) : undefined;
+  const decoder = architectures
+    ? architectures.some((name) => name.endsWith('ForCausalLM') || name.endsWith('LMHeadModel'))
+    : ['hidden_size', 'num_hidden_layers', 'num_attention_heads'].every((key) => json[key] !== undefined);
+  return decoder ? DecoderConfig.fromHuggingFace(json, {}, source) : BaseConfig.fromHuggingFace(json, {}, source);
 }
 
 function formatFields(fields: Record<string, unknown>): string {
