@@ -62,6 +62,27 @@ describe('a bad checkpoint folder', () => {
   });
 });
 
+describe('a tokenizer.json that is not JSON', () => {
+  it('fails initialize with a CheckpointError naming it, leaves the plugin unloaded, and keeps the build for the next start', async () => {
+    const dir = await copyOfGood();
+    await writeFile(join(dir, 'tokenizer.json'), '{"model": ');
+    const plugin = await createPlugin();
+    const cacheDir = join(dir, '..', `${dir.split('/').pop()}-cache`);
+    const error = await rejection(() => plugin.initialize({ checkpoint: dir, cacheDir }));
+    expect(CheckpointError.isInstance(error)).toBe(true);
+    expect((error as CheckpointError).file).toBe(join(dir, 'tokenizer.json'));
+    expect(plugin.isLoaded).toBe(false);
+    expect(() => plugin.tokenize('hi')).toThrow(PluginStateError);
+    // The tokenizer is read after the sessions: the build is already cached, and a fixed tokenizer starts from it.
+    const builds = await readdir(join(cacheDir, 'builds'));
+    expect(builds.filter((name) => !name.startsWith('.'))).toHaveLength(1);
+    await writeFile(join(dir, 'tokenizer.json'), await readFile(join(await copyOfGood(), 'tokenizer.json')));
+    await plugin.initialize({ checkpoint: dir, cacheDir });
+    expect(plugin.detokenize(plugin.tokenize('hello'))).toBe('hello');
+    await plugin.cleanup();
+  });
+});
+
 describe('a config.json the plugin cannot run', () => {
   it('num_key_value_heads not dividing num_attention_heads: ConfigError naming the key and the file', async () => {
     const { dir, error } = await checkpoints.configError({ num_key_value_heads: 3 });

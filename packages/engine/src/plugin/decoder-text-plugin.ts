@@ -61,6 +61,8 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
   private config: TConfig | undefined;
   /** What was read of the checkpoint besides the config (which `loadModel(config)` may replace). */
   private opened: DecoderInputs<TConfig>['checkpoint'];
+  /** The checkpoint's tokenizer, built once the sessions exist. */
+  private tokenizer: TextTokenizer | undefined;
   private generationDefaults: GenerationDefaults = { eosTokenIds: [] };
   /** The loaded model's sessions and batch scheduler. */
   private sessions: DecoderSessions | undefined;
@@ -152,6 +154,8 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
       (sessions) => sessions.dispose(),
     );
     this.sessions = opened;
+    // After the sessions: the tokenizer's parse garbage would otherwise sit on top of onnxruntime's loading peak.
+    this.tokenizer ??= await this.opened.loadTokenizer();
     const { parameters, weightBytes, fromCache } = build;
     return { config: current, parameters, weightBytes, loadMs: performance.now() - started, fromCache };
   }
@@ -279,7 +283,7 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
     const config = this.requireConfig();
     const { generationDefaults: defaults, opened } = this;
     const { eosTokenIds, maxContextLength: contextLength } = config;
-    const tokenizer = opened?.tokenizer;
+    const tokenizer = opened ? this.tokenizer : undefined;
     const context = { contextLength, eosTokenIds, defaults, tokenizer };
     const request = generationRequest(this.promptIdsFor(prompt, options), options, context);
     // Concurrent calls are batched by the scheduler; only infer/forward/scoreTokens (which own the cache) exclude them.
@@ -334,6 +338,7 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
     this.sessions = undefined;
     this.config = undefined;
     this.opened = undefined;
+    this.tokenizer = undefined;
     this.initialized = false;
   }
 
@@ -370,8 +375,8 @@ export class DecoderTextPlugin<TConfig extends DecoderConfig> implements TextMod
 
   private requireTokenizer(): TextTokenizer {
     this.requireConfig();
-    if (!this.opened) throw pluginStateError(this.metadata.name, 'noTokenizer');
-    return this.opened.tokenizer;
+    if (!this.opened || !this.tokenizer) throw pluginStateError(this.metadata.name, 'noTokenizer');
+    return this.tokenizer;
   }
 
   /** The loaded model's runner (tests reach it through this name). */

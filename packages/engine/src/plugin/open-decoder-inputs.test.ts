@@ -36,7 +36,8 @@ describe('openDecoderInputs', () => {
     expect(opened?.ggufOwnDtype).toBeUndefined();
     expect(opened?.configSource).toBe(join(checkpoint, 'config.json'));
     expect(opened?.generationDefaults.maxNewTokens).toBe(12);
-    expect(opened?.tokenizer.decode(opened.tokenizer.encode('hello'))).toBe('hello');
+    const tokenizer = await opened!.loadTokenizer();
+    expect(tokenizer.decode(tokenizer.encode('hello'))).toBe('hello');
   });
 
   it('takes a config alone, with no checkpoint', async () => {
