@@ -153,13 +153,15 @@ export class KvCache {
     let capacity = this.capacity;
     while (capacity < needed) capacity *= 2;
     this.capacity = Math.min(capacity, this.maxLength);
-    const copy = (old: Float32Array[], rowSize: number) =>
-      old.map((buffer) => {
+    // Layer by layer, each old buffer dropped as soon as it is copied: the whole old cache never sits beside the new.
+    const grow = (buffers: Float32Array[], rowSize: number) => {
+      for (let layer = 0; layer < buffers.length; layer++) {
         const bigger = new Float32Array((1 + this.capacity) * rowSize);
-        bigger.set(buffer.subarray(0, this.viewRows * rowSize));
-        return bigger;
-      });
-    this.keys = copy(this.keys, this.rowSize);
-    this.values = copy(this.values, this.valueRowSize);
+        bigger.set(buffers[layer]!.subarray(0, this.viewRows * rowSize));
+        buffers[layer] = bigger;
+      }
+    };
+    grow(this.keys, this.rowSize);
+    grow(this.values, this.valueRowSize);
   }
 }
