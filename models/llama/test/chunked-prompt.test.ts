@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultPromptChunk } from '@pio/engine';
-import { createPackagePlugin, createReferenceKvCache, referenceForward, writeRandomCheckpoint } from '@pio/test-kit';
+import {
+  createPackagePlugin,
+  createReferenceKvCache,
+  maxAbsDiff,
+  referenceForward,
+  writeRandomCheckpoint,
+} from '@pio/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlamaPlugin, type LlamaPlugin } from '../src/index.js';
 
@@ -32,13 +38,6 @@ afterAll(async () => {
 });
 
 const prompt = Array.from({ length }, (_, i) => (i * 7919 + 13) % 50000);
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 describe('a prompt longer than the prompt chunk', () => {
   it('gives the float64 reference logits at every position, in the order asked, then decodes on', async () => {

@@ -73,6 +73,7 @@ export { writeVocabOnlyGguf } from './gguf/write-vocab-only-gguf.js';
 export { argmaxWithMargin, type TopToken } from './reference/argmax-with-margin.js';
 export { cosineSimilarity } from './reference/cosine-similarity.js';
 export { linear } from './reference/linear.js';
+export { maxAbsDiff } from './reference/max-abs-diff.js';
 export {
   type ReferenceForwardOptions,
   type ReferenceWeights,

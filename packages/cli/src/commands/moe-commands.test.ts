@@ -6,6 +6,7 @@ import { type CheckpointShapeName, checkpointShapes, writeRandomCheckpoint } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.js';
 import { captureIo } from '../testing/capture-io.js';
+import { expectBenchMeasures } from '../testing/expect-bench-measures.js';
 import { startServe } from '../testing/start-serve.js';
 
 let root: string;
@@ -30,12 +31,7 @@ describe.each([
   });
 
   it(`pio bench measures it (${plugin})`, async () => {
-    const io = captureIo(root);
-    const args = ['bench', dir, '--prompt-lengths', '8', '--decode-tokens', '3', '--repeat', '1', '--json'];
-    expect(await runCli([...args, '--cache-dir', join(root, 'cache')], io), io.stderr).toBe(0);
-    const report = JSON.parse(io.stdout) as { rows: { promptTokens: number; decodeTokensPerSecond: number }[] };
-    expect(report.rows.map((row) => row.promptTokens)).toEqual([8]);
-    expect(report.rows[0]!.decodeTokensPerSecond).toBeGreaterThan(0);
+    await expectBenchMeasures(root, dir);
   });
 
   it('pio chat answers two turns with its chat template', async () => {

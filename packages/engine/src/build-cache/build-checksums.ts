@@ -69,24 +69,12 @@ export async function hashFilesHere(files: readonly string[]): Promise<string[]>
 }
 
 /**
- * What is wrong with the files of `dir` against `expected`, or `undefined`
- * when every file is there with its recorded size and hash and no file is
- * unrecorded. Sizes are checked for all files before any hash is computed,
- * so a truncated or missing file is found without reading the others.
+ * What is wrong with the listing of `dir` against `expected`, or `undefined`:
+ * a file missing, unrecorded, or of another size than recorded. Reads no
+ * file's content, so a truncated or missing file is found without hashing
+ * (the build cache runs {@link findHashMismatch} after it).
  *
  * @param ignore names under `dir` that are not part of the build (`build.json`).
- */
-export async function findChecksumMismatch(
-  dir: string,
-  expected: Record<string, BuildFileChecksum>,
-  ignore: readonly string[] = [],
-): Promise<string | undefined> {
-  return (await findListingMismatch(dir, expected, ignore)) ?? (await findHashMismatch(dir, expected));
-}
-
-/**
- * The cheap half of {@link findChecksumMismatch}: a file missing, unrecorded,
- * or of another size than recorded. Reads no file's content.
  */
 export async function findListingMismatch(
   dir: string,
@@ -105,8 +93,8 @@ export async function findListingMismatch(
 }
 
 /**
- * The costly half of {@link findChecksumMismatch}: the first file (by name)
- * whose XXH3-64 differs from the recorded one.
+ * The first file of `expected` (by name) whose XXH3-64 differs from the
+ * recorded one, or `undefined` when all match.
  *
  * @param hashFiles how to hash (default {@link hashFilesHere})
  * @throws the file system error of a file that cannot be read

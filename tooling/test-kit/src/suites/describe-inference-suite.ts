@@ -5,6 +5,7 @@ import type { PluginFactory, TextModelPlugin } from '@pio/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckpointShapeName, checkpointShapes } from '../checkpoint/checkpoint-shapes.js';
 import { writeRandomCheckpoint } from '../checkpoint/write-random-checkpoint.js';
+import { maxAbsDiff } from '../reference/max-abs-diff.js';
 import { referenceForward } from '../reference/reference-forward.js';
 import { referenceGreedy } from '../reference/reference-greedy.js';
 import { createReferenceKvCache } from '../reference/reference-kv-cache.js';
@@ -114,11 +115,4 @@ function argmaxRow(logits: Float32Array, row: number, vocab: number): number {
   let best = 0;
   for (let i = 1; i < vocab; i++) if (logits[row * vocab + i]! > logits[row * vocab + best]!) best = i;
   return best;
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
 }
