@@ -121,13 +121,8 @@ export async function writeFp16Variant(dir: string): Promise<void> {
   await writeFile(join(dir, 'onnx', 'model_fp16.onnx'), onnx.ModelProto.encode(model).finish());
 }
 
-/** The largest absolute difference between two arrays (Infinity when their lengths differ). */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
+/** The largest absolute difference between two arrays (Infinity when their lengths differ): the test kit's. */
+export { maxAbsDiff } from '@pio/test-kit';
 
 /** The index of the largest value of row `row` of `[rows, vocab]` logits. */
 export function argmaxRow(logits: Float32Array, row: number, vocab: number): number {
