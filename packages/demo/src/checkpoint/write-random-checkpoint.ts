@@ -128,15 +128,21 @@ export async function writeRandomCheckpoint(dir: string, options: RandomCheckpoi
   for (const name of await readdir(dir)) {
     if (staleWeightFile.test(name) || name === indexFileName) await rm(join(dir, name), { force: true });
   }
-  // Tensor by tensor: each is made, written to its offset in its shard, and dropped (unless kept).
+  // Tensor by tensor: each is made, written to its offset in its shard, and
+  // dropped (unless kept). The next tensor is made while the last one's
+  // bytes go to disk, so at most two are held.
   const writer = await ShardedSafetensorsWriter.create(dir, plans, { maxShardBytes, metadata: { format: 'pt' } });
   const weights = new Map<string, Float32Array>();
+  let writing: Promise<void> = Promise.resolve();
   try {
     for (const [name, data] of tensors) {
-      await writer.write(name, data);
+      await writing;
+      writing = writer.write(name, data);
       if (options.keepWeights !== false) weights.set(name, data);
     }
+    await writing;
   } catch (error) {
+    await writing.catch(() => undefined);
     await writer.abort();
     throw error;
   }

@@ -47,6 +47,17 @@ describe('createRng', () => {
     for (let i = 0; i < 10; i++) expect(shifted[i]).toBeCloseTo(3 + 0.5 * plain[i]!, 5);
   });
 
+  it('fills arrays with exactly the values normal() draws one by one, whatever the lengths and a pending spare', () => {
+    const filled = createRng(3);
+    const drawn = createRng(3);
+    for (const length of [0, 1, 4, 7, 2, 1, 10]) {
+      const values = filled.fillNormal(new Float32Array(length), 0.3, -1);
+      const expected = Float32Array.from({ length }, () => -1 + 0.3 * drawn.normal());
+      expect(values).toEqual(expected);
+    }
+    expect(filled.nextUint32()).toBe(drawn.nextUint32());
+  });
+
   it('forks streams that depend only on the seed and the label, not on earlier draws', () => {
     const fresh = createRng(5).fork('layer').nextUint32();
     const used = createRng(5);

@@ -70,6 +70,46 @@ describe('quantizeMatMulNBits', () => {
     expect(error(8)).toBeLessThan(error(4) / 8);
   });
 
+  it('rounds each level to nearest with ties up, as Math.round does, ties and large blocks included', () => {
+    const [N, K] = [24, 256];
+    let state = 7;
+    const uniform = () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+    const weight = new Float32Array(N * K);
+    for (let i = 0; i < weight.length; i++) weight[i] = (uniform() - 0.5) * 10 ** Math.floor(uniform() * 4 - 2);
+    // Exact half steps: each block's first weight is its extreme, the others odd multiples of half its scale.
+    for (let n = 0; n < N; n += 3) {
+      weight[n * K] = -8;
+      for (let k = 1; k < 32; k++) weight[n * K + k] = (2 * Math.floor(uniform() * 15) - 15) / 2;
+    }
+    for (const bits of [4, 8] as const) {
+      for (const symmetric of [false, true]) {
+        const q = quantizeLinearNBits(weight, N, K, { bits, blockSize: 32, symmetric });
+        const kBlocks = K / 32;
+        for (let n = 0; n < N; n++) {
+          for (let k = 0; k < K; k++) {
+            const block = n * kBlocks + (k >> 5);
+            const scale = q.scales[block]!;
+            const zeroByte = q.zeroPoints?.[Math.floor(block * (bits / 8))];
+            const zero = !q.zeroPoints
+              ? 1 << (bits - 1)
+              : bits === 8
+                ? zeroByte!
+                : block & 1
+                  ? zeroByte! >> 4
+                  : zeroByte! & 15;
+            const at = n * K + k;
+            const level = bits === 8 ? q.packed[at]! : k & 1 ? q.packed[at >> 1]! >> 4 : q.packed[at >> 1]! & 15;
+            const expected = Math.min(Math.max(Math.round(weight[at]! / scale) + zero, 0), (1 << bits) - 1);
+            expect(level).toBe(expected);
+          }
+        }
+      }
+    }
+  });
+
   it('throws a GraphError for bad sizes or options', () => {
     expect(() => quantizeMatMulNBits(new Float32Array(10), 4, 4, { bits: 4, blockSize: 32 })).toThrow(GraphError);
     expect(() => quantizeMatMulNBits(new Float32Array(16), 4, 4, { bits: 3 as 4, blockSize: 24 as 32 })).toThrow(

@@ -59,7 +59,7 @@ export function quantizeMatMulNBits(
   N: number,
   options: NBitsOptions,
 ): QuantizedMatMulNBits {
-  return quantize('quantizeMatMulNBits', weight, K, N, options, (n, k) => k * N + n);
+  return quantize('quantizeMatMulNBits', weight, K, N, options, 'matmul');
 }
 
 /**
@@ -79,7 +79,7 @@ export function quantizeLinearNBits(
   K: number,
   options: NBitsOptions,
 ): QuantizedMatMulNBits {
-  return quantize('quantizeLinearNBits', weight, K, N, options, (n, k) => n * K + k);
+  return quantize('quantizeLinearNBits', weight, K, N, options, 'linear');
 }
 
 /**
@@ -236,61 +236,111 @@ function quantize(
   K: number,
   N: number,
   options: NBitsOptions,
-  index: (n: number, k: number) => number,
+  layout: 'matmul' | 'linear',
 ): QuantizedMatMulNBits {
   const { bits, blockSize } = options;
   const symmetric = options.symmetric ?? false;
   checkArguments(caller, weight, K, N, bits, blockSize);
   const kBlocks = Math.ceil(K / blockSize);
-  const blob = (blockSize * bits) / 8;
-  const qMax = (1 << bits) - 1;
   const zeroStride = Math.ceil((kBlocks * bits) / 8);
-  const packed = new Uint8Array(N * kBlocks * blob);
+  const packed = new Uint8Array((N * kBlocks * blockSize * bits) / 8);
   const scales = new Float32Array(N * kBlocks);
   const zeroPoints = symmetric ? undefined : new Uint8Array(N * zeroStride);
-  const column = new Float32Array(K);
-
-  for (let n = 0; n < N; n++) {
-    for (let k = 0; k < K; k++) column[k] = weight[index(n, k)] as number;
-    for (let block = 0; block < kBlocks; block++) {
-      const start = block * blockSize;
-      const end = Math.min(K, start + blockSize);
-      let scale: number;
-      let zero: number;
-      if (symmetric) {
-        // The value of largest magnitude maps to -2^(bits-1) exactly, so its sign side uses the full range.
-        let extreme = 0;
-        for (let k = start; k < end; k++) {
-          const v = column[k] as number;
-          if (Math.abs(v) > Math.abs(extreme)) extreme = v;
-        }
-        scale = Math.fround(extreme / -(1 << (bits - 1)));
-        zero = 1 << (bits - 1);
-      } else {
-        // The range always includes 0 so that zero weights (and K padding) stay exact.
-        let low = 0;
-        let high = 0;
-        for (let k = start; k < end; k++) {
-          const v = column[k] as number;
-          if (v < low) low = v;
-          if (v > high) high = v;
-        }
-        scale = Math.fround((high - low) / qMax);
-        zero = scale === 0 ? 0 : clamp(Math.round(-low / scale), 0, qMax);
-      }
-      scales[n * kBlocks + block] = scale;
-      if (zeroPoints) writePacked(zeroPoints, n * zeroStride, block, bits, zero);
-      const base = (n * kBlocks + block) * blob;
-      // Positions past K (padding of the last block) hold the zero point: they dequantize to 0.
-      for (let j = 0; j < blockSize; j++) {
-        const k = start + j;
-        let q = zero;
-        if (k < end && scale !== 0) q = clamp(Math.round((column[k] as number) / scale) + zero, 0, qMax);
-        writePacked(packed, base, j, bits, q);
-      }
+  const target: RowTarget = { packed, scales, zeroPoints, zeroStride, kBlocks, blockSize, bits, symmetric };
+  if (layout === 'linear') {
+    // Each output feature's K weights are contiguous: quantize them in place.
+    for (let n = 0; n < N; n++) quantizeRow(weight, n * K, K, n, target);
+  } else {
+    const column = new Float32Array(K);
+    for (let n = 0; n < N; n++) {
+      for (let k = 0; k < K; k++) column[k] = weight[k * N + n] as number;
+      quantizeRow(column, 0, K, n, target);
     }
   }
   return quantizedWeight({ K, N, bits, blockSize, kBlocks, packed, scales, zeroPoints });
+}
+
+/** Where {@link quantizeRow} writes one output feature. */
+interface RowTarget {
+  packed: Uint8Array;
+  scales: Float32Array;
+  zeroPoints: Uint8Array | undefined;
+  zeroStride: number;
+  kBlocks: number;
+  blockSize: number;
+  bits: 4 | 8;
+  symmetric: boolean;
+}
+
+/**
+ * Quantizes output feature `n`, whose K weights are `source[offset ..
+ * offset + K)`, into row `n` of the target, block by block. Positions past K
+ * (padding of the last block) hold the zero point: they dequantize to 0.
+ *
+ * Levels are `floor(v / scale + 0.5)`, which equals `Math.round(v / scale)`
+ * here: v and scale are float32, so a quotient that is not exactly a
+ * half-integer lies at least ~2^-28 from one, far beyond the one rounding
+ * of `+ 0.5`. V8's `Math.round` branches on the fraction, which random
+ * weights mispredict half the time: `floor` is about 2.4x faster.
+ */
+function quantizeRow(source: Float32Array, offset: number, K: number, n: number, target: RowTarget): void {
+  const { packed, scales, zeroPoints, zeroStride, kBlocks, blockSize, bits, symmetric } = target;
+  const qMax = (1 << bits) - 1;
+  const half = 1 << (bits - 1);
+  const blob = (blockSize * bits) / 8;
+  for (let block = 0; block < kBlocks; block++) {
+    const start = offset + block * blockSize;
+    const end = offset + Math.min(K, (block + 1) * blockSize);
+    let scale: number;
+    let zero: number;
+    if (symmetric) {
+      // The value of largest magnitude maps to -2^(bits-1) exactly, so its sign side uses the full range.
+      let extreme = 0;
+      for (let i = start; i < end; i++) {
+        const v = source[i] as number;
+        if (Math.abs(v) > Math.abs(extreme)) extreme = v;
+      }
+      scale = Math.fround(extreme / -half);
+      zero = half;
+    } else {
+      // The range always includes 0 so that zero weights (and K padding) stay exact.
+      let low = 0;
+      let high = 0;
+      for (let i = start; i < end; i++) {
+        const v = source[i] as number;
+        if (v < low) low = v;
+        if (v > high) high = v;
+      }
+      scale = Math.fround((high - low) / qMax);
+      zero = scale === 0 ? 0 : clamp(Math.round(-low / scale), 0, qMax);
+    }
+    scales[n * kBlocks + block] = scale;
+    if (zeroPoints) writePacked(zeroPoints, n * zeroStride, block, bits, zero);
+    const base = (n * kBlocks + block) * blob;
+    const count = scale === 0 ? 0 : end - start;
+    if (bits === 8) {
+      for (let j = 0; j < blockSize; j++) {
+        let q = zero;
+        if (j < count) {
+          q = clamp(Math.floor((source[start + j] as number) / scale + 0.5) + zero, 0, qMax);
+        }
+        packed[base + j] = q;
+      }
+    } else {
+      // Block sizes are even: two levels per byte, the first in the low nibble.
+      for (let j = 0; j < blockSize; j += 2) {
+        let low = zero;
+        let high = zero;
+        if (j < count) {
+          low = clamp(Math.floor((source[start + j] as number) / scale + 0.5) + zero, 0, qMax);
+        }
+        if (j + 1 < count) {
+          high = clamp(Math.floor((source[start + j + 1] as number) / scale + 0.5) + zero, 0, qMax);
+        }
+        packed[base + (j >> 1)] = low | (high << 4);
+      }
+    }
+  }
 }
 
 /**
