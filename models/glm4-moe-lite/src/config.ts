@@ -64,13 +64,22 @@ const schema = defineDecoderConfigSchema(
     }
     if (config.numRoutedExperts % config.numGroups !== 0) {
       issue('numGroups', config.numGroups, `must divide numRoutedExperts (${config.numRoutedExperts})`);
+    } else if (config.numGroups > 1 && config.numRoutedExperts / config.numGroups < 2) {
+      issue(
+        'numGroups',
+        config.numGroups,
+        `leaves ${config.numRoutedExperts / config.numGroups} expert per group: a group is scored by its two best experts`,
+      );
     } else if (config.topkGroup > config.numGroups) {
       issue('topkGroup', config.topkGroup, `must be at most numGroups (${config.numGroups})`);
-    } else if (config.topkGroup !== config.numGroups) {
+    } else if (
+      config.numGroups > 1 &&
+      config.topkGroup * (config.numRoutedExperts / config.numGroups) < config.numExpertsPerTok
+    ) {
       issue(
         'topkGroup',
         config.topkGroup,
-        `group-limited routing (topk_group ${config.topkGroup} of n_group ${config.numGroups}) is not supported: GLM-4.7-Flash uses n_group = topk_group = 1`,
+        `opens ${config.topkGroup} group(s) of ${config.numRoutedExperts / config.numGroups} experts, fewer than num_experts_per_tok (${config.numExpertsPerTok})`,
       );
     }
     if (config.mlpLayerTypes && config.mlpLayerTypes.length !== config.numHiddenLayers) {
@@ -78,13 +87,6 @@ const schema = defineDecoderConfigSchema(
         'mlpLayerTypes',
         config.mlpLayerTypes,
         `lists ${config.mlpLayerTypes.length} layers, but the model has ${config.numHiddenLayers}`,
-      );
-    }
-    if (config.ropeScaling && config.ropeScaling.ropeType !== 'default') {
-      issue(
-        'ropeScaling',
-        config.ropeScaling.ropeType,
-        'rope scaling (yarn, linear, ...) is not supported for latent attention yet',
       );
     }
   },

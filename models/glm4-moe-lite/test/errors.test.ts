@@ -25,7 +25,16 @@ describe('GLM-4.7-Flash configs the plugin refuses (ConfigError naming the confi
     ['qk_rope_head_dim odd', { qk_rope_head_dim: 15 }, 'qkRopeHeadDim = 15: must be even'],
     ['n_group not dividing the experts', { n_group: 3 }, 'numGroups = 3: must divide numRoutedExperts (8)'],
     ['an unknown topk_method', { topk_method: 'greedy' }, 'topkMethod = "greedy": must be "noaux_tc"'],
-    ['group-limited routing', { n_group: 4, topk_group: 2 }, 'group-limited routing'],
+    [
+      'groups of one expert',
+      { n_group: 8, topk_group: 4 },
+      'leaves 1 expert per group: a group is scored by its two best experts',
+    ],
+    [
+      'open groups holding fewer experts than a token takes',
+      { n_group: 4, topk_group: 1, num_experts_per_tok: 3 },
+      'opens 1 group(s) of 2 experts, fewer than num_experts_per_tok (3)',
+    ],
     ['num_experts_per_tok above n_routed_experts', { num_experts_per_tok: 9 }, 'must be at most numRoutedExperts (8)'],
   ];
   for (const [what, edit, message] of cases) {

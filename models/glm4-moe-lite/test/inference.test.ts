@@ -6,5 +6,5 @@ import { createGlm4MoeLitePlugin } from '../src/index.js';
 describeInferenceSuite({
   packageDir: dirname(dirname(fileURLToPath(import.meta.url))),
   createPlugin: createGlm4MoeLitePlugin,
-  shapes: ['glm-q-lora', 'glm-q-direct'],
+  shapes: ['glm-q-lora', 'glm-q-direct', 'glm-rope-yarn', 'glm-grouped'],
 });

@@ -94,13 +94,13 @@ describe('a config.json the plugin cannot run', () => {
     expect(error.message).toContain(`Fix these values in ${join(dir, 'config.json')}`);
   });
 
-  it('rope_scaling of type yarn: ConfigError from initialize naming rope_scaling and what is supported', async () => {
+  it('rope_scaling of type dynamic: ConfigError from initialize naming rope_scaling and what is supported', async () => {
     // configError also checks that nothing was built for a config that was refused.
     const { dir, error } = await checkpoints.configError({
-      rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 512 },
+      rope_scaling: { rope_type: 'dynamic', factor: 4 },
     });
     expect(error.source).toBe(join(dir, 'config.json'));
-    expect(error.message).toContain('rope_scaling type "yarn" is not supported: use none, linear or llama3');
+    expect(error.message).toContain('rope_scaling type "dynamic" is not supported: use none, linear, llama3 or yarn');
     expect(error.message).not.toContain('Every node input');
     expect(error.hint).toContain(`Fix these values in ${join(dir, 'config.json')}`);
   });

@@ -31,12 +31,18 @@ describe('Qwen3 configs and weights the plugin refuses', () => {
     expect(error.message).toContain('config.json key "use_sliding_window"');
   });
 
-  it('rope_scaling of type yarn (as Qwen3 long-context configs use): ConfigError saying what is supported', async () => {
+  it('yarn rope_scaling with beta_fast not above beta_slow: ConfigError naming both', async () => {
     const { error } = await checkpoints.configError({
-      rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 },
+      rope_scaling: {
+        rope_type: 'yarn',
+        factor: 4,
+        original_max_position_embeddings: 32768,
+        beta_fast: 1,
+        beta_slow: 32,
+      },
     });
     expect(error.message).toContain('Invalid Qwen3Config');
-    expect(error.message).toContain('rope_scaling type "yarn" is not supported: use none, linear or llama3');
+    expect(error.message).toContain('yarn betaFast (1) must be > betaSlow (32)');
     expect(error.message).toContain('  - ropeScaling = ');
   });
 

@@ -13,6 +13,7 @@ describeInferenceSuite({
     'qwen3-untied',
     'qwen3-head-dim',
     'qwen3-rope-llama3',
+    'qwen3-rope-yarn',
     'qwen3-bf16',
     'qwen3-sharded',
   ],

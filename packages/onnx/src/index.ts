@@ -95,6 +95,8 @@ export {
   type RotaryCacheOptions,
   type RotaryCaches,
   rotaryCaches,
+  yarnAttentionFactor,
+  yarnMscale,
 } from './layers/rotary.js';
 export {
   dequantizeMatMulNBits,

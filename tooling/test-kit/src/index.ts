@@ -86,7 +86,13 @@ export {
 } from './reference/reference-greedy.js';
 export { createReferenceKvCache, ReferenceKvCache } from './reference/reference-kv-cache.js';
 export { rmsNormRows } from './reference/rms-norm.js';
-export { applyRotaryEmbedding, type RopeSettings, ropeInverseFrequencies } from './reference/rope.js';
+export {
+  applyRotaryEmbedding,
+  type RopeSettings,
+  ropeAttentionFactor,
+  ropeInverseFrequencies,
+  yarnMagnitude,
+} from './reference/rope.js';
 export { type RandomJsonSchemaOptions, randomJsonSchema } from './schema/random-json-schema.js';
 export { createPackagePlugin } from './suites/create-package-plugin.js';
 export { describeGgufSuite, type GgufSuiteFiles, type GgufSuiteOptions } from './suites/describe-gguf-suite.js';

@@ -1,5 +1,6 @@
 import { type DecoderBlock, GraphError } from '@pio/onnx';
 import type { Glm4MoeLiteConfig } from '../config.js';
+import { latentSoftmaxScale } from '../rotary-embeddings/latent-softmax-scale.js';
 
 /** Epsilon of `q_a_layernorm` and `kv_a_layernorm`: transformers builds them with the RMSNorm default, not `rms_norm_eps`. */
 const latentNormEps = 1e-6;
@@ -67,7 +68,7 @@ export function latentAttention(config: Glm4MoeLiteConfig): DecoderBlock {
       }
       return weights.addLinear(g, input, spec, read.weight, read.bias);
     };
-    const scale = 1 / Math.sqrt(qkHead);
+    const scale = latentSoftmaxScale(config);
     let query: string;
     if (qLoraRank === null) {
       query = await linear(x, `${attn}.q_proj`, heads * qkHead, hiddenSize, scale);

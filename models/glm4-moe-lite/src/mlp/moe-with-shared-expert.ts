@@ -30,6 +30,8 @@ export function glmFeedForward(config: Glm4MoeLiteConfig): DecoderBlock {
         normalize: config.normTopkProb,
         scalingFactor: config.routedScalingFactor,
         selectionBias,
+        groups: config.numGroups,
+        topkGroup: config.topkGroup,
       }),
     });
     const sum = await routed(context, x);

@@ -4,7 +4,8 @@ import { positiveInt } from './base-config-schema.js';
 
 /**
  * Rotary embedding scaling, the `rope_scaling` of a Hugging Face config in
- * camelCase. `llama3` uses all fields; `linear` and `dynamic` only `factor`.
+ * camelCase. `llama3` uses the low/high frequency factors, `yarn` the beta,
+ * mscale and attention-factor fields; `linear` and `dynamic` only `factor`.
  */
 export interface RopeScaling {
   /** Scaling method (`rope_type`, or `type` in older configs). */
@@ -17,6 +18,18 @@ export interface RopeScaling {
   highFreqFactor?: number;
   /** Context length the model was trained with before scaling. */
   originalMaxPositionEmbeddings?: number;
+  /** `beta_fast` of yarn: rotations below which a frequency is extrapolated (kept); default 32. */
+  betaFast?: number;
+  /** `beta_slow` of yarn: rotations above which a frequency is interpolated (divided by the factor); default 1. */
+  betaSlow?: number;
+  /** `mscale` of yarn (DeepSeek-style): with `mscaleAllDim`, sets the cos/sin scale. */
+  mscale?: number;
+  /** `mscale_all_dim` of yarn (DeepSeek-style): also scales the attention softmax of latent-attention models. */
+  mscaleAllDim?: number;
+  /** `attention_factor` of yarn: the cos/sin scale, when given instead of derived. */
+  attentionFactor?: number;
+  /** `truncate` of yarn: round the blend range to whole dimensions; default true. */
+  truncate?: boolean;
 }
 
 /**
@@ -57,6 +70,12 @@ const ropeScalingSchema = z.object({
   lowFreqFactor: z.number().positive().optional(),
   highFreqFactor: z.number().positive().optional(),
   originalMaxPositionEmbeddings: positiveInt().optional(),
+  betaFast: z.number().positive({ error: 'must be > 0' }).optional(),
+  betaSlow: z.number().positive({ error: 'must be > 0' }).optional(),
+  mscale: z.number().nonnegative({ error: 'must be >= 0' }).optional(),
+  mscaleAllDim: z.number().nonnegative({ error: 'must be >= 0' }).optional(),
+  attentionFactor: z.number().positive({ error: 'must be > 0' }).optional(),
+  truncate: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /** The zod shape of {@link DecoderFields}: defaults and per-field rules. */
@@ -110,5 +129,9 @@ export function refineDecoderConfig(config: DecoderConfigFields, ctx: z.Refineme
     } else if (highFreqFactor <= lowFreqFactor) {
       issue('ropeScaling', 'highFreqFactor must be > lowFreqFactor');
     }
+  }
+  if (config.ropeScaling?.ropeType === 'yarn') {
+    const { betaFast = 32, betaSlow = 1 } = config.ropeScaling;
+    if (betaFast <= betaSlow) issue('ropeScaling', `yarn betaFast (${betaFast}) must be > betaSlow (${betaSlow})`);
   }
 }

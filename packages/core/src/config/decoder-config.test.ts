@@ -367,6 +367,40 @@ describe('DecoderConfig', () => {
       expect(config.ropeScaling).toEqual({ ropeType: 'linear', factor: 4 });
     });
 
+    it('reads and writes back every yarn field (DeepSeek-V3 style), null optionals read as absent', () => {
+      const ropeScaling = {
+        rope_type: 'yarn',
+        factor: 40,
+        original_max_position_embeddings: 4096,
+        beta_fast: 32,
+        beta_slow: 1,
+        mscale: 1,
+        mscale_all_dim: 1,
+        attention_factor: null,
+      };
+      const config = DecoderConfig.fromHuggingFace({
+        ...smolLm2Json,
+        max_position_embeddings: 163840,
+        rope_scaling: ropeScaling,
+      });
+      expect(config.ropeScaling).toEqual({
+        ropeType: 'yarn',
+        factor: 40,
+        originalMaxPositionEmbeddings: 4096,
+        betaFast: 32,
+        betaSlow: 1,
+        mscale: 1,
+        mscaleAllDim: 1,
+      });
+      expect(config.toHuggingFace().rope_scaling).toEqual(ropeScaling);
+      expect(() =>
+        DecoderConfig.fromHuggingFace({
+          ...smolLm2Json,
+          rope_scaling: { rope_type: 'yarn', factor: 4, beta_fast: 1, beta_slow: 2 },
+        }),
+      ).toThrow(/yarn betaFast \(1\) must be > betaSlow \(2\)/);
+    });
+
     it('names the config.json key of every bad value, and the file', () => {
       const json = {
         ...smolLm2Json,

@@ -147,13 +147,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The optional `rope_scaling` keys beside `rope_type` and `factor`: field name, then Hugging Face key. */
+const ropeScalingKeys = [
+  ['lowFreqFactor', 'low_freq_factor'],
+  ['highFreqFactor', 'high_freq_factor'],
+  ['originalMaxPositionEmbeddings', 'original_max_position_embeddings'],
+  ['betaFast', 'beta_fast'],
+  ['betaSlow', 'beta_slow'],
+  ['mscale', 'mscale'],
+  ['mscaleAllDim', 'mscale_all_dim'],
+  ['attentionFactor', 'attention_factor'],
+  ['truncate', 'truncate'],
+] as const satisfies readonly (readonly [keyof RopeScaling, string])[];
+
 function ropeScalingFromHuggingFace(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ropeType: raw.rope_type ?? raw.type, factor: raw.factor ?? 1 };
-  if (raw.low_freq_factor !== undefined) out.lowFreqFactor = raw.low_freq_factor;
-  if (raw.high_freq_factor !== undefined) out.highFreqFactor = raw.high_freq_factor;
-  if (raw.original_max_position_embeddings !== undefined) {
-    out.originalMaxPositionEmbeddings = raw.original_max_position_embeddings;
-  }
+  // null is how Python writes an unset optional: the same as absent.
+  for (const [field, key] of ropeScalingKeys) if (raw[key] !== undefined && raw[key] !== null) out[field] = raw[key];
   return out;
 }
 
@@ -161,10 +171,6 @@ function ropeScalingToHuggingFace(scaling: RopeScaling, original: unknown): Reco
   const out: Record<string, unknown> = { ...(isRecord(original) ? original : {}) };
   out.rope_type = scaling.ropeType;
   out.factor = scaling.factor;
-  if (scaling.lowFreqFactor !== undefined) out.low_freq_factor = scaling.lowFreqFactor;
-  if (scaling.highFreqFactor !== undefined) out.high_freq_factor = scaling.highFreqFactor;
-  if (scaling.originalMaxPositionEmbeddings !== undefined) {
-    out.original_max_position_embeddings = scaling.originalMaxPositionEmbeddings;
-  }
+  for (const [field, key] of ropeScalingKeys) if (scaling[field] !== undefined) out[key] = scaling[field];
   return out;
 }

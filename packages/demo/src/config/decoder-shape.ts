@@ -10,6 +10,21 @@ export type RopeScaling =
       lowFreqFactor: number;
       highFreqFactor: number;
       originalMaxPositionEmbeddings: number;
+    }
+  | {
+      type: 'yarn';
+      /** The factor the frequencies use: `max_position_embeddings / original_max_position_embeddings` when the latter is given (as transformers), else `factor`. */
+      factor: number;
+      /** `factor` as the config writes it (latent attention's softmax correction reads it). */
+      configFactor: number;
+      /** The original context: `original_max_position_embeddings`, else `max_position_embeddings`. */
+      originalMaxPositionEmbeddings: number;
+      betaFast: number;
+      betaSlow: number;
+      truncate: boolean;
+      attentionFactor?: number;
+      mscale?: number;
+      mscaleAllDim?: number;
     };
 
 /** Everything the reference forward pass needs from a config, checked and in camelCase. */
@@ -83,6 +98,13 @@ export interface ExpertsShape {
   router?: 'softmax' | 'sigmoid';
   /** Routing weights are multiplied by this (sigmoid router). */
   routedScalingFactor?: number;
+  /**
+   * Group-limited routing of the sigmoid router (DeepSeek-V3's `n_group` /
+   * `topk_group`): experts split into `groups` equal groups, each scored by
+   * the sum of its two best choices, and only the `topkGroup` best groups
+   * may be chosen. Absent: one group.
+   */
+  grouping?: { groups: number; topkGroup: number };
   /** Width of the shared expert added without a gate (`n_shared_experts × moe_intermediate_size`), 0 for none. */
   sharedExpertWidth?: number;
   /** Experts per sparse layer (`num_experts`). */

@@ -14,7 +14,7 @@ export const architectures: readonly Architecture[] = ['llama', 'qwen2', 'qwen3'
  * typed; others pass through.
  */
 export interface HfRopeScaling {
-  /** `default`, `linear` or `llama3` (the kit's reference supports these). */
+  /** `default`, `linear`, `llama3` or `yarn` (the kit's reference supports these). */
   rope_type?: string;
   /** The older spelling of `rope_type`, still found in configs. */
   type?: string;
@@ -24,8 +24,19 @@ export interface HfRopeScaling {
   low_freq_factor?: number;
   /** Wavelengths shorter than `original_max_position_embeddings / high_freq_factor` are kept (`llama3`). */
   high_freq_factor?: number;
-  /** The context length the model was first trained on (`llama3`). */
+  /** The context length the model was first trained on (`llama3`, `yarn`). */
   original_max_position_embeddings?: number;
+  /** Rotations over the original context above which a frequency is kept (`yarn`, default 32). */
+  beta_fast?: number;
+  /** Rotations below which a frequency is divided by the factor (`yarn`, default 1). */
+  beta_slow?: number;
+  /** DeepSeek-style yarn magnitude factors. */
+  mscale?: number;
+  mscale_all_dim?: number;
+  /** The cos/sin scale of `yarn`, when not derived. */
+  attention_factor?: number;
+  /** Whether yarn rounds its ramp to whole dimensions (default true). */
+  truncate?: boolean;
   /** The RoPE base, inside `rope_parameters` of transformers 5. */
   rope_theta?: number;
   /** Anything else the config holds. */

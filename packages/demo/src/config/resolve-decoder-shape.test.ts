@@ -100,7 +100,7 @@ describe('resolveDecoderShape', () => {
         head_dim: 15,
         hidden_act: 'gelu',
         use_sliding_window: true,
-        rope_scaling: { rope_type: 'yarn', factor: 4 },
+        rope_scaling: { rope_type: 'dynamic', factor: 4 },
       });
     } catch (error) {
       caught = error;
@@ -116,7 +116,7 @@ describe('resolveDecoderShape', () => {
       'useSlidingWindow',
       'ropeScaling.ropeType',
     ]);
-    expect(error.message).toContain('ropeScaling.ropeType = "yarn"');
+    expect(error.message).toContain('ropeScaling.ropeType = "dynamic"');
   });
 
   it('rejects a llama3 scaling whose high_freq_factor is not above low_freq_factor', () => {

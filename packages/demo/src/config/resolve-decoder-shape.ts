@@ -78,7 +78,7 @@ export function resolveDecoderShape(architecture: Architecture, config: HfDecode
   // transformers 5 folds rope_theta and rope_scaling into rope_parameters.
   const ropeSource: HfRopeScaling | null | undefined = config.rope_parameters ?? config.rope_scaling;
   const ropeTheta = positiveNumber('ropeTheta', config.rope_parameters?.rope_theta ?? config.rope_theta ?? 10000);
-  const ropeScaling = readRopeScaling(ropeSource, issues);
+  const ropeScaling = readRopeScaling(ropeSource, issues, config.max_position_embeddings);
 
   const flag = (field: string, value: unknown): boolean => {
     if (value === undefined || value === null) return false;
@@ -158,9 +158,16 @@ function readLatentAttention(config: HfDecoderConfig, { issues, positiveInteger 
 function readSigmoidExperts(config: HfDecoderConfig, numLayers: number, read: FieldReader): ExpertsShape {
   const { issues, flag } = read;
   const { numExperts, topK, expertWidth } = readExpertSizes(config, 'numRoutedExperts', config.n_routed_experts, read);
-  const groups = config.n_group ?? 1;
-  if (groups !== 1 || (config.topk_group ?? 1) !== 1) {
-    issues.push({ field: 'nGroup', value: groups, rule: 'only n_group = topk_group = 1 is supported' });
+  const groups = positiveIntegerOr(read, 'nGroup', config.n_group, 1);
+  const topkGroup = positiveIntegerOr(read, 'topkGroup', config.topk_group, 1);
+  if (numExperts % groups !== 0 || numExperts / groups < 2) {
+    issues.push({
+      field: 'nGroup',
+      value: groups,
+      rule: `must divide numRoutedExperts (${numExperts}) into groups of at least 2`,
+    });
+  } else if (topkGroup > groups) {
+    issues.push({ field: 'topkGroup', value: topkGroup, rule: `must be at most nGroup (${groups})` });
   }
   if ((config.topk_method ?? 'noaux_tc') !== 'noaux_tc') {
     issues.push({ field: 'topkMethod', value: config.topk_method, rule: 'must be "noaux_tc"' });
@@ -180,7 +187,12 @@ function readSigmoidExperts(config: HfDecoderConfig, numLayers: number, read: Fi
     router: 'sigmoid',
     routedScalingFactor: config.routed_scaling_factor ?? 1,
     sharedExpertWidth: shared * expertWidth,
+    ...(groups > 1 ? { grouping: { groups, topkGroup } } : {}),
   };
+}
+
+function positiveIntegerOr(read: FieldReader, field: string, value: unknown, fallback: number): number {
+  return value === undefined || value === null ? fallback : read.positiveInteger(field, value);
 }
 
 /** Qwen3-MoE's expert fields, checked; a layer is sparse unless in `mlp_only_layers` and when `(layer + 1) % decoder_sparse_step === 0`. */
@@ -217,7 +229,11 @@ function readExpertSizes(
   return { numExperts, topK, expertWidth };
 }
 
-function readRopeScaling(source: HfRopeScaling | null | undefined, issues: ConfigIssue[]): RopeScaling {
+function readRopeScaling(
+  source: HfRopeScaling | null | undefined,
+  issues: ConfigIssue[],
+  maxPositionEmbeddings: number | undefined,
+): RopeScaling {
   if (source === undefined || source === null) return { type: 'default' };
   const type = source.rope_type ?? source.type ?? 'default';
   const number = (field: string, value: unknown): number => {
@@ -247,8 +263,48 @@ function readRopeScaling(source: HfRopeScaling | null | undefined, issues: Confi
       }
       return scaling;
     }
+    case 'yarn': {
+      const optional = (field: string, value: unknown) =>
+        value === undefined || value === null ? undefined : number(field, value);
+      const configFactor = number('factor', source.factor);
+      const original = optional('originalMaxPositionEmbeddings', source.original_max_position_embeddings);
+      const context = optional('maxPositionEmbeddings', maxPositionEmbeddings);
+      if (context === undefined) {
+        issues.push({
+          field: 'maxPositionEmbeddings',
+          value: undefined,
+          rule: 'yarn scaling needs max_position_embeddings',
+        });
+      }
+      const scaling: RopeScaling = {
+        type: 'yarn',
+        factor: original !== undefined && context !== undefined ? context / original : configFactor,
+        configFactor,
+        originalMaxPositionEmbeddings: original ?? context ?? 1,
+        betaFast: optional('betaFast', source.beta_fast) ?? 32,
+        betaSlow: optional('betaSlow', source.beta_slow) ?? 1,
+        truncate: source.truncate ?? true,
+      };
+      const attentionFactor = optional('attentionFactor', source.attention_factor);
+      if (attentionFactor !== undefined) scaling.attentionFactor = attentionFactor;
+      // 0 is how DeepSeek configs write "no correction": keep it, it switches the ratio off.
+      if (typeof source.mscale === 'number') scaling.mscale = source.mscale;
+      if (typeof source.mscale_all_dim === 'number') scaling.mscaleAllDim = source.mscale_all_dim;
+      if (scaling.betaFast <= scaling.betaSlow) {
+        issues.push({
+          field: 'ropeScaling.betaFast',
+          value: scaling.betaFast,
+          rule: `must be greater than betaSlow (${scaling.betaSlow})`,
+        });
+      }
+      return scaling;
+    }
     default:
-      issues.push({ field: 'ropeScaling.ropeType', value: type, rule: 'must be "default", "linear" or "llama3"' });
+      issues.push({
+        field: 'ropeScaling.ropeType',
+        value: type,
+        rule: 'must be "default", "linear", "llama3" or "yarn"',
+      });
       return { type: 'default' };
   }
 }

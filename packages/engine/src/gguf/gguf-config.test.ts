@@ -44,3 +44,17 @@ describe('qwen2 GGUF files', () => {
     }
   });
 });
+
+describe('rope scaling in GGUF files', () => {
+  it('reads yarn (type, factor, original context) back as config.json rope_scaling', async () => {
+    const { description: _description, ...recipe } = checkpointShapes['qwen3-rope-yarn'];
+    const { dir } = await writeRandomCheckpoint(join(root, 'yarn'), { ...recipe, seed: 3 });
+    const file = join(root, 'yarn.gguf');
+    await writeGgufCheckpoint(dir, file, 'F32');
+    const { config } = await openGgufCheckpoint(file);
+    expect(config).toMatchObject({
+      max_position_embeddings: 256,
+      rope_scaling: { rope_type: 'yarn', factor: 8, original_max_position_embeddings: 32 },
+    });
+  });
+});

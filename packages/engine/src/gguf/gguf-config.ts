@@ -99,8 +99,20 @@ export function ggufHuggingFaceConfig(file: GgufFile): Record<string, unknown> {
     ...(scalingType === 'linear' && scalingFactor !== undefined
       ? { rope_scaling: { rope_type: 'linear', factor: scalingFactor } }
       : {}),
+    ...(scalingType === 'yarn' && scalingFactor !== undefined
+      ? { rope_scaling: yarnScaling(scalingFactor, metadata.findInteger(key('rope.scaling.original_context_length'))) }
+      : {}),
     ...(bos !== undefined ? { bos_token_id: bos } : {}),
     ...(eos !== undefined ? { eos_token_id: eos } : {}),
     ...(pad !== undefined ? { pad_token_id: pad } : {}),
+  };
+}
+
+/** A GGUF's yarn keys as a config.json `rope_scaling` (llama.cpp's defaults: beta_fast 32, beta_slow 1). */
+function yarnScaling(factor: number, originalContext: number | undefined): Record<string, unknown> {
+  return {
+    rope_type: 'yarn',
+    factor,
+    ...(originalContext !== undefined ? { original_max_position_embeddings: originalContext } : {}),
   };
 }

@@ -2,7 +2,7 @@ import type { RopeScaling as ConfigRopeScaling, DecoderConfig } from '@pio/core'
 import type { DecoderIo, DecoderTransformerOptions } from '../decoder/decoder-options.js';
 import type { DecoderWeightFormat } from '../decoder/decoder-weights.js';
 import { GraphError } from '../errors/graph-error.js';
-import type { RopeScaling } from './rotary.js';
+import { type RopeScaling, yarnAttentionFactor } from './rotary.js';
 
 /**
  * Weight format for a config's dtype: fp32 Gemm, or MatMulNBits at 8 or 4
@@ -36,11 +36,47 @@ export function weightFormatForDtype(dtype: DecoderConfig['dtype'], hiddenSize?:
 /**
  * The graph's rotary scaling for a config's `rope_scaling`.
  *
- * @throws {GraphError} for scaling types the graph does not implement (dynamic, yarn).
+ * Yarn follows transformers: when `original_max_position_embeddings` is
+ * given, the factor is `max_position_embeddings` over it (DeepSeek-V3's
+ * convention), not `factor`; without it the original context is
+ * `max_position_embeddings`.
+ *
+ * @param scaling the config's `rope_scaling`
+ * @param maxPositionEmbeddings the config's `max_position_embeddings` (yarn reads it)
+ * @throws {GraphError} for scaling types the graph does not implement (dynamic), or yarn without a context
  */
-export function ropeScalingFromConfig(scaling: ConfigRopeScaling | null): RopeScaling | undefined {
+export function ropeScalingFromConfig(
+  scaling: ConfigRopeScaling | null,
+  maxPositionEmbeddings?: number,
+): RopeScaling | undefined {
   if (!scaling || scaling.ropeType === 'default') return undefined;
   if (scaling.ropeType === 'linear') return { type: 'linear', factor: scaling.factor };
+  if (scaling.ropeType === 'yarn' && maxPositionEmbeddings === undefined && !scaling.originalMaxPositionEmbeddings) {
+    throw new GraphError({
+      graphName: 'decoder',
+      issues: [
+        {
+          problem: 'invalid-argument',
+          detail:
+            'yarn rope scaling needs original_max_position_embeddings or the max_position_embeddings of the config',
+        },
+      ],
+    });
+  }
+  if (scaling.ropeType === 'yarn') {
+    const original = scaling.originalMaxPositionEmbeddings;
+    const factor =
+      original === undefined || maxPositionEmbeddings === undefined ? scaling.factor : maxPositionEmbeddings / original;
+    return {
+      type: 'yarn',
+      factor,
+      originalMaxPositionEmbeddings: (original ?? maxPositionEmbeddings)!,
+      betaFast: scaling.betaFast ?? 32,
+      betaSlow: scaling.betaSlow ?? 1,
+      truncate: scaling.truncate ?? true,
+      attentionFactor: scaling.attentionFactor ?? yarnAttentionFactor(factor, scaling.mscale, scaling.mscaleAllDim),
+    };
+  }
   if (
     scaling.ropeType === 'llama3' &&
     scaling.lowFreqFactor !== undefined &&
@@ -60,7 +96,7 @@ export function ropeScalingFromConfig(scaling: ConfigRopeScaling | null): RopeSc
     issues: [
       {
         problem: 'invalid-argument',
-        detail: `rope_scaling type "${scaling.ropeType}" is not supported: use none, linear or llama3`,
+        detail: `rope_scaling type "${scaling.ropeType}" is not supported: use none, linear, llama3 or yarn`,
       },
     ],
   });
@@ -76,7 +112,7 @@ export function decoderOptionsFromConfig(
   config: DecoderConfig,
   io: DecoderIo,
 ): Omit<DecoderTransformerOptions, 'attentionBias' | 'mlpBias' | 'queryKeyNorm'> {
-  const scaling = ropeScalingFromConfig(config.ropeScaling);
+  const scaling = ropeScalingFromConfig(config.ropeScaling, config.maxPositionEmbeddings);
   return {
     hiddenSize: config.hiddenSize,
     numHeads: config.numAttentionHeads,
@@ -102,7 +138,7 @@ export function decoderConfigSupport(
   const reasonOf = (error: unknown) =>
     GraphError.isInstance(error) ? error.issues.map((issue) => issue.detail).join('; ') : (error as Error).message;
   try {
-    ropeScalingFromConfig(config.ropeScaling);
+    ropeScalingFromConfig(config.ropeScaling, config.maxPositionEmbeddings);
   } catch (error) {
     return { supported: false, reason: reasonOf(error), field: 'ropeScaling' };
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphError } from '../errors/graph-error.js';
-import { inverseFrequencies, maxRotaryTableValues, rotaryCaches } from './rotary.js';
+import { ropeScalingFromConfig } from './decoder-options-from-config.js';
+import { inverseFrequencies, maxRotaryTableValues, rotaryCaches, yarnAttentionFactor } from './rotary.js';
 
 describe('rotary caches', () => {
   it('holds cos/sin of position × theta^(-2i/d) in [positions, d/2]', () => {
@@ -58,6 +59,64 @@ describe('rotary caches', () => {
       }
     });
     expect([kept > 0, divided > 0, blended > 0]).toEqual([true, true, true]);
+  });
+
+  it('yarn keeps fast frequencies, divides slow ones by the factor, ramps between, and scales cos/sin', () => {
+    // rotaryDim 32, theta 10000, original context 64: beta_fast 32 puts the ramp's low end at
+    // floor(32·ln(64 / (32·2π)) / (2·ln 10000)) = floor(-1.99) → 0, beta_slow 1 its high end at ceil(4.03) = 5.
+    const scaling = {
+      type: 'yarn',
+      factor: 4,
+      originalMaxPositionEmbeddings: 64,
+      betaFast: 32,
+      betaSlow: 1,
+      truncate: true,
+      attentionFactor: 1.5,
+    } as const;
+    const plain = inverseFrequencies(32, 10000);
+    const yarn = inverseFrequencies(32, 10000, scaling);
+    expect(yarn[0]).toBe(plain[0]);
+    expect(yarn[4]).toBeCloseTo((plain[4]! / 4) * 0.8 + plain[4]! * 0.2, 12);
+    for (let i = 5; i < 16; i++) expect(yarn[i]).toBeCloseTo(plain[i]! / 4, 12);
+    const caches = rotaryCaches({ headDim: 32, maxPositions: 2, theta: 10000, scaling });
+    expect(caches.cos[0]).toBe(1.5);
+    expect(caches.sin[16 + 15]).toBeCloseTo(1.5 * Math.sin(Math.fround(plain[15]! / 4)), 6);
+  });
+
+  it('reads yarn from a config as transformers does: the factor from the two contexts, the cos/sin scale from mscale', () => {
+    // DeepSeek-V3: 163840 / 4096 = 40; mscale = mscale_all_dim = 1, so cos/sin are not scaled.
+    const deepseek = ropeScalingFromConfig(
+      {
+        ropeType: 'yarn',
+        factor: 40,
+        originalMaxPositionEmbeddings: 4096,
+        mscale: 1,
+        mscaleAllDim: 1,
+        betaFast: 32,
+        betaSlow: 1,
+      },
+      163840,
+    );
+    expect(deepseek).toEqual({
+      type: 'yarn',
+      factor: 40,
+      originalMaxPositionEmbeddings: 4096,
+      betaFast: 32,
+      betaSlow: 1,
+      truncate: true,
+      attentionFactor: 1,
+    });
+    // No original context: the factor as written, max_position_embeddings as the original context, 0.1·ln(4) + 1.
+    const plain = ropeScalingFromConfig({ ropeType: 'yarn', factor: 4 }, 8192);
+    expect(plain).toMatchObject({
+      factor: 4,
+      originalMaxPositionEmbeddings: 8192,
+      attentionFactor: 0.1 * Math.log(4) + 1,
+    });
+    expect(yarnAttentionFactor(8, 0.8, 1)).toBeCloseTo((0.08 * Math.log(8) + 1) / (0.1 * Math.log(8) + 1), 12);
+    expect(yarnAttentionFactor(1)).toBe(1);
+    expect(() => ropeScalingFromConfig({ ropeType: 'yarn', factor: 4 })).toThrow(/max_position_embeddings/);
+    expect(() => ropeScalingFromConfig({ ropeType: 'dynamic', factor: 4 })).toThrow(/use none, linear, llama3 or yarn/);
   });
 
   it('refuses tables too large to build, and a position count that is not a whole number, with a typed error', () => {

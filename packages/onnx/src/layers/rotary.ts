@@ -20,6 +20,22 @@ export type RopeScaling =
       lowFreqFactor: number;
       highFreqFactor: number;
       originalMaxPositionEmbeddings: number;
+    }
+  /**
+   * YaRN: frequencies that turn fewer than `betaSlow` times over the original
+   * context are divided by `factor`, those that turn more than `betaFast`
+   * times are kept, a linear ramp over the dimensions between; cos and sin
+   * are multiplied by `attentionFactor`.
+   */
+  | {
+      type: 'yarn';
+      factor: number;
+      originalMaxPositionEmbeddings: number;
+      betaFast: number;
+      betaSlow: number;
+      /** Round the ramp's ends to whole dimensions (Hugging Face's default). */
+      truncate: boolean;
+      attentionFactor: number;
     };
 
 /** What {@link rotaryCaches} needs. */
@@ -34,7 +50,7 @@ export interface RotaryCacheOptions {
   partialRotaryFactor?: number;
   /** Frequency scaling, if any. */
   scaling?: RopeScaling;
-  /** Multiplies cos and sin (attention scaling of YaRN-style variants); default 1. */
+  /** Multiplies cos and sin; default the yarn scaling's `attentionFactor`, else 1. */
   attentionFactor?: number;
 }
 
@@ -63,6 +79,7 @@ export function inverseFrequencies(rotaryDim: number, theta: number, scaling?: R
   const inv = Float64Array.from({ length: half }, (_, i) => 1 / theta ** ((2 * i) / rotaryDim));
   if (!scaling) return inv;
   if (scaling.type === 'linear') return inv.map((f) => f / scaling.factor);
+  if (scaling.type === 'yarn') return yarnFrequencies(inv, rotaryDim, theta, scaling);
   const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: context } = scaling;
   const lowFreqWavelength = context / lowFreqFactor;
   const highFreqWavelength = context / highFreqFactor;
@@ -73,6 +90,48 @@ export function inverseFrequencies(rotaryDim: number, theta: number, scaling?: R
     const smooth = (context / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
     return (1 - smooth) * (f / factor) + smooth * f;
   });
+}
+
+/** YaRN's blend of kept (extrapolated) and divided (interpolated) frequencies, as transformers computes it. */
+function yarnFrequencies(
+  inv: Float64Array,
+  rotaryDim: number,
+  theta: number,
+  scaling: Extract<RopeScaling, { type: 'yarn' }>,
+): Float64Array {
+  const { factor, originalMaxPositionEmbeddings: context, betaFast, betaSlow, truncate } = scaling;
+  // The dimension whose frequency turns `rotations` times over the original context.
+  const dimensionOf = (rotations: number) =>
+    (rotaryDim * Math.log(context / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
+  let low = dimensionOf(betaFast);
+  let high = dimensionOf(betaSlow);
+  if (truncate) {
+    low = Math.floor(low);
+    high = Math.ceil(high);
+  }
+  low = Math.max(low, 0);
+  high = Math.min(high, rotaryDim - 1);
+  if (low === high) high += 0.001;
+  return inv.map((f, i) => {
+    const ramp = Math.min(Math.max((i - low) / (high - low), 0), 1);
+    return (f / factor) * ramp + f * (1 - ramp);
+  });
+}
+
+/**
+ * The cos/sin scale of YaRN when `attention_factor` is not given:
+ * `m(factor, mscale) / m(factor, mscaleAllDim)` when both are set
+ * (DeepSeek-style), else `m(factor)`, with `m(s, k) = 0.1·k·ln(s) + 1` for
+ * s > 1 and 1 otherwise.
+ */
+export function yarnAttentionFactor(factor: number, mscale?: number, mscaleAllDim?: number): number {
+  if (mscale && mscaleAllDim) return yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAllDim);
+  return yarnMscale(factor);
+}
+
+/** YaRN's magnitude correction `0.1·k·ln(s) + 1` for a scale s > 1, else 1. */
+export function yarnMscale(scale: number, k = 1): number {
+  return scale <= 1 ? 1 : 0.1 * k * Math.log(scale) + 1;
 }
 
 /**
@@ -102,7 +161,7 @@ export function rotaryCaches(options: RotaryCacheOptions): RotaryCaches {
     );
   }
   const inv = inverseFrequencies(rotaryDim, theta, options.scaling);
-  const factor = options.attentionFactor ?? 1;
+  const factor = options.attentionFactor ?? (options.scaling?.type === 'yarn' ? options.scaling.attentionFactor : 1);
   const cos = new Float32Array(maxPositions * half);
   const sin = new Float32Array(maxPositions * half);
   for (let p = 0; p < maxPositions; p++) {

@@ -2,9 +2,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { buildHfConfig } from '@pio/demo';
 import { openCheckpointWeights } from '@pio/safetensors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHfConfig } from '@pio/demo';
 import { prepareBenchCheckpoint } from './prepare-bench-checkpoint.js';
 
 let root: string;

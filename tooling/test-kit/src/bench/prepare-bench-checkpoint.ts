@@ -1,7 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ShardedSafetensorsWriter, type TensorPlan } from '@pio/safetensors';
 import {
   type Architecture,
   buildHfConfig,
@@ -10,10 +9,11 @@ import {
   type HfDecoderConfig,
   randomWeightTensors,
   resolveDecoderShape,
-  tokenizerInfo,
   type TokenizerName,
+  tokenizerInfo,
   transformersVersion,
 } from '@pio/demo';
+import { ShardedSafetensorsWriter, type TensorPlan } from '@pio/safetensors';
 import { loadTokenizerFiles } from '../tokenizer/load-tokenizer-files.js';
 import { trimTokenizer } from './trim-tokenizer.js';
 
@@ -126,15 +126,21 @@ export async function prepareBenchCheckpoint(dir: string, recipe: BenchCheckpoin
     maxShardBytes: Number.MAX_SAFE_INTEGER,
     metadata: { format: 'pt' },
   });
+  // The next tensor is made while the last one's bytes go to disk.
+  let writing: Promise<void> = Promise.resolve();
   try {
     for (const [name, data] of randomWeightTensors(shape, {
       seed,
       dtype,
       regularTokens,
       tokenizerVocabSize: tokenizerIds,
-    }))
-      await writer.write(name, data);
+    })) {
+      await writing;
+      writing = writer.write(name, data);
+    }
+    await writing;
   } catch (error) {
+    await writing.catch(() => undefined);
     await writer.abort();
     throw error;
   }

@@ -6,6 +6,15 @@ export interface CheckpointShape extends Omit<RandomCheckpointOptions, 'seed'> {
   description: string;
 }
 
+// A small original context, so that kept, blended and divided frequencies all show in a short test.
+const yarnRopeScaling = {
+  rope_type: 'yarn',
+  factor: 8.0,
+  original_max_position_embeddings: 32,
+  beta_fast: 32,
+  beta_slow: 1,
+};
+
 const llama3RopeScaling = {
   rope_type: 'llama3',
   factor: 8.0,
@@ -132,6 +141,12 @@ const shapes = {
     tokenizer: 'qwen3',
     config: { rope_scaling: llama3RopeScaling },
   },
+  'qwen3-rope-yarn': {
+    description: 'Qwen3 with yarn RoPE scaling (factor 8 over an original context of 32) and the GPT-2 tokenizer',
+    arch: 'qwen3',
+    tokenizer: 'gpt2',
+    config: { rope_scaling: yarnRopeScaling, max_position_embeddings: 256 },
+  },
   'qwen3-bf16': {
     description: 'Qwen3 stored as BF16',
     arch: 'qwen3',
@@ -203,6 +218,20 @@ const shapes = {
     tokenizer: 'gpt2',
     config: { q_lora_rank: null, rope_interleave: false, first_k_dense_replace: 2, num_hidden_layers: 3 },
   },
+  'glm-rope-yarn': {
+    description:
+      'GLM-4.7-Flash with DeepSeek-V3-style yarn: factor 8, mscale 0.8 and mscale_all_dim 1 (cos/sin scaled by their ratio, the softmax by m(8, 1)²)',
+    arch: 'glm4_moe_lite',
+    tokenizer: 'gpt2',
+    config: { rope_scaling: { ...yarnRopeScaling, mscale: 0.8, mscale_all_dim: 1.0 }, max_position_embeddings: 256 },
+  },
+  'glm-grouped': {
+    description:
+      'GLM-4.7-Flash with DeepSeek-V3-style group-limited routing: 8 experts in 4 groups (n_group), the 2 best groups open (topk_group), top-2',
+    arch: 'glm4_moe_lite',
+    tokenizer: 'gpt2',
+    config: { n_group: 4, topk_group: 2 },
+  },
   'glm-peaky': {
     description: 'GLM-4.7-Flash, peaky: clear-cut greedy choices for quantization checks',
     arch: 'glm4_moe_lite',
@@ -219,7 +248,7 @@ export type CheckpointShapeName = keyof typeof shapes;
  * The checkpoint shapes the inference tests run, for Llama and Qwen3 (Qwen2,
  * Qwen3-MoE and GLM-4.7-Flash have a few of their own): every
  * key/value head ratio (1, 2, 4), tied and untied embeddings, `head_dim`
- * different from hidden/heads, `llama3` and `linear` RoPE scaling, biases,
+ * different from hidden/heads, `llama3`, `linear` and `yarn` RoPE scaling, biases,
  * BF16, sharded, and peaky (clear-cut greedy choices). All have hidden size 64
  * and 2 layers; the vocabulary is the tokenizer's, so the embedding dominates
  * the file size (the GPT-2 tokenizer keeps the smallest ones small).

@@ -161,11 +161,18 @@ export async function writeGgufCheckpoint(
   }
   const scaling = config.rope_scaling;
   const scalingType = scaling?.rope_type ?? scaling?.type;
-  if (scaling && scalingType !== 'linear') {
+  const plainYarn =
+    scalingType === 'yarn' &&
+    (scaling?.beta_fast ?? 32) === 32 &&
+    (scaling?.beta_slow ?? 1) === 1 &&
+    scaling?.mscale === undefined &&
+    scaling?.mscale_all_dim === undefined &&
+    scaling?.attention_factor === undefined;
+  if (scaling && scalingType !== 'linear' && !plainYarn) {
     throw new TestKitError({
       where: 'writeGgufCheckpoint',
-      message: `rope_scaling of type ${scalingType} is not written to GGUF (llama.cpp needs a rope_freqs tensor for llama3 scaling)`,
-      hint: 'Write the checkpoint without rope_scaling, or with linear scaling.',
+      message: `rope_scaling of type ${scalingType} is not written to GGUF (llama.cpp needs a rope_freqs tensor for llama3 scaling; yarn is written with its default betas and no mscale only)`,
+      hint: 'Write the checkpoint without rope_scaling, with linear scaling, or with plain yarn.',
     });
   }
   const heads = config.num_attention_heads;
@@ -198,8 +205,11 @@ export async function writeGgufCheckpoint(
       : {}),
     ...(scaling
       ? {
-          [key('rope.scaling.type')]: gguf.string('linear'),
+          [key('rope.scaling.type')]: gguf.string(plainYarn ? 'yarn' : 'linear'),
           [key('rope.scaling.factor')]: gguf.float32(scaling.factor ?? 1),
+          ...(plainYarn && scaling.original_max_position_embeddings !== undefined
+            ? { [key('rope.scaling.original_context_length')]: gguf.uint32(scaling.original_max_position_embeddings) }
+            : {}),
         }
       : {}),
     ...(options.tokenizer === 'spm'

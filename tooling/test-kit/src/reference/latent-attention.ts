@@ -2,7 +2,7 @@ import type { DecoderShape, LatentAttentionShape } from '@pio/demo';
 import { linear } from './linear.js';
 import type { ReferenceKvCache } from './reference-kv-cache.js';
 import { rmsNormRows } from './rms-norm.js';
-import { ropeInverseFrequencies } from './rope.js';
+import { ropeAttentionFactor, ropeInverseFrequencies, yarnMagnitude } from './rope.js';
 
 /** Epsilon of `q_a_layernorm` and `kv_a_layernorm`: transformers builds them with the RMSNorm default, not `rms_norm_eps`. */
 const latentNormEps = 1e-6;
@@ -49,14 +49,23 @@ export function latentAttention(
   }
   const compressedKv = project(normed, 'kv_a_proj_with_mqa', kvLoraRank + rope);
   const inverseFrequencies = ropeInverseFrequencies({ ...shape, headDim: rope });
+  const ropeScale = ropeAttentionFactor(shape.ropeScaling);
   const rowSize = kvLoraRank + rope;
   const rows = cache.keys(layer);
   for (let t = 0; t < count; t++) {
     const row = compressedKv.subarray(t * rowSize, (t + 1) * rowSize);
     rmsNormRows(row, 0, 1, weight(`${attention}.kv_a_layernorm.weight`)!, latentNormEps);
-    rotate(row, kvLoraRank, rope, inverseFrequencies, start + t, latent.ropeInterleave);
+    rotate(row, kvLoraRank, rope, inverseFrequencies, start + t, latent.ropeInterleave, ropeScale);
     for (let head = 0; head < heads; head++) {
-      rotate(queries, (t * heads + head) * qkHead + nope, rope, inverseFrequencies, start + t, latent.ropeInterleave);
+      rotate(
+        queries,
+        (t * heads + head) * qkHead + nope,
+        rope,
+        inverseFrequencies,
+        start + t,
+        latent.ropeInterleave,
+        ropeScale,
+      );
     }
   }
   rows.set(compressedKv, start * rowSize);
@@ -73,7 +82,11 @@ export function latentAttention(
       expanded[j * heads * perHead + out] = Math.fround(sum);
     }
   }
-  const scale = 1 / Math.sqrt(qkHead);
+  // yarn_apply_mscale: a scaled rope with mscale_all_dim also sharpens the softmax by m(factor, mscale_all_dim)².
+  const scaling = shape.ropeScaling;
+  const magnitude =
+    scaling.type === 'yarn' && scaling.mscaleAllDim ? yarnMagnitude(scaling.configFactor, scaling.mscaleAllDim) : 1;
+  const scale = (magnitude * magnitude) / Math.sqrt(qkHead);
   const context = new Float32Array(count * heads * vHeadDim);
   const scores = new Float64Array(total);
   for (let t = 0; t < count; t++) {
@@ -113,13 +126,14 @@ function rotate(
   inverseFrequencies: Float64Array,
   position: number,
   interleaved: boolean,
+  scale: number,
 ): void {
   const half = dims / 2;
   const x = data.slice(offset, offset + dims);
   for (let i = 0; i < half; i++) {
     const angle = Math.fround(inverseFrequencies[i]! * position);
-    const cos = Math.cos(angle);
-    const sin = Math.sin(angle);
+    const cos = Math.cos(angle) * scale;
+    const sin = Math.sin(angle) * scale;
     const first = interleaved ? x[2 * i]! : x[i]!;
     const second = interleaved ? x[2 * i + 1]! : x[i + half]!;
     data[offset + i] = first * cos - second * sin;

@@ -11,7 +11,7 @@ import { latentAttention } from './latent-attention.js';
 import { linear } from './linear.js';
 import { ReferenceKvCache, referenceCacheRowSize } from './reference-kv-cache.js';
 import { rmsNormRows } from './rms-norm.js';
-import { applyRotaryEmbedding, ropeInverseFrequencies } from './rope.js';
+import { applyRotaryEmbedding, ropeAttentionFactor, ropeInverseFrequencies } from './rope.js';
 
 /** Weights by their Hugging Face name, as float32 (what `writeRandomCheckpoint` returns). */
 export type ReferenceWeights = ReadonlyMap<string, Float32Array>;
@@ -75,6 +75,7 @@ export function referenceForward(
 
   kvCache.extend(count);
   const inverseFrequencies = ropeInverseFrequencies(shape);
+  const ropeScale = ropeAttentionFactor(shape.ropeScaling);
   for (let layer = 0; layer < shape.numLayers; layer++) {
     const prefix = `model.layers.${layer}`;
     const normed = hidden.slice();
@@ -97,10 +98,16 @@ export function referenceForward(
     }
     for (let t = 0; t < count; t++) {
       for (let head = 0; head < numAttentionHeads; head++) {
-        applyRotaryEmbedding(queries, (t * numAttentionHeads + head) * headDim, inverseFrequencies, start + t);
+        applyRotaryEmbedding(
+          queries,
+          (t * numAttentionHeads + head) * headDim,
+          inverseFrequencies,
+          start + t,
+          ropeScale,
+        );
       }
       for (let head = 0; head < numKeyValueHeads; head++) {
-        applyRotaryEmbedding(keys, (t * numKeyValueHeads + head) * headDim, inverseFrequencies, start + t);
+        applyRotaryEmbedding(keys, (t * numKeyValueHeads + head) * headDim, inverseFrequencies, start + t, ropeScale);
       }
     }
     kvCache.keys(layer).set(keys, start * kvCache.rowSize);
@@ -164,13 +171,37 @@ function gatedMlp(
 }
 
 /**
+ * Which experts group-limited routing lets a token choose (DeepSeek-V3's
+ * `noaux_tc`): each group is scored by the sum of its two largest choices,
+ * the `topkGroup` best groups (ties to the lower group) stay open, and the
+ * others' choices are set to 0 (transformers' `masked_fill(..., 0.0)`, not
+ * −∞). Without grouping every expert is allowed.
+ */
+function allowedExperts(choices: readonly number[], grouping: ExpertsShape['grouping']): boolean[] {
+  if (!grouping || grouping.groups === 1) return choices.map(() => true);
+  const size = choices.length / grouping.groups;
+  const groupScores = Array.from({ length: grouping.groups }, (_, group) => {
+    const [first, second] = choices.slice(group * size, (group + 1) * size).sort((a, b) => b - a);
+    return { group, score: first! + second! };
+  });
+  const open = new Set(
+    groupScores
+      .sort((a, b) => b.score - a.score || a.group - b.group)
+      .slice(0, grouping.topkGroup)
+      .map(({ group }) => group),
+  );
+  return choices.map((_, expert) => open.has(Math.floor(expert / size)));
+}
+
+/**
  * Qwen3-MoE's sparse block, from `Qwen3MoeSparseMoeBlock`: router logits
  * `<mlp>.gate`, softmax over all experts (float64 here), the `topK` largest
  * (ties to the lower index, as `torch.topk` keeps them), divided by their
  * sum when `normalizeTopK`, and `Σ wⱼ · expertⱼ(x)` over the chosen experts
  * `<mlp>.experts.<j>`, token by token. With the `sigmoid` router
  * (GLM-4.7-Flash's `Glm4MoeLiteTopkRouter`): s = sigmoid(logits), the `topK`
- * largest of s + `<mlp>.gate.e_score_correction_bias`, weights s at those
+ * largest of s + `<mlp>.gate.e_score_correction_bias` (among the open groups
+ * when the experts are grouped: {@link allowedExperts}), weights s at those
  * experts divided by their sum (+1e-20) when `normalizeTopK`, times
  * `routedScalingFactor`; then the shared expert `<mlp>.shared_experts` is
  * added without a gate.
@@ -190,8 +221,10 @@ function mixtureOfExperts(
     const bias = weight(`${mlp}.gate.e_score_correction_bias`)!;
     for (let t = 0; t < count; t++) {
       const scores = Array.from(logits.subarray(t * numExperts, (t + 1) * numExperts), (l) => 1 / (1 + Math.exp(-l)));
+      const choices = scores.map((score, expert) => score + bias[expert]!);
+      const allowed = allowedExperts(choices, experts.grouping);
       const chosen = scores
-        .map((score, expert) => ({ score, choice: score + bias[expert]!, expert }))
+        .map((score, expert) => ({ score, choice: allowed[expert] ? choices[expert]! : 0, expert }))
         .sort((a, b) => b.choice - a.choice || a.expert - b.expert)
         .slice(0, topK);
       const sum = chosen.reduce((total, { score }) => total + score, 0) + 1e-20;

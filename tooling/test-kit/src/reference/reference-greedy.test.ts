@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createRandomWeights, type HfDecoderConfig, resolveDecoderShape } from '@pio/demo';
+import { describe, expect, it } from 'vitest';
 import { TestKitError } from '../errors/test-kit-error.js';
 import { argmaxWithMargin } from './argmax-with-margin.js';
 import { referenceForward } from './reference-forward.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRotaryEmbedding, ropeInverseFrequencies } from './rope.js';
+import { applyRotaryEmbedding, ropeAttentionFactor, ropeInverseFrequencies } from './rope.js';
 
 // Llama 3.2's RoPE settings (config.json of Llama-3.2-1B).
 const llama32 = {
@@ -51,6 +51,35 @@ describe('ropeInverseFrequencies', () => {
     const kept = [...frequencies].filter((value, i) => value === plain[i]).length;
     const divided = [...frequencies].filter((value, i) => Math.abs(value / (plain[i]! / 32) - 1) < 1e-6).length;
     expect([kept, 32 - kept - divided, divided]).toEqual([15, 3, 14]);
+  });
+});
+
+describe('yarn', () => {
+  const yarn = {
+    type: 'yarn',
+    factor: 4,
+    configFactor: 4,
+    originalMaxPositionEmbeddings: 64,
+    betaFast: 32,
+    betaSlow: 1,
+    truncate: true,
+  } as const;
+
+  it('keeps the fastest frequency, divides the slowest by the factor, and ramps linearly between', () => {
+    const plain = ropeInverseFrequencies({ headDim: 32, ropeTheta: 10000, ropeScaling: { type: 'default' } });
+    const scaled = ropeInverseFrequencies({ headDim: 32, ropeTheta: 10000, ropeScaling: yarn });
+    expect(scaled[0]).toBe(plain[0]);
+    expect(scaled[15]).toBe(Math.fround(plain[15]! / 4));
+    // The ramp: 0 at dimension 0, 1 from dimension 5 (ceil(32·ln(64/2π) / (2·ln 10000)) = ceil(4.03)).
+    expect(scaled[2]).toBeCloseTo(Math.fround(plain[2]! * 0.6 + (plain[2]! / 4) * 0.4), 7);
+    expect(scaled[5]).toBe(Math.fround(plain[5]! / 4));
+  });
+
+  it('scales cos and sin by attention_factor, the mscale ratio, or 0.1·ln(factor) + 1', () => {
+    expect(ropeAttentionFactor(yarn)).toBeCloseTo(1.1386294, 6);
+    expect(ropeAttentionFactor({ ...yarn, mscale: 1, mscaleAllDim: 1 })).toBe(1);
+    expect(ropeAttentionFactor({ ...yarn, attentionFactor: 0.5 })).toBe(0.5);
+    expect(ropeAttentionFactor({ type: 'linear', factor: 4 })).toBe(1);
   });
 });
 
