@@ -61,7 +61,7 @@ describe('supports__Pascal__Config', () => {
       supported: false,
       field: 'hiddenAct',
     });
-    expect(supports__Pascal__Config(config({ rope_scaling: { rope_type: 'yarn', factor: 4 } }))).toMatchObject({
+    expect(supports__Pascal__Config(config({ rope_scaling: { rope_type: 'dynamic', factor: 4 } }))).toMatchObject({
       supported: false,
       field: 'ropeScaling',
     });
