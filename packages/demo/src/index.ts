@@ -14,6 +14,7 @@ export {
   type RandomCheckpointOptions,
   writeRandomCheckpoint,
 } from './checkpoint/write-random-checkpoint.js';
+export { writeTensors } from './checkpoint/write-tensors.js';
 export type { DecoderShape, ExpertsShape, LatentAttentionShape, RopeScaling } from './config/decoder-shape.js';
 export { decoderWeightShapes } from './config/decoder-weight-shapes.js';
 export {

@@ -10,6 +10,7 @@ import { type TokenizerName, tokenizerInfo } from '../tokenizer/tokenizer-info.j
 import { buildHfConfig, type CheckpointDtype, transformersVersion } from './build-hf-config.js';
 import { randomWeightTensors } from './create-random-weights.js';
 import { shardLimitForCount } from './shard-limit-for-count.js';
+import { writeTensors } from './write-tensors.js';
 
 /** Options of {@link writeRandomCheckpoint}. */
 export interface RandomCheckpointOptions {
@@ -129,23 +130,12 @@ export async function writeRandomCheckpoint(dir: string, options: RandomCheckpoi
     if (staleWeightFile.test(name) || name === indexFileName) await rm(join(dir, name), { force: true });
   }
   // Tensor by tensor: each is made, written to its offset in its shard, and
-  // dropped (unless kept). The next tensor is made while the last one's
-  // bytes go to disk, so at most two are held.
+  // dropped (unless kept).
   const writer = await ShardedSafetensorsWriter.create(dir, plans, { maxShardBytes, metadata: { format: 'pt' } });
   const weights = new Map<string, Float32Array>();
-  let writing: Promise<void> = Promise.resolve();
-  try {
-    for (const [name, data] of tensors) {
-      await writing;
-      writing = writer.write(name, data);
-      if (options.keepWeights !== false) weights.set(name, data);
-    }
-    await writing;
-  } catch (error) {
-    await writing.catch(() => undefined);
-    await writer.abort();
-    throw error;
-  }
+  await writeTensors(writer, tensors, (name, data) => {
+    if (options.keepWeights !== false) weights.set(name, data);
+  });
   const written = await writer.finish();
   if (typeof options.shards === 'number' && written.files.length !== options.shards) {
     throw new RandomCheckpointError({

@@ -45,12 +45,8 @@ export function createRng(seed: number | string): Rng {
   let spareNormal: number | undefined;
 
   const nextUint32 = (): number => {
-    state = (state + 0x9e3779b9) | 0;
-    let z = state ^ (state >>> 16);
-    z = Math.imul(z, 0x21f0aaad);
-    z ^= z >>> 15;
-    z = Math.imul(z, 0x735a2d97);
-    return (z ^ (z >>> 15)) >>> 0;
+    state = (state + golden) | 0;
+    return mix(state);
   };
   const next = (): number => nextUint32() / twoTo32;
   const normal = (): number => {
@@ -84,12 +80,8 @@ export function createRng(seed: number | string): Rng {
       if (spareNormal !== undefined && length > 0) target[i++] = mean + std * normal();
       let local = state;
       const uniform = (): number => {
-        local = (local + 0x9e3779b9) | 0;
-        let z = local ^ (local >>> 16);
-        z = Math.imul(z, 0x21f0aaad);
-        z ^= z >>> 15;
-        z = Math.imul(z, 0x735a2d97);
-        return ((z ^ (z >>> 15)) >>> 0) / twoTo32;
+        local = (local + golden) | 0;
+        return mix(local) / twoTo32;
       };
       for (; i + 1 < length; i += 2) {
         const radius = Math.sqrt(-2 * Math.log(1 - uniform()));
@@ -105,6 +97,18 @@ export function createRng(seed: number | string): Rng {
       return createRng(`${seedBits}/${label}`);
     },
   };
+}
+
+/** The Weyl step of the generator's state. */
+const golden = 0x9e3779b9;
+
+/** The generator's output for a state: a 32-bit finalizer (two xor-shift-multiply rounds). */
+function mix(state: number): number {
+  let z = state ^ (state >>> 16);
+  z = Math.imul(z, 0x21f0aaad);
+  z ^= z >>> 15;
+  z = Math.imul(z, 0x735a2d97);
+  return (z ^ (z >>> 15)) >>> 0;
 }
 
 /** FNV-1a over the UTF-16 code units: tiny, stable, good enough to spread seeds. */

@@ -51,26 +51,27 @@ export function ropeScalingFromConfig(
 ): RopeScaling | undefined {
   if (!scaling || scaling.ropeType === 'default') return undefined;
   if (scaling.ropeType === 'linear') return { type: 'linear', factor: scaling.factor };
-  if (scaling.ropeType === 'yarn' && maxPositionEmbeddings === undefined && !scaling.originalMaxPositionEmbeddings) {
-    throw new GraphError({
-      graphName: 'decoder',
-      issues: [
-        {
-          problem: 'invalid-argument',
-          detail:
-            'yarn rope scaling needs original_max_position_embeddings or the max_position_embeddings of the config',
-        },
-      ],
-    });
-  }
   if (scaling.ropeType === 'yarn') {
     const original = scaling.originalMaxPositionEmbeddings;
+    const context = original ?? maxPositionEmbeddings;
+    if (context === undefined) {
+      throw new GraphError({
+        graphName: 'decoder',
+        issues: [
+          {
+            problem: 'invalid-argument',
+            detail:
+              'yarn rope scaling needs original_max_position_embeddings or the max_position_embeddings of the config',
+          },
+        ],
+      });
+    }
     const factor =
-      original === undefined || maxPositionEmbeddings === undefined ? scaling.factor : maxPositionEmbeddings / original;
+      original !== undefined && maxPositionEmbeddings !== undefined ? maxPositionEmbeddings / original : scaling.factor;
     return {
       type: 'yarn',
       factor,
-      originalMaxPositionEmbeddings: (original ?? maxPositionEmbeddings)!,
+      originalMaxPositionEmbeddings: context,
       betaFast: scaling.betaFast ?? 32,
       betaSlow: scaling.betaSlow ?? 1,
       truncate: scaling.truncate ?? true,

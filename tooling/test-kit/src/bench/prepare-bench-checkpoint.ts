@@ -12,6 +12,7 @@ import {
   type TokenizerName,
   tokenizerInfo,
   transformersVersion,
+  writeTensors,
 } from '@pio/demo';
 import { ShardedSafetensorsWriter, type TensorPlan } from '@pio/safetensors';
 import { loadTokenizerFiles } from '../tokenizer/load-tokenizer-files.js';
@@ -126,24 +127,10 @@ export async function prepareBenchCheckpoint(dir: string, recipe: BenchCheckpoin
     maxShardBytes: Number.MAX_SAFE_INTEGER,
     metadata: { format: 'pt' },
   });
-  // The next tensor is made while the last one's bytes go to disk.
-  let writing: Promise<void> = Promise.resolve();
-  try {
-    for (const [name, data] of randomWeightTensors(shape, {
-      seed,
-      dtype,
-      regularTokens,
-      tokenizerVocabSize: tokenizerIds,
-    })) {
-      await writing;
-      writing = writer.write(name, data);
-    }
-    await writing;
-  } catch (error) {
-    await writing.catch(() => undefined);
-    await writer.abort();
-    throw error;
-  }
+  await writeTensors(
+    writer,
+    randomWeightTensors(shape, { seed, dtype, regularTokens, tokenizerVocabSize: tokenizerIds }),
+  );
   const written = await writer.finish();
   const generationConfig = {
     _from_model_config: true,

@@ -22,7 +22,7 @@ export interface RopeSettings {
  * @returns `headDim / 2` values, rounded to float32 as transformers stores them.
  */
 export function ropeInverseFrequencies(settings: RopeSettings): Float64Array {
-  const { headDim, ropeTheta, ropeScaling } = settings;
+  const { headDim, ropeTheta } = settings;
   const frequencies = new Float64Array(headDim / 2);
   for (let i = 0; i < frequencies.length; i++) {
     const base = 1 / ropeTheta ** ((2 * i) / headDim);
