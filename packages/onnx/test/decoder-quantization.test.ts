@@ -121,7 +121,7 @@ function mapSource(weights: ReadonlyMap<string, Float32Array>): DecoderWeightSou
  * so it appears here as an explicit `lm_head.weight`, which the builder then
  * uses instead of the embedding.
  */
-function dequantizedWeights(checkpoint: RandomCheckpoint, format: NBitsOptions): Map<string, Float32Array> {
+function dequantizedWeights(checkpoint: RandomCheckpoint, format: PackingFormat): Map<string, Float32Array> {
   const shape = resolveDecoderShape(checkpoint.arch, checkpoint.config);
   const { hiddenSize, headDim, intermediateSize, vocabSize } = shape;
   const qSize = shape.numAttentionHeads * headDim;
@@ -132,8 +132,15 @@ function dequantizedWeights(checkpoint: RandomCheckpoint, format: NBitsOptions):
   const out = new Map(source);
   const get = (name: string) => source.get(name)!;
   /** Quantizes an `[N, K]` matrix, returns its dequantized `[N, K]` rows split into parts of `rows` rows. */
-  const roundTrip = (matrix: Float32Array, N: number, K: number, rows: readonly number[]): Float32Array[] => {
-    const { dequantized } = quantizeLinearNBits(matrix, N, K, format);
+  const tableFormat = { ...format, blockSize: format.embeddingBlockSize ?? format.blockSize };
+  const roundTrip = (
+    matrix: Float32Array,
+    N: number,
+    K: number,
+    rows: readonly number[],
+    as: NBitsOptions = format,
+  ): Float32Array[] => {
+    const { dequantized } = quantizeLinearNBits(matrix, N, K, as);
     const back = transpose(dequantized, K, N);
     const parts: Float32Array[] = [];
     let start = 0;
@@ -166,11 +173,13 @@ function dequantizedWeights(checkpoint: RandomCheckpoint, format: NBitsOptions):
     );
   }
   const embedding = get('model.embed_tokens.weight');
-  const head = source.get('lm_head.weight') ?? embedding;
-  out.set('lm_head.weight', roundTrip(head, vocabSize, hiddenSize, [vocabSize])[0]!);
-  // Symmetric formats quantize the embedding too (GatherBlockQuantized on MatMulNBits' bytes).
-  if (format.symmetric && hiddenSize % format.blockSize === 0) {
-    out.set('model.embed_tokens.weight', roundTrip(embedding, vocabSize, hiddenSize, [vocabSize])[0]!);
+  const untiedHead = source.get('lm_head.weight');
+  // Symmetric formats quantize the embedding too (GatherBlockQuantized on MatMulNBits' bytes), in the table's block.
+  const tableQuantized = format.symmetric === true && hiddenSize % tableFormat.blockSize === 0;
+  const headFormat = untiedHead || !tableQuantized ? format : tableFormat;
+  out.set('lm_head.weight', roundTrip(untiedHead ?? embedding, vocabSize, hiddenSize, [vocabSize], headFormat)[0]!);
+  if (tableQuantized) {
+    out.set('model.embed_tokens.weight', roundTrip(embedding, vocabSize, hiddenSize, [vocabSize], tableFormat)[0]!);
   }
   return out;
 }
@@ -213,10 +222,13 @@ function argmax(values: Float32Array, offset: number, length: number): number {
   return best;
 }
 
+/** An N-bit format, with the embedding table's own block when it differs (as `weightFormatForDtype` gives int4). */
+type PackingFormat = NBitsOptions & { embeddingBlockSize?: NBitsOptions['blockSize'] };
+
 interface PackingCase {
   label: string;
   checkpoint: RandomCheckpointOptions;
-  format: NBitsOptions;
+  format: PackingFormat;
 }
 
 const packingCases: PackingCase[] = [
@@ -238,6 +250,12 @@ const packingCases: PackingCase[] = [
     label: 'Qwen3 (q_norm/k_norm, tied LM head quantized from the embedding), 4-bit, block 64, symmetric',
     checkpoint: { arch: 'qwen3', tokenizer: 'gpt2' },
     format: { bits: 4, blockSize: 64, symmetric: true },
+  },
+  {
+    label:
+      'Qwen3 tied, 4-bit, layers in blocks of 128 over hidden 64 (padded), the table and tied head in blocks of 64, symmetric',
+    checkpoint: { arch: 'qwen3', tokenizer: 'gpt2' },
+    format: { bits: 4, blockSize: 128, symmetric: true, embeddingBlockSize: 64 },
   },
   {
     label: 'Qwen3 with head_dim 32 (query scale not a power of two), 8-bit, block 32',
@@ -287,7 +305,7 @@ describe('MatMulNBits packing in the decoder graph', () => {
 /** Goals of the quantization issue: mean logits cosine against the fp32 weights. */
 const cosineGoal = { int8: 0.99, int4: 0.95 } as const;
 
-// Hidden 64 quantizes int4 in blocks of 64; hidden 128 in blocks of 128 (the block the production setting picks when it divides).
+// int4 layers are in blocks of 128 at either hidden size (padded at 64); the table in blocks of 64 and 128.
 describe.each([
   ['llama-peaky', 64],
   ['qwen3-peaky', 64],
@@ -318,12 +336,15 @@ describe.each([
       const measured: Record<string, { cosine: number; worst: number; top1: number; positions: number }> = {};
       for (const dtype of ['int8', 'int4'] as const) {
         const format = weightFormatForDtype(dtype, checkpoint.config.hidden_size);
-        expect(format).toMatchObject({
+        // int4: layers in blocks of 128 (the last one padded), the table in the largest of 128/64/32 dividing the hidden size.
+        const tableBlock = [128, 64, 32].find((block) => checkpoint.config.hidden_size % block === 0);
+        expect(format).toEqual({
           kind: 'nbits',
           bits: dtype === 'int8' ? 8 : 4,
-          // int4: the largest of 128/64/32 dividing the hidden size.
-          blockSize: dtype === 'int8' ? 64 : [128, 64, 32].find((block) => checkpoint.config.hidden_size % block === 0),
+          blockSize: dtype === 'int8' ? 64 : 128,
+          symmetric: true,
           accuracyLevel: 4,
+          ...(dtype === 'int4' && tableBlock !== 128 ? { embeddingBlockSize: tableBlock } : {}),
         });
         const { stepper } = await stepperFor(checkpoint, store, format);
         let cosineSum = 0;

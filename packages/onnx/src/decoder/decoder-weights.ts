@@ -48,7 +48,18 @@ export type ReadLinear =
 /** How linear weights are stored in the graph. */
 export type DecoderWeightFormat =
   | { kind: 'float32' }
-  | ({ kind: 'nbits'; accuracyLevel?: 0 | 1 | 2 | 3 | 4 } & NBitsOptions);
+  | ({
+      kind: 'nbits';
+      accuracyLevel?: 0 | 1 | 2 | 3 | 4;
+      /**
+       * The block of the quantized embedding table, when it differs from
+       * `blockSize`: `GatherBlockQuantized` needs whole blocks per row, while
+       * `MatMulNBits` pads the last block of a row (the layers may use a
+       * larger block than the hidden size divides by). A tied LM head
+       * multiplies by the table, so it has this block too.
+       */
+      embeddingBlockSize?: NBitsOptions['blockSize'];
+    } & NBitsOptions);
 
 /** One checkpoint tensor of a (possibly fused) linear layer: `<tensor>.weight` `[rows, inFeatures]`, optional `<tensor>.bias` `[rows]`. */
 export interface LinearPart {

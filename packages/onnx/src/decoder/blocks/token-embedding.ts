@@ -33,7 +33,12 @@ export async function tokenEmbedding(
 ): Promise<TokenEmbedding> {
   const { vocabSize, hiddenSize } = options;
   const name = 'model.embed_tokens.weight';
-  const format = options.weightFormat;
+  const layersFormat = options.weightFormat;
+  // The table may need a smaller block than the layers (whole blocks per row).
+  const format =
+    layersFormat.kind === 'nbits' && layersFormat.embeddingBlockSize !== undefined
+      ? { ...layersFormat, blockSize: layersFormat.embeddingBlockSize }
+      : layersFormat;
   const tied = options.tieWordEmbeddings && !weights.has('lm_head.weight');
   const untiedHead = (x: string) =>
     weights.linear(g, x, { name: 'lm_head', parts: [{ tensor: 'lm_head', rows: vocabSize }], inFeatures: hiddenSize });
