@@ -18,6 +18,7 @@ import {
   buildDecoderTransformer,
   type DecoderWeightFormat,
   type DecoderWeightSource,
+  type NBitsFormat,
   type NBitsOptions,
   quantizeLinearNBits,
   weightFormatForDtype,
@@ -223,7 +224,7 @@ function argmax(values: Float32Array, offset: number, length: number): number {
 }
 
 /** An N-bit format, with the embedding table's own block when it differs (as `weightFormatForDtype` gives int4). */
-type PackingFormat = NBitsOptions & { embeddingBlockSize?: NBitsOptions['blockSize'] };
+type PackingFormat = Omit<NBitsFormat, 'kind' | 'accuracyLevel'>;
 
 interface PackingCase {
   label: string;
